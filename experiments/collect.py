@@ -1,0 +1,32 @@
+"""Collect a sweep's finished runs into runs.parquet and timeseries.parquet by hand.
+
+Usage:
+    python experiments/collect.py SWEEP_DIR [--no-report]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sim.hydra_app import finish_sweep  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Collect (and by default report) the sweep in the given directory."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sweep_dir", type=Path)
+    parser.add_argument("--no-report", action="store_true", help="collect only, do not write the report")
+    args = parser.parse_args(argv)
+    if not (args.sweep_dir / "runs").is_dir():
+        print(f"error: {args.sweep_dir} holds no runs/ folder: is it a sweep directory?", file=sys.stderr)
+        return 2
+    counts = finish_sweep(args.sweep_dir, report=not args.no_report)
+    return 0 if counts["done"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Run one simulation, or a sweep of them with ``-m``.
+
+Examples:
+    python experiments/run.py                                   # one county-scale run
+    python experiments/run.py scenario=city seed=3 policy=all   # one city-scale run, every intervention
+    python experiments/run.py -m experiment=compare             # the main comparison (a sweep)
+    python experiments/run.py -m experiment=compare replicates=3 scenario=county   # try it small
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import hydra  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from sim.hydra_app import main as app_main  # noqa: E402
+from sim.hydra_app import register_schema  # noqa: E402
+
+register_schema()
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+def main(cfg: DictConfig) -> None:
+    """Thin Hydra entry point; all the work is in :mod:`sim.hydra_app`."""
+    app_main(cfg)
+
+
+if __name__ == "__main__":
+    main()

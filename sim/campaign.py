@@ -1,0 +1,217 @@
+"""The campaign's buying side: who buys, which brokers they hire, the daily offers and decisions.
+
+All rules run as array operations over every candidate, broker, tie or delegate at once.  Each
+function draws a fixed number of variates from its stream every day (one per tie, one per
+candidate), whatever the state, so that two arms run with the same seed consume their streams in
+lock-step (common random numbers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.special import expit
+
+from sim.agents import CandidateStatus, DelegateState
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+
+def buy_propensity(model: ElectionModel) -> np.ndarray:
+    """Each candidate's probability of deciding to buy votes, given what it perceives now.
+
+    Logit of ambition, prior taint, integrity, perceived risk x sanction and commitment (talks).
+    """
+    w, c = model.world, model.cfg.candidates
+    utility = (
+        c.buy_intercept
+        + c.ambition_weight * w.cand_ambition
+        + c.tainted_weight * w.cand_tainted
+        - c.integrity_weight * w.cand_integrity
+        - c.risk_weight * model.candidate_perceived_risk() * c.sanction
+        - model.cand_commitment
+    )
+    return expit(utility)
+
+
+def decide_buyers(model: ElectionModel) -> None:
+    """Each nominated candidate decides once, at the start of the campaign, whether to buy votes.
+
+    Sets ``cand_buyer``, the price per vote and the risk each buyer tolerates before quitting.
+    """
+    w, c = model.world, model.cfg.candidates
+    rng = model.streams.candidates
+    u_buy = rng.random(w.n_candidates)
+    u_quit = rng.random(w.n_candidates)
+    nominated = model.cand_status == CandidateStatus.NOMINATED
+    model.cand_buyer = nominated & (u_buy < buy_propensity(model))
+    congress = w.town_size[w.cand_township].astype(float)
+    model.cand_price = np.minimum(w.cand_budget / (c.vote_target_share * congress), c.max_bribe)
+    model.cand_quit_at = c.quit_risk_tolerance * (0.5 + u_quit)
+
+
+def assign_brokers(model: ElectionModel) -> None:
+    """Each contract (a broker working one township) goes to a buyer of that township.
+
+    The buyer is chosen with odds proportional to war chest; a contract in a township without a
+    buyer stays idle.  A broker may thus work for a client at home and for others elsewhere in its
+    county.
+    """
+    w = model.world
+    u = model.streams.candidates.random(w.n_contracts)
+    k = model.cfg.world.candidates_per_township
+    budget = np.where(model.cand_buyer, w.cand_budget, 0.0).reshape(w.n_townships, k)
+    total = budget.sum(axis=1)
+    cum = np.cumsum(budget, axis=1)
+    t = w.contract_town
+    local = (cum[t] <= (u * total[t])[:, None]).sum(axis=1)
+    local = np.minimum(local, k - 1)
+    model.contract_client = np.where(total[t] > 0, t * k + local, -1)
+
+
+def contract_live(model: ElectionModel) -> np.ndarray:
+    """Contracts whose broker is active and whose client is a buyer still on the ballot."""
+    w = model.world
+    client = model.contract_client
+    safe = np.maximum(client, 0)
+    return (client >= 0) & model.broker_active[w.contract_broker] & (
+        model.cand_status[safe] == CandidateStatus.NOMINATED
+    )
+
+
+def fund_brokers(model: ElectionModel) -> None:
+    """Buyers still campaigning hand a day's share of their war chest to their live contracts.
+
+    Brokers keep their cut; the rest becomes money for bribes.  A buyer whose perceived risk has
+    risen above its tolerance stops funding (deterrence acting on candidates).
+    """
+    w = model.world
+    days = model.cfg.schedule.campaign_days
+    funding = (
+        model.cand_buyer
+        & (model.cand_status == CandidateStatus.NOMINATED)
+        & (model.candidate_perceived_risk() < model.cand_quit_at)
+    )
+    client = np.maximum(model.contract_client, 0)
+    working = contract_live(model) & funding[client]
+    n_contracts = np.bincount(client[working], minlength=w.n_candidates)
+    daily = np.where(n_contracts > 0, w.cand_budget / days, 0.0)
+    share = np.where(working, daily[client] / np.maximum(n_contracts[client], 1), 0.0)
+    cut = share * w.broker_cut[w.contract_broker]
+    model.cand_spent += daily
+    model.contract_cut += cut
+    model.contract_funds += share - cut
+
+
+def peer_bought_share(model: ElectionModel) -> np.ndarray:
+    """Share of each delegate's peers who currently hold a bribe (sparse mat-vec)."""
+    w = model.world
+    bought = (model.del_state == DelegateState.BOUGHT).astype(np.float64)
+    return (w.peers @ bought) / np.maximum(w.peer_count, 1.0)
+
+
+def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Brokers approach delegates along their ties; delegates accept or refuse by a logit choice.
+
+    A broker makes up to ``approaches_per_day`` offers it can pay for, to untried ties, favouring
+    reciprocal delegates and those known to have taken money before.  The acceptance logit is
+
+    ``a0 + b_money log(1 + bribe) + b_recip reciprocity + b_norm peer_share
+    - (integrity + extra moral cost + pledge(bribe)) - b_risk risk_aversion belief sanction``.
+
+    A delegate accepting two offers the same day keeps the larger; a broker cannot pay out more
+    than it holds.
+
+    Returns:
+        ``(approached, accepted)``: indices into the tie arrays.
+    """
+    w, cfg = model.world, model.cfg
+    n_ties = len(w.tie_broker)
+    u_offer = model.streams.offers.random(n_ties)
+    u_decide = model.streams.decisions.random(n_ties)
+    if n_ties == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+
+    b, d, ct = w.tie_broker, w.tie_delegate, w.tie_contract
+    client = model.contract_client[ct]
+    offer = model.contract_offer()[ct]
+    state = model.del_state[d]
+    eligible = (
+        contract_live(model)[ct]
+        & (model.tie_state == 0)
+        & ((state == DelegateState.UNTOUCHED) | (state == DelegateState.REFUSED))
+        & (offer > 0)
+    )
+    weight = (0.5 + w.reciprocity[d]) * np.where(w.prior_acceptor[d], cfg.delegates.prior_acceptor_weight, 1.0)
+    weight = np.where(eligible, weight, 0.0)
+    # A broker's daily approaches are shared among its contracts by eligible weight, and a
+    # contract makes no more offers than its funds can pay for.
+    w_contract = np.bincount(ct, weights=weight, minlength=w.n_contracts)
+    w_broker = np.bincount(w.contract_broker, weights=w_contract, minlength=w.n_brokers)
+    c_offer = model.contract_offer()
+    affordable = np.floor(model.contract_funds / np.where(c_offer > 0, c_offer, np.inf))
+    quota = np.minimum(
+        cfg.brokers.approaches_per_day * w_contract / np.maximum(w_broker[w.contract_broker], 1e-12), affordable
+    )
+    p_approach = np.minimum(1.0, quota[ct] * weight / np.maximum(w_contract[ct], 1e-12))
+    approached = np.flatnonzero(eligible & (u_offer < p_approach))
+    if len(approached) == 0:
+        return approached, approached
+
+    da = d[approached]
+    bribe = offer[approached]
+    dc = cfg.delegates
+    pledge = model.del_pledge[da] * np.exp(-bribe / model.pledge_bribe_scale)
+    moral = w.integrity[da] + model.del_moral_extra[da] + pledge
+    risk = model.perceived_risk()[da]
+    utility = (
+        dc.accept_intercept
+        + dc.money_weight * np.log1p(bribe)
+        + dc.reciprocity_weight * w.reciprocity[da]
+        + dc.norm_weight * peer_share[da]
+        - moral
+        - dc.risk_weight * w.risk_aversion[da] * risk * dc.sanction
+    )
+    yes = approached[u_decide[approached] < expit(utility)]
+    if len(yes):
+        # One bribe per delegate: the largest offer wins.
+        order = np.lexsort((-offer[yes], d[yes]))
+        yes = yes[order]
+        first = np.concatenate([[True], d[yes][1:] != d[yes][:-1]])
+        yes = np.sort(yes[first])
+        # A contract pays out at most what it holds (ties are grouped by contract).
+        yc = ct[yes]
+        paid = np.cumsum(offer[yes])
+        group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
+        before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
+        yes = yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
+    del client
+    model.tie_state[approached] = 1
+    model.tie_state[yes] = 2
+    return approached, yes
+
+
+def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:
+    """Pay the accepted bribes and record who holds whose money."""
+    w = model.world
+    b, d, ct = w.tie_broker[accepted], w.tie_delegate[accepted], w.tie_contract[accepted]
+    bribe = model.contract_offer()[ct]
+    model.contract_funds -= np.bincount(ct, weights=bribe, minlength=w.n_contracts)
+    model.broker_bought += np.bincount(b, minlength=w.n_brokers)
+    model.del_money[d] += bribe
+    model.del_state[d] = DelegateState.BOUGHT
+    model.del_buyer[d] = model.contract_client[ct]
+    model.del_broker[d] = b
+    model.del_ever_bought[d] = True
+
+
+def record_refusals(model: ElectionModel, approached: np.ndarray, accepted: np.ndarray) -> np.ndarray:
+    """Mark delegates who refused today and hold no bribe; return the refusing ties."""
+    refused = np.setdiff1d(approached, accepted, assume_unique=True)
+    d = model.world.tie_delegate[refused]
+    untouched = model.del_state[d] == DelegateState.UNTOUCHED
+    model.del_state[d[untouched]] = DelegateState.REFUSED
+    return refused

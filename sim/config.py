@@ -1,0 +1,466 @@
+"""The simulator's configuration schema, its validation and its construction from mappings.
+
+Every parameter is a dataclass field made with :func:`param`, which records the bounds that
+validation enforces, the unit and the source of the default.  The same metadata generates the
+parameter tables of ``docs/MODEL.md`` (``python experiments/param_table.py``), so the code and the
+documentation cannot drift apart.
+
+Sources are marked ``FACTS:`` (a figure in the source report summary, ``shared/seed/FACTS.md``),
+``LIT:`` (the literature) or ``ASSUMPTION`` (chosen, to be fitted by calibration).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message names the key and the value."""
+
+
+def param(
+    default: Any,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    unit: str = "",
+    source: str = "ASSUMPTION",
+    doc: str = "",
+) -> Any:
+    """A documented, bounded configuration field.
+
+    Args:
+        default: Default value.
+        lo: Smallest allowed value (inclusive), or None.
+        hi: Largest allowed value (inclusive), or None.
+        unit: Unit of the value, for the documentation.
+        source: Where the default comes from (FACTS / LIT / ASSUMPTION).
+        doc: One-line meaning of the parameter.
+    """
+    meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def prob(default: float, *, source: str = "ASSUMPTION", doc: str = "") -> Any:
+    """A probability-valued field, bounded to [0, 1]."""
+    return param(default, lo=0.0, hi=1.0, unit="probability", source=source, doc=doc)
+
+
+# --------------------------------------------------------------------------------------------
+# The world
+# --------------------------------------------------------------------------------------------
+@dataclass
+class WorldConfig:
+    """Sizes of the province and the structure of its networks."""
+
+    n_cities: int = param(1, lo=1, unit="cities", doc="cities in the province")
+    n_counties: int = param(1, lo=1, unit="counties", doc="counties, spread evenly over cities")
+    n_townships: int = param(12, lo=1, unit="townships", doc="townships, spread evenly over counties")
+    delegates_per_township: float = param(
+        67.0, lo=2.0, unit="delegates", doc="mean congress size (county scale: ~800 delegates / 12)"
+    )
+    delegates_spread: float = param(
+        0.25, lo=0.0, hi=0.9, unit="fraction", doc="congress sizes uniform in mean x (1 +/- spread)"
+    )
+    seats_per_township: int = param(3, lo=1, unit="seats", doc="seats elected by each congress")
+    candidates_per_township: int = param(
+        5, lo=2, unit="candidates", doc="candidates on each ballot (competitive: more than seats)"
+    )
+    peer_degree: int = param(8, lo=0, unit="ties", doc="peer ties per delegate in the ring lattice (even)")
+    peer_rewire: float = prob(0.1, doc="share of peer ties rewired at random within the township")
+    brokers_per_township: float = param(
+        3.0, lo=0.0, unit="brokers", doc="mean number of brokers living in a township (Poisson)"
+    )
+    broker_kind_shares: list[float] = param(
+        [0.5, 0.35, 0.15],
+        lo=0.0,
+        hi=1.0,
+        unit="shares",
+        doc="shares of political brokers, clan heads and gang figures (FACTS names all three)",
+    )
+    broker_ties: list[float] = param(
+        [14.0, 22.0, 10.0], lo=0.0, unit="ties", doc="mean delegate ties per broker kind"
+    )
+    broker_cut: list[float] = param(
+        [0.2, 0.1, 0.3], lo=0.0, hi=1.0, unit="share", doc="share of funds a broker keeps, per kind"
+    )
+    cross_township_share: list[float] = param(
+        [0.15, 0.05, 0.2],
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        doc="share of a broker's ties to delegates of other townships of the county, per kind",
+    )
+    gang_intimidation: float = param(
+        0.3, lo=0.0, hi=1.0, unit="fear", doc="retaliation fear added to delegates tied to a gang figure"
+    )
+    tainted_share: float = prob(0.15, doc="candidates carrying an undisclosed prior problem (FACTS: 'nominated while tainted')")
+
+
+# --------------------------------------------------------------------------------------------
+# Behaviour
+# --------------------------------------------------------------------------------------------
+@dataclass
+class DelegateConfig:
+    """Delegates' traits and their logit choice to take a bribe."""
+
+    integrity_mean: float = param(2.0, unit="logit", doc="mean moral cost of taking a bribe")
+    integrity_sd: float = param(1.0, lo=0.0, unit="logit", doc="spread of moral cost across delegates")
+    base_detection_belief: float = prob(0.08, doc="mean prior belief that a bribe is detected")
+    accept_intercept: float = param(0.0, unit="logit", doc="intercept of the acceptance logit")
+    money_weight: float = param(2.0, lo=0.0, unit="logit per log-unit", doc="weight of log(1 + bribe)")
+    reciprocity_weight: float = param(1.5, lo=0.0, unit="logit", doc="weight of reciprocity (0..1)")
+    norm_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of the share of peers known to have accepted")
+    risk_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of detection belief x sanction x risk aversion")
+    sanction: float = param(5.0, lo=0.0, unit="logit", doc="severity of the sanction on a bribed delegate")
+    report_propensity_mean: float = prob(0.12, doc="mean chance a refuser reports when trust is full")
+    retaliation_fear_mean: float = prob(0.35, doc="mean fear of retaliation (cuts reporting)")
+    prior_acceptor_share: float = prob(0.1, doc="delegates known to have taken money before")
+    prior_acceptor_weight: float = param(3.0, lo=1.0, unit="x", doc="brokers' preference for prior acceptors")
+
+
+@dataclass
+class CandidateConfig:
+    """Candidates' traits and their decision to buy votes."""
+
+    budget_mean: float = param(120.0, lo=0.0, unit="money units", doc="mean campaign war chest (lognormal)")
+    budget_sd_log: float = param(0.6, lo=0.0, unit="log", doc="spread of the war chest")
+    buy_intercept: float = param(-1.0, unit="logit", doc="intercept of the decision to buy")
+    ambition_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of ambition (0..1)")
+    tainted_weight: float = param(1.5, lo=0.0, unit="logit", doc="extra propensity of tainted candidates")
+    integrity_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of the candidate's integrity (z-score)")
+    risk_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of perceived risk x sanction")
+    sanction: float = param(4.0, lo=0.0, unit="logit", doc="severity of disqualification for a candidate")
+    vote_target_share: float = param(
+        0.6, lo=0.0, hi=1.0, unit="share", doc="share of the congress a buyer budgets to buy"
+    )
+    max_bribe: float = param(20.0, lo=0.0, unit="money units", doc="ceiling on the price offered per vote")
+    quit_risk_tolerance: float = param(
+        0.25, lo=0.0, hi=1.0, unit="probability", doc="mean township risk above which a buyer stops funding"
+    )
+
+
+@dataclass
+class BrokerConfig:
+    """Brokers' daily canvassing."""
+
+    approaches_per_day: float = param(3.0, lo=0.0, unit="offers/day", doc="offers a broker can make a day")
+
+
+@dataclass
+class ReportingConfig:
+    """Who reports to the hotline, and the tips that are false."""
+
+    refuser_scale: float = param(1.0, lo=0.0, unit="x", doc="multiplier of a refuser's report chance")
+    peer_scale: float = param(0.03, lo=0.0, unit="x", doc="daily report chance of a peer, per share of bought peers")
+    rival_campaign: float = prob(0.01, doc="daily chance a losing-side rival reports buying they see")
+    rival_after_vote: float = prob(0.3, doc="chance a defeated candidate reports a winner who bought")
+    false_tips_per_township_day: float = param(
+        0.045, lo=0.0, unit="tips/day", doc="false or malicious tips a township a day (fitted to FACTS 3.2% substantiation)"
+    )
+    trust_initial: float = prob(0.5, doc="initial trust that reports are acted upon")
+    trust_gain: float = param(0.02, lo=0.0, hi=1.0, unit="trust", doc="trust gained in a county per visible resolution")
+
+
+@dataclass
+class InvestigationConfig:
+    """The basic hotline that exists even without any intervention: slow and thin."""
+
+    capacity_per_day: float = param(1.0, lo=0.0, unit="tips/day per county", doc="cases an office can open a day")
+    direct_days: int = param(20, lo=1, unit="days", doc="days to close a direct check")
+    supervised_days: int = param(40, lo=1, unit="days", doc="days to close a supervised case")
+    p_substantiate_true: float = prob(0.5, doc="chance a true tip is substantiated")
+    p_substantiate_vague: float = prob(0.25, doc="chance a true but vague (township-level) tip is substantiated")
+    p_substantiate_false: float = prob(0.005, doc="chance a false tip is wrongly substantiated")
+    implicate_candidate: float = prob(0.5, doc="chance a sanctioned broker's client is implicated")
+
+
+@dataclass
+class BeliefConfig:
+    """Perceived detection risk: jumps after visible enforcement, decays back."""
+
+    sanction_jump_local: float = prob(0.15, doc="belief jump in the township of a sanction")
+    sanction_jump_county: float = prob(0.04, doc="belief jump elsewhere in the county (spillover)")
+    half_life_days: float = param(10.0, lo=0.1, unit="days", doc="half-life of excess belief")
+
+
+@dataclass
+class VotingConfig:
+    """Congress day."""
+
+    compliance: float = prob(0.75, doc="chance a bought delegate votes for the buyer (secret ballot)")
+    merit_noise: float = param(1.0, lo=0.0, unit="merit sd", doc="noise in delegates' judgement of merit")
+
+
+@dataclass
+class ScheduleConfig:
+    """Calendar of a run."""
+
+    campaign_days: int = param(30, lo=1, unit="days", doc="days of campaigning before congress day")
+    post_election_days: int = param(30, lo=0, unit="days", doc="days after the vote in which findings unseat winners")
+
+
+# --------------------------------------------------------------------------------------------
+# Interventions (each toggled by `enabled`; parameters documented in docs/MODEL.md)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class WarningEducationConfig:
+    """Warning films, publicised cases and deterrence sessions."""
+
+    enabled: bool = False
+    coverage: float = prob(0.6, doc="share of delegates reached by a session")
+    attendees_per_session: float = param(
+        9.2, lo=1.0, unit="attendees", source="FACTS: Yunnan 85,455 attendances / 9,321 sessions", doc="size of a session"
+    )
+    start_day: int = param(0, lo=0, unit="day", doc="campaign day the sessions start")
+    rollout_days: int = param(10, lo=1, unit="days", doc="days over which sessions are held")
+    moral_boost: float = param(0.8, lo=0.0, unit="logit", doc="moral cost added to an attendee")
+    risk_boost: float = prob(0.1, doc="detection belief added to an attendee")
+    half_life_days: float = param(20.0, lo=0.1, unit="days", doc="half-life of the effect")
+    candidate_risk_boost: float = prob(0.05, doc="perceived risk added to candidates (cases publicised)")
+    staff_days_per_session: float = param(1.0, lo=0.0, unit="staff-days", doc="cost of one session")
+
+
+@dataclass
+class RiskScreeningConfig:
+    """Risk screening before the campaign with high / medium / low grading."""
+
+    enabled: bool = False
+    sensitivity: float = prob(0.7, doc="chance a township with buying is graded high or medium")
+    specificity: float = prob(0.8, doc="chance a clean township is graded low")
+    high_share: float = prob(0.2, doc="share of townships graded high (the top of the score)")
+    medium_share: float = prob(0.3, doc="share graded medium")
+    high_risk_boost: float = prob(0.08, doc="perceived risk added in high-risk townships (direct supervision)")
+    medium_risk_boost: float = prob(0.03, doc="perceived risk added in medium-risk townships (tracked)")
+    units_per_township: float = param(1.0, lo=0.0, unit="screening units", doc="cost to screen a township")
+    units_per_candidate: float = param(0.2, lo=0.0, unit="screening units", doc="cost to screen a candidate")
+    staff_days_per_unit: float = param(2.0, lo=0.0, unit="staff-days", doc="cost of one screening unit")
+
+
+@dataclass
+class CandidateVettingConfig:
+    """The four checks before nomination."""
+
+    enabled: bool = False
+    completion: float = prob(0.77, source="FACTS: Jiangxi 54%-100% of checks done (mean of 54, 99, 99.5, 100 = 88%; integrity 54%)", doc="share of the four checks completed")
+    hit_rate: float = prob(0.6, doc="chance a completed check set finds a tainted record")
+    false_alarm_rate: float = prob(0.02, doc="chance an honest candidate is wrongly excluded")
+    coverage: float = prob(1.0, doc="share of candidates vetted (high-risk first when screening runs)")
+    checks_per_candidate: int = param(4, lo=1, unit="checks", source="FACTS: the four mandatory checks", doc="checks per vetted candidate")
+    staff_days_per_check: float = param(0.5, lo=0.0, unit="staff-days", doc="cost of one check")
+
+
+@dataclass
+class TipoffResolutionConfig:
+    """Joint investigation with deadlines (Shanxi)."""
+
+    enabled: bool = False
+    direct_days: int = param(7, lo=1, unit="days", source="FACTS: 5 working days = 7 calendar days", doc="deadline of a direct check")
+    supervised_days: int = param(10, lo=1, unit="days", source="FACTS: supervised cases within 10 days", doc="deadline of a supervised case")
+    capacity_multiplier: float = param(6.0, lo=1.0, unit="x", doc="investigation capacity relative to the basic hotline")
+    substantiation_gain: float = param(1.3, lo=0.0, unit="x", doc="joint teams substantiate true tips more often")
+    trust_gain_multiplier: float = param(3.0, lo=1.0, unit="x", doc="visible resolution builds trust faster")
+    investigators_per_case: float = param(2.0, lo=0.0, unit="investigator-days/day", doc="staff per open case")
+
+
+@dataclass
+class TeamInspectionConfig:
+    """Inspection teams visiting townships (Liaoning, Guangxi, Anhui)."""
+
+    enabled: bool = False
+    n_teams: int = param(4, lo=0, unit="teams", doc="teams in the field")
+    coverage_target: float = prob(
+        0.0, doc="if above 0, field as many teams as it takes to visit this share of townships (overrides n_teams)"
+    )
+    visit_days: int = param(3, lo=1, unit="days", doc="days a team stays in a township")
+    start_day: int = param(5, lo=0, unit="day", doc="first day of visits")
+    detect_per_tie_day: float = prob(0.02, doc="daily chance a team uncovers one active vote-buying tie")
+    irregularity_rate: float = param(
+        0.35, lo=0.0, unit="problems/visit", source="FACTS: fitted so problems/visit ~0.45 (Liaoning 142/318)", doc="other irregularities found per visit"
+    )
+    visit_risk_jump: float = prob(0.12, doc="belief jump in a visited township")
+    visit_risk_jump_county: float = prob(0.03, doc="belief jump in the rest of its county")
+    team_members: int = param(3, lo=1, unit="people", doc="people per team (cost is in team-days)")
+
+
+@dataclass
+class PledgesTalksConfig:
+    """Signed pledges and heart-to-heart talks (Hunan, Anhui, Shaanxi)."""
+
+    enabled: bool = False
+    delegate_coverage: float = prob(0.5, source="FACTS: Hunan 377,000 pledges", doc="share of delegates who sign a pledge")
+    candidate_coverage: float = prob(1.0, source="FACTS: talks with every key official (Anhui, Shaanxi)", doc="share of candidates talked to")
+    commitment: float = param(1.5, lo=0.0, unit="logit", doc="moral cost added by a pledge against a small bribe")
+    bribe_scale: float = param(3.0, lo=0.01, unit="money units", doc="bribe at which the pledge's effect falls to 1/e")
+    candidate_commitment: float = param(0.8, lo=0.0, unit="logit", doc="reduction in a talked-to candidate's propensity to buy")
+    staff_days_per_pledge: float = param(0.02, lo=0.0, unit="staff-days", doc="cost of one signed pledge")
+    staff_days_per_talk: float = param(0.25, lo=0.0, unit="staff-days", doc="cost of one talk with a candidate")
+
+
+@dataclass
+class InterventionsConfig:
+    """All six interventions; each is off unless `enabled` is true."""
+
+    warning_education: WarningEducationConfig = field(default_factory=WarningEducationConfig)
+    risk_screening: RiskScreeningConfig = field(default_factory=RiskScreeningConfig)
+    candidate_vetting: CandidateVettingConfig = field(default_factory=CandidateVettingConfig)
+    tipoff_resolution: TipoffResolutionConfig = field(default_factory=TipoffResolutionConfig)
+    team_inspection: TeamInspectionConfig = field(default_factory=TeamInspectionConfig)
+    pledges_talks: PledgesTalksConfig = field(default_factory=PledgesTalksConfig)
+
+
+@dataclass
+class SimConfig:
+    """Everything one simulation run needs."""
+
+    scenario: str = "county"
+    seed: int = param(0, lo=0, unit="integer", doc="seed of the run; every random stream derives from it")
+    world: WorldConfig = field(default_factory=WorldConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    delegates: DelegateConfig = field(default_factory=DelegateConfig)
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    brokers: BrokerConfig = field(default_factory=BrokerConfig)
+    reporting: ReportingConfig = field(default_factory=ReportingConfig)
+    investigation: InvestigationConfig = field(default_factory=InvestigationConfig)
+    beliefs: BeliefConfig = field(default_factory=BeliefConfig)
+    voting: VotingConfig = field(default_factory=VotingConfig)
+    interventions: InterventionsConfig = field(default_factory=InterventionsConfig)
+
+    def enabled_interventions(self) -> list[str]:
+        """Names of the interventions switched on, in declaration order."""
+        return [
+            f.name for f in dataclasses.fields(self.interventions) if getattr(self.interventions, f.name).enabled
+        ]
+
+
+# --------------------------------------------------------------------------------------------
+# Construction and validation
+# --------------------------------------------------------------------------------------------
+def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = None, **overrides: Any) -> SimConfig:
+    """Make a validated :class:`SimConfig` from a mapping, a DictConfig or a SimConfig.
+
+    Unknown keys are rejected (so a typo cannot be silently ignored) and every value is checked
+    against its bounds.
+
+    Args:
+        source: Configuration to start from (partial mappings are merged onto the defaults).
+        **overrides: Dotted-key overrides, e.g. ``**{"world.n_townships": 4}``.
+
+    Returns:
+        A validated configuration.
+
+    Raises:
+        ConfigError: A key is unknown, or a value has the wrong type or is out of bounds.
+    """
+    schema = OmegaConf.structured(SimConfig)
+    try:
+        if isinstance(source, SimConfig):
+            merged = OmegaConf.merge(schema, OmegaConf.structured(source))
+        elif source is None:
+            merged = schema
+        else:
+            data = OmegaConf.to_container(source, resolve=True) if isinstance(source, DictConfig) else dict(source)
+            merged = OmegaConf.merge(schema, _sim_section(data))
+        for key, value in overrides.items():
+            OmegaConf.update(merged, key, value, merge=True)
+    except Exception as exc:  # omegaconf's errors name the key; re-raise as our type
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+    cfg: SimConfig = OmegaConf.to_object(merged)  # type: ignore[assignment]
+    validate(cfg)
+    return cfg
+
+
+def _sim_section(data: dict[str, Any]) -> dict[str, Any]:
+    """Keep only the keys that belong to a simulation (a Hydra config has others)."""
+    names = {f.name for f in dataclasses.fields(SimConfig)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def validate(cfg: SimConfig) -> None:
+    """Check every bounded field and the cross-field rules.
+
+    Raises:
+        ConfigError: Naming the offending key and its value.
+    """
+    _validate_node(cfg, "")
+    w = cfg.world
+    if w.seats_per_township >= w.candidates_per_township:
+        raise ConfigError(
+            f"world.seats_per_township={w.seats_per_township} must be smaller than "
+            f"world.candidates_per_township={w.candidates_per_township} (a competitive election)"
+        )
+    if w.n_counties < w.n_cities:
+        raise ConfigError(f"world.n_counties={w.n_counties} must be at least world.n_cities={w.n_cities}")
+    if w.n_townships < w.n_counties:
+        raise ConfigError(f"world.n_townships={w.n_townships} must be at least world.n_counties={w.n_counties}")
+    if w.peer_degree % 2:
+        raise ConfigError(f"world.peer_degree={w.peer_degree} must be even (a ring lattice)")
+    for key in ("broker_kind_shares", "broker_ties", "broker_cut", "cross_township_share"):
+        if len(getattr(w, key)) != 3:
+            raise ConfigError(f"world.{key}={getattr(w, key)} must have 3 entries (political, clan, gang)")
+    if abs(sum(w.broker_kind_shares) - 1.0) > 1e-9:
+        raise ConfigError(f"world.broker_kind_shares={w.broker_kind_shares} must sum to 1")
+    rs = cfg.interventions.risk_screening
+    if rs.high_share + rs.medium_share > 1.0:
+        raise ConfigError(
+            f"interventions.risk_screening.high_share + medium_share = {rs.high_share + rs.medium_share} exceeds 1"
+        )
+
+
+def _validate_node(node: Any, prefix: str) -> None:
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _validate_node(value, key + ".")
+            continue
+        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                continue
+            if v != v:  # NaN
+                raise ConfigError(f"{key}={value} is not a number")
+            if lo is not None and v < lo:
+                raise ConfigError(f"{key}={value} is below its minimum {lo}")
+            if hi is not None and v > hi:
+                raise ConfigError(f"{key}={value} is above its maximum {hi}")
+
+
+def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict[str, Any]]]:
+    """All documented parameters as (dotted key, default, metadata), for documentation."""
+    node = SimConfig() if node is None else node
+    rows: list[tuple[str, Any, dict[str, Any]]] = []
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            rows.extend(iter_params(value, f"{prefix}{f.name}."))
+        else:
+            rows.append((f"{prefix}{f.name}", value, dict(f.metadata)))
+    return rows
+
+
+def to_dict(cfg: SimConfig) -> dict[str, Any]:
+    """The configuration as a plain nested dict (JSON-ready)."""
+    return dataclasses.asdict(cfg)
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten a nested mapping into dotted keys; lists become strings."""
+    flat: dict[str, Any] = {}
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            flat.update(flatten(v, key + "."))
+        elif isinstance(v, list | tuple):
+            flat[key] = str(list(v))
+        else:
+            flat[key] = v
+    return flat

@@ -1,0 +1,87 @@
+"""Sanctions and their visible consequences.
+
+A sanction removes a broker (voiding the bribes it paid), disqualifies a candidate before the vote
+or unseats a winner after it, and raises the perceived detection risk in its township and, less,
+in the rest of its county (deterrence spills over).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents import CandidateStatus, DelegateState
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+
+def raise_risk(model: ElectionModel, townships: np.ndarray, local: float, county: float) -> None:
+    """Raise the excess perceived risk after visible enforcement in ``townships``.
+
+    Each event adds ``local`` in its township and ``county`` in every other township of its county.
+    """
+    townships = np.asarray(townships, dtype=np.int64)
+    if len(townships) == 0:
+        return
+    w = model.world
+    per_county = np.bincount(w.town_county[townships], minlength=len(w.county_size))
+    model.town_risk += county * per_county[w.town_county]
+    np.add.at(model.town_risk, townships, local - county)
+
+
+def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> None:
+    """Remove brokers, void the bribes they paid and possibly implicate their clients."""
+    brokers = np.unique(np.asarray(brokers, dtype=np.int64))
+    u = model.streams.investigation.random(len(brokers))
+    active = model.broker_active[brokers]
+    brokers, u = brokers[active], u[active]
+    if len(brokers) == 0:
+        return
+    w = model.world
+    model.broker_active[brokers] = False
+    removed = np.zeros(w.n_brokers, dtype=bool)
+    removed[brokers] = True
+    held = (model.del_state == DelegateState.BOUGHT) & (model.del_broker >= 0)
+    exposed = held & removed[np.maximum(model.del_broker, 0)]
+    model.del_state[exposed] = DelegateState.EXPOSED
+    model.count("brokers_removed", len(brokers))
+    model.count("delegates_exposed", int(exposed.sum()))
+    of_removed = removed[w.contract_broker]
+    working = np.bincount(w.contract_broker[of_removed & (model.contract_client >= 0)], minlength=w.n_brokers)
+    model.count_detection(int((working[brokers] > 0).sum()), cause)
+    b = model.cfg.beliefs
+    raise_risk(model, w.broker_township[brokers], b.sanction_jump_local, b.sanction_jump_county)
+    # Each sanctioned broker may implicate its clients (one draw per broker, for all of them).
+    implicating = np.zeros(w.n_brokers, dtype=bool)
+    implicating[brokers[u < model.cfg.investigation.implicate_candidate]] = True
+    client = model.contract_client[implicating[w.contract_broker]]
+    implicated = client[client >= 0]
+    sanction_candidates(model, implicated, cause)
+
+
+def sanction_candidates(model: ElectionModel, candidates: np.ndarray, cause: str) -> None:
+    """Disqualify nominated candidates; unseat elected ones and refill their seats."""
+    from sim.voting import refill_seats
+
+    candidates = np.unique(np.asarray(candidates, dtype=np.int64))
+    if len(candidates) == 0:
+        return
+    status = model.cand_status[candidates]
+    pre = candidates[status == CandidateStatus.NOMINATED]
+    post = candidates[status == CandidateStatus.ELECTED]
+    model.cand_status[pre] = CandidateStatus.DISQUALIFIED
+    model.cand_status[post] = CandidateStatus.UNSEATED
+    model.cand_removed_by[pre] = cause
+    model.cand_removed_by[post] = cause
+    hit = np.concatenate([pre, post])
+    if len(hit) == 0:
+        return
+    model.count("candidates_disqualified", len(pre))
+    model.count("winners_unseated", len(post))
+    model.count_detection(int(model.cand_buyer[hit].sum()), cause)
+    b = model.cfg.beliefs
+    raise_risk(model, model.world.cand_township[hit], b.sanction_jump_local, b.sanction_jump_county)
+    if len(post):
+        refill_seats(model, model.world.cand_township[post])

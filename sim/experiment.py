@@ -1,0 +1,128 @@
+"""Experiments: arms (levers), sampled uncertainties, replicates (seeds) and how runs are planned.
+
+Following the EMA Workbench's separation: *levers* are what analysts choose (which interventions,
+at what intensity: one arm each), *uncertainties* are behavioural and network parameters nobody
+knows (sampled by Latin hypercube in a sensitivity experiment), *replications* are seeds.  Every
+arm uses the same seeds and the same uncertainty samples, so arms can be compared pair by pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.config import ConfigError, SimConfig
+from sim.streams import replicate_seed
+
+#: Override keys that describe how a sweep is run, not what distinguishes its arms.
+NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "report", "sensitivity", "hydra")
+
+
+@dataclass
+class SensitivityConfig:
+    """Uncertain parameters sampled by Latin hypercube (off when ``n_samples`` is 0).
+
+    ``parameters`` maps a dotted configuration key to its ``[low, high]`` range.
+    """
+
+    n_samples: int = 0
+    seed: int = 12345
+    parameters: dict[str, list[float]] = field(
+        default_factory=lambda: {
+            "delegates.integrity_mean": [1.0, 3.0],
+            "delegates.norm_weight": [0.5, 4.0],
+            "delegates.money_weight": [1.0, 3.0],
+            "world.brokers_per_township": [1.0, 5.0],
+            "voting.compliance": [0.5, 0.95],
+            "candidates.buy_intercept": [-2.0, 0.0],
+            "reporting.refuser_scale": [0.5, 2.0],
+            "beliefs.half_life_days": [5.0, 20.0],
+        }
+    )
+
+
+@dataclass
+class RunConfig(SimConfig):
+    """A simulation configuration plus how to run it (the Hydra application's schema)."""
+
+    experiment_name: str = "single"
+    replicates: int = 1
+    base_seed: int = 2021
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    report: bool = True
+
+
+@dataclass
+class PlannedRun:
+    """One run of a sweep job: which replicate and uncertainty sample, with which seed."""
+
+    run_id: str
+    replicate: int
+    seed: int
+    sample: int = -1
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def keys(self, arm: str) -> dict[str, Any]:
+        """Identifiers stored with the run's outputs."""
+        return {"arm": arm, "sample": self.sample, "replicate": self.replicate, "seed": self.seed}
+
+
+def validate_run_config(replicates: int, sensitivity: SensitivityConfig) -> None:
+    """Check the keys that describe a sweep (the simulation keys are checked by ``validate``)."""
+    if replicates < 1:
+        raise ConfigError(f"replicates={replicates} must be at least 1")
+    if sensitivity.n_samples < 0:
+        raise ConfigError(f"sensitivity.n_samples={sensitivity.n_samples} must be 0 (off) or more")
+    for key, bounds in sensitivity.parameters.items():
+        if len(bounds) != 2 or not bounds[0] < bounds[1]:
+            raise ConfigError(f"sensitivity.parameters.{key}={list(bounds)} must be [low, high] with low < high")
+
+
+def sensitivity_design(sensitivity: SensitivityConfig) -> tuple[list[str], np.ndarray]:
+    """The Latin hypercube of uncertain parameters (identical in every job of a sweep).
+
+    Returns:
+        Parameter names and an ``n_samples x n_parameters`` matrix.
+    """
+    from SALib.sample import latin
+
+    names = list(sensitivity.parameters)
+    problem = {"num_vars": len(names), "names": names, "bounds": [list(sensitivity.parameters[k]) for k in names]}
+    return names, latin.sample(problem, sensitivity.n_samples, seed=sensitivity.seed)
+
+
+def plan_runs(base_seed: int, replicates: int, sensitivity: SensitivityConfig) -> list[PlannedRun]:
+    """Every run one arm needs: replicates, crossed with uncertainty samples if any."""
+    seeds = [replicate_seed(base_seed, r) for r in range(replicates)]
+    if sensitivity.n_samples <= 0:
+        return [PlannedRun(f"r{r:03d}", r, s) for r, s in enumerate(seeds)]
+    names, design = sensitivity_design(sensitivity)
+    runs = []
+    for i, row in enumerate(design):
+        values = {k: float(v) for k, v in zip(names, row, strict=True)}
+        runs.extend(PlannedRun(f"s{i:03d}_r{r:03d}", r, s, i, values) for r, s in enumerate(seeds))
+    return runs
+
+
+def arm_label(task_overrides: list[str]) -> str:
+    """A short, readable name for an arm from the overrides that define it.
+
+    ``policy=all`` gives ``all``; ``interventions.team_inspection.enabled=true`` gives
+    ``team_inspection``; ``interventions.team_inspection.n_teams=8`` gives
+    ``team_inspection.n_teams=8``; no distinguishing override gives ``none``.
+    """
+    parts = []
+    for item in task_overrides:
+        key, _, value = item.lstrip("+~").partition("=")
+        if key.split(".")[0] in NON_ARM_KEYS:
+            continue
+        if key == "policy":
+            parts.append(value)
+        elif key.endswith(".enabled"):
+            if value.lower() == "true":
+                parts.append(key.split(".")[-2])
+        else:
+            parts.append(".".join(key.split(".")[-2:]) + f"={value}")
+    return "+".join(parts) if parts else "none"

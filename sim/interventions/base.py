@@ -1,0 +1,63 @@
+"""The intervention hook: a small base class the model calls on a fixed schedule.
+
+Shape borrowed from Covasim's interventions: ``initialize`` once after the province is built and
+before candidates decide whether to buy votes, ``apply`` once a day after the investigation step,
+``finalize`` once after the last day, plus ``cost`` in resource units.  Interventions run in order
+of their ``order`` attribute (screening before vetting and inspection, which it steers), so that
+their interactions are explicit and the same in every run.
+"""
+
+from __future__ import annotations
+
+from abc import ABC
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+
+class Intervention(ABC):  # noqa: B024 - every hook is optional; subclasses override what they need
+    """Base class of all interventions.
+
+    Subclasses set ``name`` (also the name of their random stream and of their ``cost_<name>``
+    outcome), ``order`` (when they run relative to the others) and ``unit`` (what ``units``
+    counts), and override the hooks they need.
+
+    Args:
+        config: The intervention's parameters (any object; the six built-in ones take their
+            dataclass from :mod:`sim.config`).
+    """
+
+    name: ClassVar[str] = "intervention"
+    order: ClassVar[int] = 100
+    unit: ClassVar[str] = "units"
+
+    def __init__(self, config: Any = None) -> None:
+        self.config = config
+        self.units = 0.0  # resources used, in ``unit``
+        self.staff_days = 0.0  # the same resources in a common currency
+        self.outcomes: dict[str, float] = {}
+
+    def rng(self, model: ElectionModel) -> np.random.Generator:
+        """This intervention's own random stream (draws here never shift the core processes')."""
+        return model.streams[f"intervention.{self.name}"]
+
+    def initialize(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
+        """Called once, after the world is built and before the campaign starts."""
+
+    def apply(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
+        """Called once a day, after the day's offers, reports and investigations."""
+
+    def finalize(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
+        """Called once after the last day."""
+
+    def spend(self, units: float, staff_days_per_unit: float) -> None:
+        """Book resources used."""
+        self.units += float(units)
+        self.staff_days += float(units) * staff_days_per_unit
+
+    def cost(self) -> float:
+        """Resources used so far, in staff-days (the unit ``cost_total`` adds up)."""
+        return self.staff_days

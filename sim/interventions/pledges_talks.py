@@ -1,0 +1,43 @@
+"""Signed pledges and heart-to-heart talks (Hunan, Anhui, Shaanxi)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config import PledgesTalksConfig
+from sim.interventions.base import Intervention
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+
+class PledgesTalks(Intervention):
+    """Pledges commit delegates; talks commit candidates.
+
+    A delegate who signed a pledge adds ``commitment x exp(-bribe / bribe_scale)`` to the moral
+    cost of taking a bribe: strong against small bribes, fading against large ones (a promise is
+    cheap to break when the price is high).  A candidate talked to loses
+    ``candidate_commitment`` from the logit of deciding to buy.  Cost: pledges and talks.
+    """
+
+    name = "pledges_talks"
+    order = 40
+    unit = "pledges and talks"
+
+    def __init__(self, config: PledgesTalksConfig) -> None:
+        super().__init__(config)
+        self.config: PledgesTalksConfig = config
+
+    def initialize(self, model: ElectionModel) -> None:
+        cfg, w = self.config, model.world
+        rng = self.rng(model)
+        signs = rng.random(w.n_delegates) < cfg.delegate_coverage
+        talked = rng.random(w.n_candidates) < cfg.candidate_coverage
+        model.del_pledge = np.where(signs, cfg.commitment, 0.0)
+        model.pledge_bribe_scale = cfg.bribe_scale
+        model.cand_commitment += np.where(talked, cfg.candidate_commitment, 0.0)
+        self.spend(signs.sum(), cfg.staff_days_per_pledge)
+        self.spend(talked.sum(), cfg.staff_days_per_talk)
+        self.outcomes = {"pledges": float(signs.sum()), "talks": float(talked.sum())}

@@ -1,0 +1,77 @@
+"""Risk screening with high / medium / low grading (Guangxi, Qinghai, Liaoning)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.campaign import buy_propensity
+from sim.config import RiskScreeningConfig
+from sim.interventions.base import Intervention
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+LOW, MEDIUM, HIGH = 0, 1, 2
+
+
+def grade(truly_risky: np.ndarray, score: np.ndarray, u: np.ndarray, cfg: RiskScreeningConfig) -> np.ndarray:
+    """Grade items high / medium / low from a noisy screen.
+
+    An item that is truly risky is flagged with probability ``sensitivity``; a clean one is
+    flagged with probability ``1 - specificity``.  Flagged items are ranked by ``score``: the top
+    ``high_share`` of all items are graded high, the next ``medium_share`` medium, the rest low.
+    """
+    flagged = np.where(truly_risky, u < cfg.sensitivity, u >= cfg.specificity)
+    n = len(score)
+    order = np.lexsort((-score, ~flagged))  # flagged first, then by score
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    grades = np.full(n, LOW, dtype=np.int8)
+    n_high = int(round(cfg.high_share * n))
+    n_med = int(round(cfg.medium_share * n))
+    grades[flagged & (rank < n_high + n_med)] = MEDIUM
+    grades[flagged & (rank < n_high)] = HIGH
+    return grades
+
+
+class RiskScreening(Intervention):
+    """A noisy risk score per township and candidate before the campaign, graded in three levels.
+
+    The latent risk of a candidate is its propensity to buy votes (what a perfect screen would
+    see); a township's is the expected number of buyers who have brokers to work with.  Truly
+    risky (above-median) items are flagged with ``sensitivity``, clean ones with
+    ``1 - specificity``.  High-risk townships are supervised directly (delegates and candidates
+    there perceive ``high_risk_boost`` more risk, and inspection and vetting go there first),
+    medium ones are tracked (``medium_risk_boost``), low ones are left to the lower level.
+    Cost: screening units per township and per candidate.
+    """
+
+    name = "risk_screening"
+    order = 10
+    unit = "screening units"
+
+    def __init__(self, config: RiskScreeningConfig) -> None:
+        super().__init__(config)
+        self.config: RiskScreeningConfig = config
+
+    def initialize(self, model: ElectionModel) -> None:
+        cfg, w = self.config, model.world
+        rng = self.rng(model)
+        u_town, u_cand = rng.random(w.n_townships), rng.random(w.n_candidates)
+        noise_town, noise_cand = rng.normal(0, 0.5, w.n_townships), rng.normal(0, 0.5, w.n_candidates)
+        p_buy = buy_propensity(model)
+        has_brokers = np.bincount(w.broker_township, minlength=w.n_townships) > 0
+        town_risk = np.bincount(w.cand_township, weights=p_buy, minlength=w.n_townships) * has_brokers
+        model.town_grade = grade(town_risk > np.median(town_risk), town_risk + noise_town * town_risk.std(),
+                                 u_town, cfg)
+        model.cand_grade = grade(p_buy > np.median(p_buy), p_buy + noise_cand * p_buy.std(), u_cand, cfg)
+        boost = np.array([0.0, cfg.medium_risk_boost, cfg.high_risk_boost])
+        model.town_watch += boost[model.town_grade]
+        units = w.n_townships * cfg.units_per_township + w.n_candidates * cfg.units_per_candidate
+        self.spend(units, cfg.staff_days_per_unit)
+        self.outcomes = {
+            "high_townships": float((model.town_grade == HIGH).sum()),
+            "medium_townships": float((model.town_grade == MEDIUM).sum()),
+        }

@@ -1,0 +1,44 @@
+"""Fast tip-off resolution: 12380 hotline plus joint investigation with deadlines (Shanxi)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.config import TipoffResolutionConfig
+from sim.interventions.base import Intervention
+from sim.tips import TipStatus
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+
+class TipoffResolution(Intervention):
+    """Joint investigation closes direct checks in 5 working days and supervised cases in 10.
+
+    Replaces the basic hotline's handling times with the deadlines, multiplies its capacity,
+    substantiates true tips more often (discipline, organisation, legal and petition bodies
+    together) and, because outcomes are answered quickly and visibly, builds trust in reporting
+    ``trust_gain_multiplier`` times faster, which raises reporting and, through earlier sanctions,
+    deterrence.  Cost: investigator-days (open cases x ``investigators_per_case`` each day).
+    """
+
+    name = "tipoff_resolution"
+    order = 50
+    unit = "investigator-days"
+
+    def __init__(self, config: TipoffResolutionConfig) -> None:
+        super().__init__(config)
+        self.config: TipoffResolutionConfig = config
+
+    def initialize(self, model: ElectionModel) -> None:
+        cfg, hot = self.config, model.hotline
+        hot.direct_days = cfg.direct_days
+        hot.supervised_days = cfg.supervised_days
+        hot.capacity_per_day *= cfg.capacity_multiplier
+        hot.p_true = min(1.0, hot.p_true * cfg.substantiation_gain)
+        hot.p_vague = min(1.0, hot.p_vague * cfg.substantiation_gain)
+        hot.trust_gain = min(1.0, hot.trust_gain * cfg.trust_gain_multiplier)
+
+    def apply(self, model: ElectionModel) -> None:
+        open_cases = int((model.tips.status == TipStatus.OPEN).sum())
+        self.spend(open_cases * self.config.investigators_per_case, 1.0)

@@ -1,0 +1,244 @@
+"""The election model: one province, one campaign, one congress day and its aftermath.
+
+Schedule of a day (fixed; documented in docs/MODEL.md):
+
+Campaign days ``0 .. campaign_days - 1``
+    1. buyers fund their brokers; 2. brokers make offers and delegates decide; 3. reports are filed;
+    4. the investigation queue advances and sanctions are applied; 5. interventions act;
+    6. beliefs decay and the day is recorded.
+Congress day (``campaign_days``)
+    the vote, defeated rivals' reports, investigations, interventions, decay, record.
+Post-election days
+    reports, investigations (late findings unseat winners), interventions, decay, record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from time import perf_counter
+
+import mesa
+import numpy as np
+
+from sim.agents import Broker, Candidate, CandidateStatus, DelegateState, DelegateView
+from sim.campaign import (
+    assign_brokers,
+    decide_buyers,
+    fund_brokers,
+    make_offers,
+    peer_bought_share,
+    record_refusals,
+    settle_acceptances,
+)
+from sim.config import SimConfig
+from sim.interventions.base import Intervention
+from sim.investigation import HotlineSettings, process_queue
+from sim.metrics import TimeSeries
+from sim.reporting import file_tips, rivals_report_winners
+from sim.streams import RandomStreams
+from sim.tips import TipBook
+from sim.voting import hold_congress
+from sim.world import build_world
+
+# Mesa logs every step at INFO; at tens of thousands of runs that floods every log.
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+class ElectionModel(mesa.Model):
+    """A province's township congress elections under vote buying and the interventions against it.
+
+    Args:
+        cfg: A validated configuration (see :func:`sim.config.build_config`).
+        interventions: Intervention objects to run; by default those enabled in ``cfg``.
+    """
+
+    def __init__(self, cfg: SimConfig, interventions: Sequence[Intervention] | None = None) -> None:
+        super().__init__(rng=cfg.seed)
+        t0 = perf_counter()
+        self.cfg = cfg
+        self.streams = RandomStreams(cfg.seed)
+        self.world = w = build_world(cfg, self.streams.world)
+        self.congress_day = cfg.schedule.campaign_days
+        self.n_days = cfg.schedule.campaign_days + 1 + cfg.schedule.post_election_days
+        self.day = 0
+
+        n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
+        # Delegates
+        self.del_state = np.zeros(n_del, dtype=np.int8)
+        self.del_buyer = np.full(n_del, -1, dtype=np.int64)
+        self.del_broker = np.full(n_del, -1, dtype=np.int64)
+        self.del_money = np.zeros(n_del)
+        self.del_ever_bought = np.zeros(n_del, dtype=bool)
+        self.del_moral_extra = np.zeros(n_del)  # moral cost added by interventions
+        self.del_edu_risk = np.zeros(n_del)  # detection belief added by education (decays)
+        self.del_pledge = np.zeros(n_del)  # pledge commitment against small bribes
+        self.pledge_bribe_scale = 1.0
+        # Ties
+        self.tie_state = np.zeros(len(w.tie_broker), dtype=np.int8)  # 0 untried, 1 refused, 2 accepted
+        # Places
+        self.town_risk = np.zeros(w.n_townships)  # excess detection belief after enforcement
+        self.town_watch = np.zeros(w.n_townships)  # standing supervision (screening grades)
+        self.town_grade = np.full(w.n_townships, -1, dtype=np.int8)  # screening grade, -1 unscreened
+        self.trust = np.full(len(w.county_size), cfg.reporting.trust_initial)
+        self.case_credit = np.zeros(len(w.county_size))
+        # Candidates
+        self.cand_status = np.zeros(n_cand, dtype=np.int8)
+        self.cand_buyer = np.zeros(n_cand, dtype=bool)
+        self.cand_price = np.zeros(n_cand)
+        self.cand_quit_at = np.ones(n_cand)
+        self.cand_spent = np.zeros(n_cand)
+        self.cand_risk_extra = np.zeros(n_cand)
+        self.cand_commitment = np.zeros(n_cand)
+        self.cand_grade = np.full(n_cand, -1, dtype=np.int8)
+        self.cand_removed_by = np.full(n_cand, "", dtype="<U24")
+        self.votes = np.zeros(n_cand, dtype=np.int64)
+        self.elected_on_day = np.zeros(n_cand, dtype=bool)
+        # Brokers
+        self.broker_active = np.ones(n_brok, dtype=bool)
+        self.broker_bought = np.zeros(n_brok, dtype=np.int64)
+        # Contracts (a broker working one township for one client)
+        self.contract_client = np.full(w.n_contracts, -1, dtype=np.int64)
+        self.contract_funds = np.zeros(w.n_contracts)
+        self.contract_cut = np.zeros(w.n_contracts)
+
+        self.tips = TipBook()
+        self.hotline = HotlineSettings.basic(cfg.investigation, cfg.reporting)
+        self.counters: dict[str, float] = defaultdict(float)
+        self.results: dict[str, float] = {}
+        self.series = TimeSeries(self.n_days)
+        self.offers_today = 0
+        self.accepted_today = 0
+
+        # Mesa agents for candidates and brokers: thin views over the arrays above.
+        self.candidate_agents = [Candidate(self, i) for i in range(n_cand)]
+        self.broker_agents = [Broker(self, i) for i in range(n_brok)]
+        # The clean-election benchmark: the best S of the initial slate by true merit.
+        seats = cfg.world.seats_per_township
+        top = -np.sort(-w.cand_merit.reshape(-1, cfg.world.candidates_per_township), axis=1)[:, :seats]
+        self.clean_merit = float(top.sum())
+
+        if interventions is None:
+            from sim.interventions import build_interventions
+
+            interventions = build_interventions(cfg.interventions)
+        self.interventions = sorted(interventions, key=lambda iv: iv.order)
+        self.timing = {"build_s": perf_counter() - t0, "loop_s": 0.0, "vote_s": 0.0, "setup_s": 0.0}
+
+        t1 = perf_counter()
+        for iv in self.interventions:
+            iv.initialize(self)
+        decide_buyers(self)
+        assign_brokers(self)
+        self.timing["setup_s"] = perf_counter() - t1
+
+    # ------------------------------------------------------------------ views and helpers
+    def delegate(self, index: int) -> DelegateView:
+        """A view of delegate ``index``."""
+        return DelegateView(self, index)
+
+    @property
+    def phase(self) -> str:
+        """``campaign``, ``congress`` or ``post`` for the current day."""
+        if self.day < self.congress_day:
+            return "campaign"
+        return "congress" if self.day == self.congress_day else "post"
+
+    def perceived_risk(self) -> np.ndarray:
+        """Each delegate's current belief that taking a bribe is detected."""
+        w = self.world
+        excess = self.town_risk + self.town_watch
+        return np.clip(w.base_belief + excess[w.township] + self.del_edu_risk, 0.0, 1.0)
+
+    def candidate_perceived_risk(self) -> np.ndarray:
+        """Each candidate's current belief that buying is detected."""
+        base = self.cfg.delegates.base_detection_belief
+        excess = (self.town_risk + self.town_watch)[self.world.cand_township]
+        return np.clip(base + excess + self.cand_risk_extra, 0.0, 1.0)
+
+    def contract_offer(self) -> np.ndarray:
+        """The bribe each contract offers a delegate: the client's price less the broker's cut."""
+        w = self.world
+        price = np.where(self.contract_client >= 0, self.cand_price[np.maximum(self.contract_client, 0)], 0.0)
+        return price * (1.0 - w.broker_cut[w.contract_broker])
+
+    @property
+    def broker_client(self) -> np.ndarray:
+        """Each broker's client in its home township (-1 if none)."""
+        w = self.world
+        client = np.full(w.n_brokers, -1, dtype=np.int64)
+        home = w.contract_town == w.broker_township[w.contract_broker]
+        client[w.contract_broker[home]] = self.contract_client[home]
+        return client
+
+    @property
+    def broker_funds(self) -> np.ndarray:
+        """Money each broker holds for bribes."""
+        w = self.world
+        return np.bincount(w.contract_broker, weights=self.contract_funds, minlength=w.n_brokers)
+
+    def count(self, name: str, n: float) -> None:
+        """Add ``n`` to the counter ``name``."""
+        self.counters[name] += n
+
+    def count_detection(self, n: int, cause: str) -> None:
+        """Record ``n`` vote-buying actors (brokers or candidates) caught by ``cause``."""
+        if n <= 0:
+            return
+        self.counters[f"detections_{cause}"] += n
+        self.counters["detections"] += n
+        if self.day < self.congress_day:
+            self.counters["detected_before_vote"] += n
+
+    # ------------------------------------------------------------------ the schedule
+    def step(self) -> None:
+        """Advance one day."""
+        t0 = perf_counter()
+        self.offers_today = self.accepted_today = 0
+        if self.day < self.congress_day:
+            fund_brokers(self)
+            peer_share = peer_bought_share(self)
+            approached, accepted = make_offers(self, peer_share)
+            settle_acceptances(self, accepted)
+            refused = record_refusals(self, approached, accepted)
+            self.offers_today, self.accepted_today = len(approached), len(accepted)
+            self.count("offers", len(approached))
+            self.count("offers_accepted", len(accepted))
+            file_tips(self, refused, peer_share, campaign=True)
+        elif self.day == self.congress_day:
+            tv = perf_counter()
+            hold_congress(self)
+            self.timing["vote_s"] += perf_counter() - tv
+            rivals_report_winners(self)
+        else:
+            file_tips(self, np.zeros(0, dtype=np.int64), peer_bought_share(self), campaign=False)
+        process_queue(self)
+        for iv in self.interventions:
+            iv.apply(self)
+        self._decay_beliefs()
+        self.series.record(self)
+        self.day += 1
+        self.timing["loop_s"] += perf_counter() - t0
+
+    def _decay_beliefs(self) -> None:
+        self.town_risk *= 0.5 ** (1.0 / self.cfg.beliefs.half_life_days)
+
+    def run(self) -> None:
+        """Run every day of the calendar, then finalize the interventions."""
+        while self.day < self.n_days:
+            self.step()
+        for iv in self.interventions:
+            iv.finalize(self)
+        self.running = False
+
+    # ------------------------------------------------------------------ read-outs
+    def currently_bribed(self) -> int:
+        """Delegates holding a bribe now."""
+        return int((self.del_state == DelegateState.BOUGHT).sum())
+
+    def removed_candidates(self) -> np.ndarray:
+        """Mask of candidates excluded, disqualified or unseated."""
+        return np.isin(
+            self.cand_status, (CandidateStatus.EXCLUDED, CandidateStatus.DISQUALIFIED, CandidateStatus.UNSEATED)
+        )

@@ -1,0 +1,128 @@
+"""Who reports to the hotline: refusers, peers of bought delegates, losing rivals, and false tips.
+
+A tip's ``evidence`` draw is made when it is filed, so its fate at investigation does not depend
+on how many other tips happen to be in the queue (common random numbers across arms).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents import CandidateStatus, DelegateState
+from sim.tips import TipSource, TipTarget
+
+if TYPE_CHECKING:
+    from sim.model import ElectionModel
+
+
+def buying_by_candidate(model: ElectionModel) -> np.ndarray:
+    """Delegates currently holding each candidate's bribe through an active broker."""
+    w = model.world
+    held = (model.del_state == DelegateState.BOUGHT) & (model.del_buyer >= 0)
+    active = held & model.broker_active[np.maximum(model.del_broker, 0)]
+    return np.bincount(model.del_buyer[active], minlength=w.n_candidates)
+
+
+def top_buyer_per_township(model: ElectionModel) -> tuple[np.ndarray, np.ndarray]:
+    """For each township, the candidate holding most bribed votes and how many it holds."""
+    k = model.cfg.world.candidates_per_township
+    held = buying_by_candidate(model).reshape(-1, k)
+    local = held.argmax(axis=1)
+    return np.arange(held.shape[0]) * k + local, held.max(axis=1)
+
+
+def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.ndarray, campaign: bool) -> None:
+    """File the day's tips.
+
+    Args:
+        model: The election model.
+        refused_ties: Ties whose offer was refused today.
+        peer_share: Share of each delegate's peers holding a bribe.
+        campaign: True before congress day (rivals report what they see during the campaign).
+    """
+    w, r = model.world, model.cfg.reporting
+    rng = model.streams.reporting
+    day = model.day
+    tips = model.tips
+    n_del, n_cand, n_town = w.n_delegates, w.n_candidates, w.n_townships
+    k = model.cfg.world.candidates_per_township
+
+    # False and malicious tips: their number never depends on the state of the run.
+    n_false = rng.poisson(r.false_tips_per_township_day, n_town)
+    towns = np.repeat(np.arange(n_town), n_false)
+    u_target = rng.random(len(towns))
+    u_pick = rng.random(len(towns))
+    ev_false = rng.random(len(towns))
+    # Fixed-size draws for the state-dependent reporters.
+    u_ref, ev_ref = rng.random(n_del), rng.random(n_del)
+    u_peer, ev_peer = rng.random(n_del), rng.random(n_del)
+    u_rival, ev_rival = rng.random(n_cand), rng.random(n_cand)
+
+    top_buyer, top_held = top_buyer_per_township(model)
+    town_buying = top_held > 0
+    names_candidate = u_target < 0.5
+    cand = towns * k + (u_pick * k).astype(np.int64)
+    ct = towns[names_candidate]
+    tips.add(
+        day, TipSource.FALSE, TipTarget.CANDIDATE, cand[names_candidate], ct, w.town_county[ct],
+        model.cand_buyer[cand[names_candidate]], ev_false[names_candidate],
+    )
+    tv = towns[~names_candidate]
+    tips.add(
+        day, TipSource.FALSE, TipTarget.TOWNSHIP, tv, tv, w.town_county[tv], town_buying[tv], ev_false[~names_candidate]
+    )
+
+    trust = model.trust[w.delegate_county]
+    willing = trust * (1.0 - w.retaliation_fear)
+
+    # Refusers name the broker who approached them.
+    d_ref, first = np.unique(w.tie_delegate[refused_ties], return_index=True)
+    b_ref = w.tie_broker[refused_ties][first]
+    p_ref = w.report_propensity[d_ref] * willing[d_ref] * r.refuser_scale
+    rep = u_ref[d_ref] < p_ref
+    d_rep = d_ref[rep]
+    tips.add(
+        day, TipSource.REFUSER, TipTarget.BROKER, b_ref[rep], w.township[d_rep], w.delegate_county[d_rep],
+        np.ones(len(d_rep), dtype=bool), ev_ref[d_rep],
+    )
+
+    # Peers who see bribes around them report the township.
+    clean = model.del_state != DelegateState.BOUGHT
+    p_peer = np.minimum(1.0, r.peer_scale * peer_share * willing)
+    d_peer = np.flatnonzero(clean & (u_peer < p_peer))
+    tp = w.township[d_peer]
+    tips.add(day, TipSource.PEER, TipTarget.TOWNSHIP, tp, tp, w.town_county[tp], town_buying[tp], ev_peer[d_peer])
+
+    # Rivals who are not buying report the township's biggest buyer.
+    if campaign:
+        t_c = w.cand_township
+        rival = (model.cand_status == CandidateStatus.NOMINATED) & ~model.cand_buyer & town_buying[t_c]
+        c_rep = np.flatnonzero(rival & (u_rival < r.rival_campaign * model.trust[w.town_county[t_c]] * 2.0))
+        tr = t_c[c_rep]
+        tips.add(
+            day, TipSource.RIVAL, TipTarget.CANDIDATE, top_buyer[tr], tr, w.town_county[tr],
+            np.ones(len(c_rep), dtype=bool), ev_rival[c_rep],
+        )
+
+
+def rivals_report_winners(model: ElectionModel) -> None:
+    """After the vote, defeated candidates report a winner who bought votes in their township."""
+    w, r = model.world, model.cfg.reporting
+    rng = model.streams.reporting
+    u, ev = rng.random(w.n_candidates), rng.random(w.n_candidates)
+    k = model.cfg.world.candidates_per_township
+    won_bought = (model.cand_status == CandidateStatus.ELECTED) & model.cand_buyer
+    # the buying winner with most votes in each township
+    score = np.where(won_bought, model.votes + 1, 0).reshape(-1, k)
+    target = np.arange(score.shape[0]) * k + score.argmax(axis=1)
+    has_target = score.max(axis=1) > 0
+    t_c = w.cand_township
+    reporter = (model.cand_status == CandidateStatus.DEFEATED) & ~model.cand_buyer & has_target[t_c]
+    c_rep = np.flatnonzero(reporter & (u < r.rival_after_vote))
+    tr = t_c[c_rep]
+    model.tips.add(
+        model.day, TipSource.RIVAL, TipTarget.CANDIDATE, target[tr], tr, w.town_county[tr],
+        np.ones(len(c_rep), dtype=bool), ev[c_rep],
+    )

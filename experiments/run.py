@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import hydra  # noqa: E402
-from omegaconf import DictConfig  # noqa: E402
+import hydra
+from omegaconf import DictConfig
 
-from sim.hydra_app import main as app_main  # noqa: E402
-from sim.hydra_app import register_schema  # noqa: E402
+from sim.hydra_app import main as app_main
+from sim.hydra_app import register_schema
 
 register_schema()
 

@@ -76,8 +76,8 @@ def contract_live(model: ElectionModel) -> np.ndarray:
     w = model.world
     client = model.contract_client
     safe = np.maximum(client, 0)
-    return (client >= 0) & model.broker_active[w.contract_broker] & (
-        model.cand_status[safe] == CandidateStatus.NOMINATED
+    return (
+        (client >= 0) & model.broker_active[w.contract_broker] & (model.cand_status[safe] == CandidateStatus.NOMINATED)
     )
 
 
@@ -135,8 +135,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
 
-    b, d, ct = w.tie_broker, w.tie_delegate, w.tie_contract
-    client = model.contract_client[ct]
+    d, ct = w.tie_delegate, w.tie_contract
     offer = model.contract_offer()[ct]
     state = model.del_state[d]
     eligible = (
@@ -188,7 +187,6 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
         before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
         yes = yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
-    del client
     model.tie_state[approached] = 1
     model.tie_state[yes] = 2
     return approached, yes

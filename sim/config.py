@@ -85,9 +85,7 @@ class WorldConfig:
         unit="shares",
         doc="shares of political brokers, clan heads and gang figures (FACTS names all three)",
     )
-    broker_ties: list[float] = param(
-        [14.0, 22.0, 10.0], lo=0.0, unit="ties", doc="mean delegate ties per broker kind"
-    )
+    broker_ties: list[float] = param([14.0, 22.0, 10.0], lo=0.0, unit="ties", doc="mean delegate ties per broker kind")
     broker_cut: list[float] = param(
         [0.2, 0.1, 0.3], lo=0.0, hi=1.0, unit="share", doc="share of funds a broker keeps, per kind"
     )
@@ -101,7 +99,9 @@ class WorldConfig:
     gang_intimidation: float = param(
         0.3, lo=0.0, hi=1.0, unit="fear", doc="retaliation fear added to delegates tied to a gang figure"
     )
-    tainted_share: float = prob(0.15, doc="candidates carrying an undisclosed prior problem (FACTS: 'nominated while tainted')")
+    tainted_share: float = prob(
+        0.15, doc="candidates carrying an undisclosed prior problem (FACTS: 'nominated while tainted')"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,7 +163,10 @@ class ReportingConfig:
     rival_campaign: float = prob(0.01, doc="daily chance a losing-side rival reports buying they see")
     rival_after_vote: float = prob(0.3, doc="chance a defeated candidate reports a winner who bought")
     false_tips_per_township_day: float = param(
-        0.045, lo=0.0, unit="tips/day", doc="false or malicious tips a township a day (fitted to FACTS 3.2% substantiation)"
+        0.045,
+        lo=0.0,
+        unit="tips/day",
+        doc="false or malicious tips a township a day (fitted to FACTS 3.2% substantiation)",
     )
     trust_initial: float = prob(0.5, doc="initial trust that reports are acted upon")
     trust_gain: float = param(0.02, lo=0.0, hi=1.0, unit="trust", doc="trust gained in a county per visible resolution")
@@ -217,7 +220,11 @@ class WarningEducationConfig:
     enabled: bool = False
     coverage: float = prob(0.6, doc="share of delegates reached by a session")
     attendees_per_session: float = param(
-        9.2, lo=1.0, unit="attendees", source="FACTS: Yunnan 85,455 attendances / 9,321 sessions", doc="size of a session"
+        9.2,
+        lo=1.0,
+        unit="attendees",
+        source="FACTS: Yunnan 85,455 attendances / 9,321 sessions",
+        doc="size of a session",
     )
     start_day: int = param(0, lo=0, unit="day", doc="campaign day the sessions start")
     rollout_days: int = param(10, lo=1, unit="days", doc="days over which sessions are held")
@@ -249,11 +256,17 @@ class CandidateVettingConfig:
     """The four checks before nomination."""
 
     enabled: bool = False
-    completion: float = prob(0.77, source="FACTS: Jiangxi 54%-100% of checks done (mean of 54, 99, 99.5, 100 = 88%; integrity 54%)", doc="share of the four checks completed")
+    completion: float = prob(
+        0.77,
+        source="FACTS: Jiangxi 54%-100% of checks done (mean of 54, 99, 99.5, 100 = 88%; integrity 54%)",
+        doc="share of the four checks completed",
+    )
     hit_rate: float = prob(0.6, doc="chance a completed check set finds a tainted record")
     false_alarm_rate: float = prob(0.02, doc="chance an honest candidate is wrongly excluded")
     coverage: float = prob(1.0, doc="share of candidates vetted (high-risk first when screening runs)")
-    checks_per_candidate: int = param(4, lo=1, unit="checks", source="FACTS: the four mandatory checks", doc="checks per vetted candidate")
+    checks_per_candidate: int = param(
+        4, lo=1, unit="checks", source="FACTS: the four mandatory checks", doc="checks per vetted candidate"
+    )
     staff_days_per_check: float = param(0.5, lo=0.0, unit="staff-days", doc="cost of one check")
 
 
@@ -262,9 +275,15 @@ class TipoffResolutionConfig:
     """Joint investigation with deadlines (Shanxi)."""
 
     enabled: bool = False
-    direct_days: int = param(7, lo=1, unit="days", source="FACTS: 5 working days = 7 calendar days", doc="deadline of a direct check")
-    supervised_days: int = param(10, lo=1, unit="days", source="FACTS: supervised cases within 10 days", doc="deadline of a supervised case")
-    capacity_multiplier: float = param(6.0, lo=1.0, unit="x", doc="investigation capacity relative to the basic hotline")
+    direct_days: int = param(
+        7, lo=1, unit="days", source="FACTS: 5 working days = 7 calendar days", doc="deadline of a direct check"
+    )
+    supervised_days: int = param(
+        10, lo=1, unit="days", source="FACTS: supervised cases within 10 days", doc="deadline of a supervised case"
+    )
+    capacity_multiplier: float = param(
+        6.0, lo=1.0, unit="x", doc="investigation capacity relative to the basic hotline"
+    )
     substantiation_gain: float = param(1.3, lo=0.0, unit="x", doc="joint teams substantiate true tips more often")
     trust_gain_multiplier: float = param(3.0, lo=1.0, unit="x", doc="visible resolution builds trust faster")
     investigators_per_case: float = param(2.0, lo=0.0, unit="investigator-days/day", doc="staff per open case")
@@ -283,7 +302,11 @@ class TeamInspectionConfig:
     start_day: int = param(5, lo=0, unit="day", doc="first day of visits")
     detect_per_tie_day: float = prob(0.02, doc="daily chance a team uncovers one active vote-buying tie")
     irregularity_rate: float = param(
-        0.35, lo=0.0, unit="problems/visit", source="FACTS: fitted so problems/visit ~0.45 (Liaoning 142/318)", doc="other irregularities found per visit"
+        0.35,
+        lo=0.0,
+        unit="problems/visit",
+        source="FACTS: fitted so problems/visit ~0.45 (Liaoning 142/318)",
+        doc="other irregularities found per visit",
     )
     visit_risk_jump: float = prob(0.12, doc="belief jump in a visited township")
     visit_risk_jump_county: float = prob(0.03, doc="belief jump in the rest of its county")
@@ -295,11 +318,17 @@ class PledgesTalksConfig:
     """Signed pledges and heart-to-heart talks (Hunan, Anhui, Shaanxi)."""
 
     enabled: bool = False
-    delegate_coverage: float = prob(0.5, source="FACTS: Hunan 377,000 pledges", doc="share of delegates who sign a pledge")
-    candidate_coverage: float = prob(1.0, source="FACTS: talks with every key official (Anhui, Shaanxi)", doc="share of candidates talked to")
+    delegate_coverage: float = prob(
+        0.5, source="FACTS: Hunan 377,000 pledges", doc="share of delegates who sign a pledge"
+    )
+    candidate_coverage: float = prob(
+        1.0, source="FACTS: talks with every key official (Anhui, Shaanxi)", doc="share of candidates talked to"
+    )
     commitment: float = param(1.5, lo=0.0, unit="logit", doc="moral cost added by a pledge against a small bribe")
     bribe_scale: float = param(3.0, lo=0.01, unit="money units", doc="bribe at which the pledge's effect falls to 1/e")
-    candidate_commitment: float = param(0.8, lo=0.0, unit="logit", doc="reduction in a talked-to candidate's propensity to buy")
+    candidate_commitment: float = param(
+        0.8, lo=0.0, unit="logit", doc="reduction in a talked-to candidate's propensity to buy"
+    )
     staff_days_per_pledge: float = param(0.02, lo=0.0, unit="staff-days", doc="cost of one signed pledge")
     staff_days_per_talk: float = param(0.25, lo=0.0, unit="staff-days", doc="cost of one talk with a candidate")
 
@@ -335,9 +364,7 @@ class SimConfig:
 
     def enabled_interventions(self) -> list[str]:
         """Names of the interventions switched on, in declaration order."""
-        return [
-            f.name for f in dataclasses.fields(self.interventions) if getattr(self.interventions, f.name).enabled
-        ]
+        return [f.name for f in dataclasses.fields(self.interventions) if getattr(self.interventions, f.name).enabled]
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,8 +393,13 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
         elif source is None:
             merged = schema
         else:
-            data = OmegaConf.to_container(source, resolve=True) if isinstance(source, DictConfig) else dict(source)
-            merged = OmegaConf.merge(schema, _sim_section(data))
+            if isinstance(source, DictConfig):
+                # Drop non-simulation keys (e.g. ``hydra``) before resolving interpolations.
+                raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
+                data = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
+            else:
+                data = _sim_section(dict(source))
+            merged = OmegaConf.merge(schema, data)
         for key, value in overrides.items():
             OmegaConf.update(merged, key, value, merge=True)
     except Exception as exc:  # omegaconf's errors name the key; re-raise as our type

@@ -16,7 +16,7 @@ import traceback
 from importlib import metadata
 from itertools import product
 from pathlib import Path
-from typing import Any
+from typing import Any, override
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
@@ -116,7 +116,7 @@ def run_sweep_job(cfg: DictConfig) -> None:
     """Run every replicate (and uncertainty sample) of one arm, skipping runs already done."""
     hc = HydraConfig.get()
     sweep_dir = Path(hc.sweep.dir)
-    arm = arm_label(list(hc.overrides.task))
+    arm = arm_label(_arm_overrides(sweep_dir, list(hc.overrides.task)))
     base = checked_config(cfg)
     sens = _sensitivity(cfg)
     runs = plan_runs(int(cfg.base_seed), int(cfg.replicates), sens)
@@ -143,6 +143,15 @@ def run_sweep_job(cfg: DictConfig) -> None:
         _progress(sweep_dir)
 
 
+def _arm_overrides(sweep_dir: Path, task: list[str]) -> list[str]:
+    """The job's overrides that define its arm (the swept ones, as recorded in sweep.json)."""
+    try:
+        arm_keys = set(json.loads((sweep_dir / "sweep.json").read_text())["arm_keys"])
+    except (OSError, ValueError, KeyError):
+        return task
+    return [t for t in task if t.split("=", 1)[0].lstrip("+~") in arm_keys]
+
+
 def _progress(sweep_dir: Path) -> None:
     """Log runs done / planned, elapsed time and an estimate of the time left."""
     try:
@@ -164,8 +173,13 @@ def _fmt(seconds: float) -> str:
     return f"{h:d}:{m:02d}:{s:02d}"
 
 
-def sweep_combinations(config: DictConfig) -> list[dict[str, str]]:
-    """The jobs a multirun will launch, as key -> value dicts (command line over config params)."""
+def sweep_combinations(config: DictConfig) -> tuple[list[dict[str, str]], list[str]]:
+    """The jobs a multirun will launch, and the keys that define its arms.
+
+    Returns:
+        One key -> value dict per job (command line over config params), and the keys that are
+        swept (config params, and command-line overrides with several values).
+    """
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     items: dict[str, str] = {}
@@ -174,15 +188,19 @@ def sweep_combinations(config: DictConfig) -> list[dict[str, str]]:
     for text in config.hydra.overrides.task:
         items[text.split("=", 1)[0].lstrip("+~")] = text
     parser = OverridesParser.create()
-    axes = []
-    for override in parser.parse_overrides(list(items.values())):
-        key = override.get_key_element()
-        if override.is_sweep_override():
-            values = [str(v) for v in override.sweep_string_iterator()]
+    swept_in_config = {str(k) for k in (config.hydra.sweeper.get("params") or {})}
+    axes, arm_keys = [], []
+    for ov in parser.parse_overrides(list(items.values())):
+        key = ov.get_key_element()
+        if ov.is_sweep_override():
+            values = [str(v) for v in ov.sweep_string_iterator()]
+            arm_keys.append(key)
         else:
-            values = [override.get_value_element_as_str()]
+            values = [ov.get_value_element_as_str()]
+            if key in swept_in_config:
+                arm_keys.append(key)
         axes.append([(key, v) for v in values])
-    return [dict(combo) for combo in product(*axes)]
+    return [dict(combo) for combo in product(*axes)], arm_keys
 
 
 def git_commit() -> str:
@@ -214,9 +232,10 @@ def package_versions() -> dict[str, str]:
 class SweepCallback(Callback):
     """Validates a sweep before it starts; collects, records and reports it when it ends."""
 
+    @override
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        combos = sweep_combinations(config)
+        combos, arm_keys = sweep_combinations(config)
         if not combos:
             raise ConfigError("the experiment defines no arms (an empty sweep)")
         replicates = int(config.replicates)
@@ -238,6 +257,7 @@ class SweepCallback(Callback):
             "base_seed": int(config.base_seed),
             "replicates": replicates,
             "arms_planned": len(combos),
+            "arm_keys": arm_keys,
             "runs_planned": len(combos) * per_job,
             "done_at_start": done_before,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -249,9 +269,17 @@ class SweepCallback(Callback):
             "config": _config_without_hydra(config),
         }
         atomic_write_json(sweep_dir / "sweep.json", meta)
-        log.info("[sweep] %s: %d arms x %d runs = %d runs (%d already done) -> %s",
-                 config.experiment_name, len(combos), per_job, meta["runs_planned"], done_before, sweep_dir)
+        log.info(
+            "[sweep] %s: %d arms x %d runs = %d runs (%d already done) -> %s",
+            config.experiment_name,
+            len(combos),
+            per_job,
+            meta["runs_planned"],
+            done_before,
+            sweep_dir,
+        )
 
+    @override
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         finish_sweep(sweep_dir, report=bool(config.get("report", True)))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus, DelegateState, TipKind
+from sim.agents import CandidateStatus, TipKind
 from sim.config import InvestigationConfig, ReportingConfig
 from sim.enforcement import sanction_brokers, sanction_candidates
 from sim.network import group_offsets
@@ -52,9 +52,7 @@ class HotlineSettings:
 def culprit_broker_per_township(model: ElectionModel) -> np.ndarray:
     """The active broker holding most bribed votes in each township (-1 if none)."""
     w = model.world
-    held = (model.del_state == DelegateState.BOUGHT) & (model.del_broker >= 0)
-    brk = model.del_broker[held]
-    brk = brk[model.broker_active[brk]]
+    brk = model.del_broker[model.holds_live_bribe()]
     count = np.bincount(brk, minlength=w.n_brokers)
     culprit = np.full(w.n_townships, -1, dtype=np.int64)
     if w.n_brokers == 0:
@@ -94,9 +92,7 @@ def process_queue(model: ElectionModel) -> None:
         return
     tips.status[due] = TipStatus.CLOSED
     target_type = tips.target_type[due]
-    p = np.where(
-        tips.is_true[due], np.where(target_type == TipTarget.TOWNSHIP, hot.p_vague, hot.p_true), hot.p_false
-    )
+    p = np.where(tips.is_true[due], np.where(target_type == TipTarget.TOWNSHIP, hot.p_vague, hot.p_true), hot.p_false)
     found = tips.evidence[due] < np.minimum(p, 1.0)
 
     culprit = culprit_broker_per_township(model)

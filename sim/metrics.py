@@ -61,8 +61,11 @@ class TimeSeries:
         working = np.bincount(model.world.contract_broker[model.contract_client >= 0], minlength=w.n_brokers) > 0
         col["brokers_active"][d] = int((model.broker_active & working).sum())
         col["buyers_funding"][d] = int(
-            (model.cand_buyer & (model.cand_status == CandidateStatus.NOMINATED)
-             & (model.candidate_perceived_risk() < model.cand_quit_at)).sum()
+            (
+                model.cand_buyer
+                & (model.cand_status == CandidateStatus.NOMINATED)
+                & (model.candidate_perceived_risk() < model.cand_quit_at)
+            ).sum()
         )
         col["money_spent"][d] = model.cand_spent.sum()
         col["mean_perceived_risk"][d] = model.perceived_risk().mean()
@@ -85,7 +88,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     seats = w.n_townships * cfg.world.seats_per_township
     held = model.cand_status == CandidateStatus.ELECTED
     removed = model.removed_candidates()
-    tainted, buyer = w.cand_tainted, model.cand_buyer
+    tainted, buyer, paid = w.cand_tainted, model.cand_buyer, model.vote_buyers()
     closed = tips.status == TipStatus.CLOSED
     delay = (tips.close_day - tips.day)[closed]
     kind_direct = tips.kind[closed] == 0
@@ -103,11 +106,11 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "candidates": w.n_candidates,
         "brokers": w.n_brokers,
         "seats": seats,
-        "buyers": int(buyer.sum()),
+        "buyers": int(model.vote_buyers().sum()),
         "seats_captured": model.results.get("seats_captured", 0),
         "capture_rate": _ratio(model.results.get("seats_captured", 0), seats),
-        "seats_captured_final": int((held & buyer).sum()),
-        "capture_rate_final": _ratio((held & buyer).sum(), seats),
+        "seats_captured_final": int((held & paid).sum()),
+        "capture_rate_final": _ratio((held & paid).sum(), seats),
         "delegates_bribed": int(model.del_ever_bought.sum()),
         "bribed_share": _ratio(model.del_ever_bought.sum(), w.n_delegates),
         "offers": int(c["offers"]),
@@ -124,9 +127,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "substantiation_rate": _ratio(tips.substantiated.sum(), n_closed),
         "mean_resolution_days": float(delay.mean()) if n_closed else 0.0,
         "direct_within_deadline": _ratio((delay[kind_direct] <= hot.direct_days).sum(), kind_direct.sum()),
-        "supervised_within_deadline": _ratio(
-            (delay[~kind_direct] <= hot.supervised_days).sum(), (~kind_direct).sum()
-        ),
+        "supervised_within_deadline": _ratio((delay[~kind_direct] <= hot.supervised_days).sum(), (~kind_direct).sum()),
         "detections": int(c["detections"]),
         "detected_before_vote": int(c["detected_before_vote"]),
         "brokers_removed": int(c["brokers_removed"]),
@@ -148,8 +149,16 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "mean_final_trust": float(model.trust.mean()),
         "currently_bribed_at_vote": int(model.results.get("bought_votes_held", 0)),
     }
-    for key in ("ballots", "delegates_present", "seats_filled", "seats_first_round", "seats_vacant",
-                "bought_votes_held", "bought_votes_delivered", "defections"):
+    for key in (
+        "ballots",
+        "delegates_present",
+        "seats_filled",
+        "seats_first_round",
+        "seats_vacant",
+        "bought_votes_held",
+        "bought_votes_delivered",
+        "defections",
+    ):
         out[key] = int(model.results.get(key, 0))
     out["defection_rate"] = _ratio(out["defections"], out["bought_votes_held"])
     out["seats_refilled"] = int(c["seats_refilled"])

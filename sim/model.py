@@ -233,6 +233,17 @@ class ElectionModel(mesa.Model):
         self.running = False
 
     # ------------------------------------------------------------------ read-outs
+    def holds_live_bribe(self) -> np.ndarray:
+        """Mask of delegates holding a bribe paid through a broker still at work."""
+        held = (self.del_state == DelegateState.BOUGHT) & (self.del_broker >= 0)
+        if self.world.n_brokers == 0:
+            return held
+        return held & self.broker_active[np.maximum(self.del_broker, 0)]
+
+    def vote_buyers(self) -> np.ndarray:
+        """Mask of candidates who actually paid brokers for votes (intent alone does not count)."""
+        return self.cand_buyer & (self.cand_spent > 0)
+
     def currently_bribed(self) -> int:
         """Delegates holding a bribe now."""
         return int((self.del_state == DelegateState.BOUGHT).sum())

@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 def buying_by_candidate(model: ElectionModel) -> np.ndarray:
     """Delegates currently holding each candidate's bribe through an active broker."""
     w = model.world
-    held = (model.del_state == DelegateState.BOUGHT) & (model.del_buyer >= 0)
-    active = held & model.broker_active[np.maximum(model.del_broker, 0)]
+    active = model.holds_live_bribe() & (model.del_buyer >= 0)
     return np.bincount(model.del_buyer[active], minlength=w.n_candidates)
 
 
@@ -66,8 +65,14 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     cand = towns * k + (u_pick * k).astype(np.int64)
     ct = towns[names_candidate]
     tips.add(
-        day, TipSource.FALSE, TipTarget.CANDIDATE, cand[names_candidate], ct, w.town_county[ct],
-        model.cand_buyer[cand[names_candidate]], ev_false[names_candidate],
+        day,
+        TipSource.FALSE,
+        TipTarget.CANDIDATE,
+        cand[names_candidate],
+        ct,
+        w.town_county[ct],
+        model.cand_buyer[cand[names_candidate]],
+        ev_false[names_candidate],
     )
     tv = towns[~names_candidate]
     tips.add(
@@ -84,8 +89,14 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     rep = u_ref[d_ref] < p_ref
     d_rep = d_ref[rep]
     tips.add(
-        day, TipSource.REFUSER, TipTarget.BROKER, b_ref[rep], w.township[d_rep], w.delegate_county[d_rep],
-        np.ones(len(d_rep), dtype=bool), ev_ref[d_rep],
+        day,
+        TipSource.REFUSER,
+        TipTarget.BROKER,
+        b_ref[rep],
+        w.township[d_rep],
+        w.delegate_county[d_rep],
+        np.ones(len(d_rep), dtype=bool),
+        ev_ref[d_rep],
     )
 
     # Peers who see bribes around them report the township.
@@ -102,8 +113,14 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
         c_rep = np.flatnonzero(rival & (u_rival < r.rival_campaign * model.trust[w.town_county[t_c]] * 2.0))
         tr = t_c[c_rep]
         tips.add(
-            day, TipSource.RIVAL, TipTarget.CANDIDATE, top_buyer[tr], tr, w.town_county[tr],
-            np.ones(len(c_rep), dtype=bool), ev_rival[c_rep],
+            day,
+            TipSource.RIVAL,
+            TipTarget.CANDIDATE,
+            top_buyer[tr],
+            tr,
+            w.town_county[tr],
+            np.ones(len(c_rep), dtype=bool),
+            ev_rival[c_rep],
         )
 
 
@@ -123,6 +140,12 @@ def rivals_report_winners(model: ElectionModel) -> None:
     c_rep = np.flatnonzero(reporter & (u < r.rival_after_vote))
     tr = t_c[c_rep]
     model.tips.add(
-        model.day, TipSource.RIVAL, TipTarget.CANDIDATE, target[tr], tr, w.town_county[tr],
-        np.ones(len(c_rep), dtype=bool), ev[c_rep],
+        model.day,
+        TipSource.RIVAL,
+        TipTarget.CANDIDATE,
+        target[tr],
+        tr,
+        w.town_county[tr],
+        np.ones(len(c_rep), dtype=bool),
+        ev[c_rep],
     )

@@ -30,7 +30,9 @@ class RunResult:
     model: ElectionModel | None = None
 
 
-def simulate(config: SimConfig | Mapping[str, Any] | None = None, *, keep_model: bool = False, **overrides: Any) -> RunResult:
+def simulate(
+    config: SimConfig | Mapping[str, Any] | None = None, *, keep_model: bool = False, **overrides: Any
+) -> RunResult:
     """Build, run and summarise one simulation.
 
     Args:
@@ -57,6 +59,8 @@ def simulate(config: SimConfig | Mapping[str, Any] | None = None, *, keep_model:
         summary.setdefault(f"cost_{name}", 0.0)
     summary.update({f"time_{k}": v for k, v in model.timing.items()})
     series = pd.DataFrame(model.series.columns)
-    series["phase"] = ["campaign" if d < model.congress_day else "congress" if d == model.congress_day else "post"
-                       for d in range(model.n_days)]
+    series["phase"] = [
+        "campaign" if d < model.congress_day else "congress" if d == model.congress_day else "post"
+        for d in range(model.n_days)
+    ]
     return RunResult(summary=summary, timeseries=series, model=model if keep_model else None)

@@ -65,7 +65,7 @@ def hold_congress(model: ElectionModel) -> None:
         seats_filled=int(elected.sum()),
         seats_first_round=int((elected & majority).sum()),
         seats_vacant=int(w.n_townships * seats - elected.sum()),
-        seats_captured=int((elected & model.cand_buyer).sum()),
+        seats_captured=int((elected & model.vote_buyers()).sum()),
         bought_votes_held=int(holds.sum()),
         bought_votes_delivered=int((holds & voted_for_buyer).sum()),
         defections=int((holds & ~voted_for_buyer).sum()),

@@ -41,7 +41,7 @@ class Intervention(ABC):  # noqa: B024 - every hook is optional; subclasses over
         self.outcomes: dict[str, float] = {}
 
     def rng(self, model: ElectionModel) -> np.random.Generator:
-        """This intervention's own random stream (draws here never shift the core processes')."""
+        """The intervention's own random stream (draws here never shift the core processes')."""
         return model.streams[f"intervention.{self.name}"]
 
     def initialize(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
@@ -32,11 +32,12 @@ class CandidateVetting(Intervention):
         super().__init__(config)
         self.config: CandidateVettingConfig = config
 
+    @override
     def initialize(self, model: ElectionModel) -> None:
         cfg, w = self.config, model.world
         rng = self.rng(model)
         u_order, u_check = rng.random(w.n_candidates), rng.random(w.n_candidates)
-        n_vet = int(round(cfg.coverage * w.n_candidates))
+        n_vet = round(cfg.coverage * w.n_candidates)
         priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64)))  # high grade first
         vetted = np.zeros(w.n_candidates, dtype=bool)
         vetted[priority[:n_vet]] = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class PledgesTalks(Intervention):
         super().__init__(config)
         self.config: PledgesTalksConfig = config
 
+    @override
     def initialize(self, model: ElectionModel) -> None:
         cfg, w = self.config, model.world
         rng = self.rng(model)

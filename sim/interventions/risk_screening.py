@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
@@ -29,8 +29,8 @@ def grade(truly_risky: np.ndarray, score: np.ndarray, u: np.ndarray, cfg: RiskSc
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     grades = np.full(n, LOW, dtype=np.int8)
-    n_high = int(round(cfg.high_share * n))
-    n_med = int(round(cfg.medium_share * n))
+    n_high = round(cfg.high_share * n)
+    n_med = round(cfg.medium_share * n)
     grades[flagged & (rank < n_high + n_med)] = MEDIUM
     grades[flagged & (rank < n_high)] = HIGH
     return grades
@@ -56,6 +56,7 @@ class RiskScreening(Intervention):
         super().__init__(config)
         self.config: RiskScreeningConfig = config
 
+    @override
     def initialize(self, model: ElectionModel) -> None:
         cfg, w = self.config, model.world
         rng = self.rng(model)
@@ -64,8 +65,9 @@ class RiskScreening(Intervention):
         p_buy = buy_propensity(model)
         has_brokers = np.bincount(w.broker_township, minlength=w.n_townships) > 0
         town_risk = np.bincount(w.cand_township, weights=p_buy, minlength=w.n_townships) * has_brokers
-        model.town_grade = grade(town_risk > np.median(town_risk), town_risk + noise_town * town_risk.std(),
-                                 u_town, cfg)
+        model.town_grade = grade(
+            town_risk > np.median(town_risk), town_risk + noise_town * town_risk.std(), u_town, cfg
+        )
         model.cand_grade = grade(p_buy > np.median(p_buy), p_buy + noise_cand * p_buy.std(), u_cand, cfg)
         boost = np.array([0.0, cfg.medium_risk_boost, cfg.high_risk_boost])
         model.town_watch += boost[model.town_grade]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
-from sim.agents import DelegateState
 from sim.config import TeamInspectionConfig
 from sim.enforcement import raise_risk, sanction_brokers
 from sim.interventions.base import Intervention
@@ -46,6 +45,7 @@ class TeamInspection(Intervention):
         visits_per_team = max(1, math.ceil(active_days / cfg.visit_days))
         return math.ceil(cfg.coverage_target * n_townships / visits_per_team)
 
+    @override
     def initialize(self, model: ElectionModel) -> None:
         w = model.world
         rng = self.rng(model)
@@ -58,6 +58,7 @@ class TeamInspection(Intervention):
         self.visited = np.zeros(w.n_townships, dtype=bool)
         self.outcomes = {"teams": float(self.n_teams)}
 
+    @override
     def apply(self, model: ElectionModel) -> None:
         cfg, w = self.config, model.world
         if model.day < cfg.start_day or model.day > model.congress_day or self.n_teams == 0:
@@ -79,8 +80,7 @@ class TeamInspection(Intervention):
         model.counters["townships_visited"] = int(self.visited.sum())
 
         # Active vote-buying ties in each team's township.
-        held = (model.del_state == DelegateState.BOUGHT) & (model.del_broker >= 0)
-        held &= model.broker_active[np.maximum(model.del_broker, 0)]
+        held = model.holds_live_bribe()
         active = np.bincount(w.township[held], minlength=w.n_townships)[self.team_town]
         p_find = 1.0 - (1.0 - cfg.detect_per_tie_day) ** active
         found = np.flatnonzero(u_detect < p_find)

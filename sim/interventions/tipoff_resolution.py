@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 from sim.config import TipoffResolutionConfig
 from sim.interventions.base import Intervention
@@ -19,7 +19,9 @@ class TipoffResolution(Intervention):
     substantiates true tips more often (discipline, organisation, legal and petition bodies
     together) and, because outcomes are answered quickly and visibly, builds trust in reporting
     ``trust_gain_multiplier`` times faster, which raises reporting and, through earlier sanctions,
-    deterrence.  Cost: investigator-days (open cases x ``investigators_per_case`` each day).
+    deterrence.  Cost: investigator-days.  The joint team is staffed for its capacity whether or
+    not tips come in (``investigators_per_case`` for each case it can open a day, in every
+    county), and works overtime when more cases are open than that.
     """
 
     name = "tipoff_resolution"
@@ -30,6 +32,7 @@ class TipoffResolution(Intervention):
         super().__init__(config)
         self.config: TipoffResolutionConfig = config
 
+    @override
     def initialize(self, model: ElectionModel) -> None:
         cfg, hot = self.config, model.hotline
         hot.direct_days = cfg.direct_days
@@ -39,6 +42,8 @@ class TipoffResolution(Intervention):
         hot.p_vague = min(1.0, hot.p_vague * cfg.substantiation_gain)
         hot.trust_gain = min(1.0, hot.trust_gain * cfg.trust_gain_multiplier)
 
+    @override
     def apply(self, model: ElectionModel) -> None:
         open_cases = int((model.tips.status == TipStatus.OPEN).sum())
-        self.spend(open_cases * self.config.investigators_per_case, 1.0)
+        standing = model.hotline.capacity_per_day * len(model.world.county_size)
+        self.spend(max(open_cases, standing) * self.config.investigators_per_case, 1.0)

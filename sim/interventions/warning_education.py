@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, override
 
 import numpy as np
 
@@ -32,14 +32,13 @@ class WarningEducation(Intervention):
         super().__init__(config)
         self.config: WarningEducationConfig = config
 
+    @override
     def initialize(self, model: ElectionModel) -> None:
         cfg, w = self.config, model.world
         rng = self.rng(model)
         u_attend, u_day = rng.random(w.n_delegates), rng.random(w.n_delegates)
         attends = u_attend < cfg.coverage
-        self.attend_day = np.where(
-            attends, cfg.start_day + (u_day * cfg.rollout_days).astype(np.int64), -1
-        )
+        self.attend_day = np.where(attends, cfg.start_day + (u_day * cfg.rollout_days).astype(np.int64), -1)
         attendees = np.bincount(w.township[attends], minlength=w.n_townships)
         sessions = np.ceil(attendees / cfg.attendees_per_session).sum()
         self.spend(sessions, cfg.staff_days_per_session)
@@ -49,6 +48,7 @@ class WarningEducation(Intervention):
         self.decay = 0.5 ** (1.0 / cfg.half_life_days)
         model.cand_risk_extra += cfg.candidate_risk_boost
 
+    @override
     def apply(self, model: ElectionModel) -> None:
         cfg = self.config
         model.del_moral_extra -= self.moral

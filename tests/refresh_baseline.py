@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim import simulate  # noqa: E402
-from sim.interventions import INTERVENTION_NAMES  # noqa: E402
+from sim import simulate
+from sim.interventions import INTERVENTION_NAMES
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
 CASES = {

@@ -137,7 +137,8 @@ def test_cost_grows_with_intensity(small, name, key, low, high):
 def test_common_random_numbers_keep_untouched_processes_identical(small):
     # Vetting acts before the campaign; the world and every candidate it does not remove are the same.
     a = simulate(small, seed=9, keep_model=True).model
-    b = simulate(with_intervention(small, "candidate_vetting", hit_rate=0.0, false_alarm_rate=0.0),
-                 seed=9, keep_model=True).model
+    b = simulate(
+        with_intervention(small, "candidate_vetting", hit_rate=0.0, false_alarm_rate=0.0), seed=9, keep_model=True
+    ).model
     assert np.array_equal(a.cand_buyer, b.cand_buyer)
     assert np.array_equal(a.del_ever_bought, b.del_ever_bought)

@@ -53,8 +53,7 @@ def test_serial_and_parallel_give_identical_outcomes(tmp_path):
 def test_interrupted_sweep_resumes_without_redoing_or_losing_runs(tmp_path):
     args = ["policy=none,pledges_talks", "replicates=40", "hydra/launcher=basic"]
     cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", *FAST, f"hydra.sweep.dir={tmp_path}", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and len(list(tmp_path.glob("runs/*/*/DONE"))) < 10:
         time.sleep(0.05)
@@ -80,8 +79,11 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
 
     app.register_schema()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[*FAST, "replicates=3", "policy=team_inspection",
-                                                       f"hydra.sweep.dir={tmp_path}"], return_hydra_config=True)
+        cfg = compose(
+            config_name="config",
+            overrides=[*FAST, "replicates=3", "policy=team_inspection", f"hydra.sweep.dir={tmp_path}"],
+            return_hydra_config=True,
+        )
     with open_dict(cfg):
         cfg.hydra.mode = RunMode.MULTIRUN
         cfg.hydra.overrides.task = ["policy=team_inspection"]
@@ -105,8 +107,14 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
 
 
 def test_invalid_experiment_fails_before_anything_runs(tmp_path):
-    cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", *FAST, f"hydra.sweep.dir={tmp_path}",
-           "interventions.team_inspection.n_teams=2,-3"]
+    cmd = [
+        sys.executable,
+        str(ROOT / "experiments" / "run.py"),
+        "-m",
+        *FAST,
+        f"hydra.sweep.dir={tmp_path}",
+        "interventions.team_inspection.n_teams=2,-3",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0
     assert "interventions.team_inspection.n_teams=-3" in proc.stderr
@@ -115,7 +123,13 @@ def test_invalid_experiment_fails_before_anything_runs(tmp_path):
 
 @pytest.mark.slow
 def test_submitit_local_launcher(tmp_path):
-    sweep(tmp_path, "policy=none,tipoff_resolution", "replicates=2", "hydra/launcher=submitit_local",
-          "hydra.launcher.timeout_min=10", timeout=600)
+    sweep(
+        tmp_path,
+        "policy=none,tipoff_resolution",
+        "replicates=2",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        timeout=600,
+    )
     runs = pd.read_parquet(tmp_path / "runs.parquet")
     assert len(runs) == 4 and set(runs.arm) == {"none", "tipoff_resolution"}

@@ -1,0 +1,114 @@
+"""Benchmark: single-run speed at each scale and sweep throughput, printed as tables.
+
+    python experiments/benchmark.py            # everything (about two minutes)
+    python experiments/benchmark.py --quick    # fewer repetitions
+
+Reports, for a run with no interventions on one core: world building, the daily loop (and the
+vote within it), delegate-days per second in the daily loop and peak memory; then sweep
+throughput in runs per minute, serially and with the joblib launcher on every core, and the
+per-run overhead of the sweep machinery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sim import simulate  # noqa: E402
+
+SCALES = {
+    "county": {"n_cities": 1, "n_counties": 1, "n_townships": 12, "delegates_per_township": 67.0},
+    "city": {"n_cities": 1, "n_counties": 10, "n_townships": 100, "delegates_per_township": 80.0},
+    "province": {"n_cities": 14, "n_counties": 100, "n_townships": 841, "delegates_per_township": 83.0},
+}
+
+
+def single_run(scale: str, repeats: int) -> dict[str, float]:
+    """Best-of-``repeats`` timing of one run at ``scale``."""
+    best: dict[str, float] | None = None
+    for seed in range(repeats):
+        s = simulate({"scenario": scale, "world": SCALES[scale]}, seed=seed).summary
+        row = {
+            "delegates": s["delegates"],
+            "total_s": s["runtime_s"],
+            "build_s": s["time_build_s"],
+            "loop_s": s["time_loop_s"] - s["time_vote_s"],
+            "vote_s": s["time_vote_s"],
+        }
+        if best is None or row["total_s"] < best["total_s"]:
+            best = row
+    assert best is not None
+    days = 30 + 1 + 30
+    best["delegate_days_per_s"] = best["delegates"] * days / best["loop_s"]
+    return best
+
+
+def sweep_throughput(scale: str, launcher: str, replicates: int) -> tuple[float, float]:
+    """Runs per minute of a two-arm sweep, and wall time per run, with the given launcher."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    cmd = [
+        sys.executable,
+        str(ROOT / "experiments" / "run.py"),
+        "-m",
+        f"scenario={scale}",
+        "policy=none,all",
+        f"replicates={replicates}",
+        "report=false",
+        f"hydra.sweep.dir={tmp}",
+        f"hydra/launcher={launcher}",
+    ]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    wall = time.perf_counter() - t0
+    shutil.rmtree(tmp, ignore_errors=True)
+    runs = 2 * replicates
+    return runs / wall * 60, wall / runs
+
+
+def main() -> None:
+    """Print the benchmark tables."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 3
+    print(f"machine: {os.cpu_count()} cores; one run uses one core\n")
+    print("Single run, no interventions (best of %d)" % repeats)
+    print(f"{'scale':<9}{'delegates':>10}{'total s':>9}{'build s':>9}{'loop s':>9}{'vote s':>9}{'delegate-days/s':>17}")
+    for scale in SCALES:
+        r = single_run(scale, repeats)
+        print(
+            f"{scale:<9}{r['delegates']:>10,}{r['total_s']:>9.3f}{r['build_s']:>9.3f}{r['loop_s']:>9.3f}"
+            f"{r['vote_s']:>9.3f}{r['delegate_days_per_s']:>17.2e}"
+        )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process (all runs above): {peak_mb:,.0f} MB\n")
+
+    print("Sweep throughput (2 arms; includes Hydra start-up, collection)")
+    print(f"{'scale':<9}{'launcher':<10}{'runs':>6}{'runs/min':>10}{'s/run':>8}")
+    plan = {"city": 10 if args.quick else 20, "province": 3 if args.quick else 5}
+    per_run = {}
+    for scale, reps in plan.items():
+        for launcher in ("basic", "joblib"):
+            rpm, spr = sweep_throughput(scale, launcher, reps)
+            per_run[(scale, launcher)] = spr
+            print(f"{scale:<9}{launcher:<10}{2 * reps:>6}{rpm:>10.1f}{spr:>8.3f}")
+    city = single_run("city", 2)["total_s"]
+    overhead = per_run[("city", "basic")] - city
+    print(
+        f"\nper-run overhead of the sweep machinery at city scale (serial): {overhead:.3f} s "
+        f"against {city:.3f} s of simulation"
+    )
+
+
+if __name__ == "__main__":
+    main()

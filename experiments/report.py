@@ -1,0 +1,33 @@
+"""Write the report of a collected sweep into SWEEP_DIR/report/.
+
+Usage:
+    python experiments/report.py SWEEP_DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sim.report import ReportError, write_report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the report; print a clear message instead of a traceback when it cannot."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sweep_dir", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        path = write_report(args.sweep_dir)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

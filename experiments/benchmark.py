@@ -82,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 2 if args.quick else 3
     print(f"machine: {os.cpu_count()} cores; one run uses one core\n")
-    print("Single run, no interventions (best of %d)" % repeats)
+    print(f"Single run, no interventions (best of {repeats})")
     print(f"{'scale':<9}{'delegates':>10}{'total s':>9}{'build s':>9}{'loop s':>9}{'vote s':>9}{'delegate-days/s':>17}")
     for scale in SCALES:
         r = single_run(scale, repeats)

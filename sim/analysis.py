@@ -84,7 +84,7 @@ def paired_effects(runs: pd.DataFrame, outcomes: list[str], baseline: str | None
     for arm, group in runs.groupby("arm", sort=False):
         if arm == baseline:
             continue
-        joined = group.set_index(keys).join(base[outcomes], rsuffix="__base", how="inner")
+        joined = group.set_index(keys).join(base[outcomes].add_suffix("__base"), how="inner")
         for key in outcomes:
             d = (joined[key] - joined[f"{key}__base"]).to_numpy(dtype=float)
             lo, hi = bootstrap_mean_ci(d, seed=seed)

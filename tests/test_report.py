@@ -1,0 +1,133 @@
+"""Report statistics on synthetic tables with known answers, and the report on a real sweep."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis import AnalysisError, factorial_effects, paired_effects, pareto_front
+from tests.conftest import ROOT
+
+
+def synthetic(effect: float, n: int = 40, noise: float = 0.05, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0.4, 0.1, n)  # seed-level variation shared by both arms (CRN)
+    rows = [{"arm": "none", "interventions": "none", "seed": s, "capture_rate_final": b} for s, b in enumerate(base)]
+    rows += [
+        {"arm": "x", "interventions": "x", "seed": s, "capture_rate_final": b + effect + rng.normal(0, noise)}
+        for s, b in enumerate(base)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_known_effect_is_recovered_with_a_covering_ci():
+    eff = paired_effects(synthetic(-0.1), ["capture_rate_final"]).iloc[0]
+    assert eff.ci_low < -0.1 < eff.ci_high
+    assert not eff.crosses_zero and eff.pairs == 40
+
+
+def test_null_effect_has_a_ci_covering_zero():
+    eff = paired_effects(synthetic(0.0, seed=3), ["capture_rate_final"]).iloc[0]
+    assert eff.crosses_zero
+
+
+def test_missing_baseline_is_a_clear_error():
+    table = synthetic(-0.1)
+    table = table[table.arm == "x"]
+    with pytest.raises(AnalysisError, match="no baseline arm"):
+        paired_effects(table, ["capture_rate_final"])
+
+
+def test_pareto_front_on_a_hand_made_example():
+    cost = np.array([0, 10, 20, 15, 30])
+    benefit = np.array([0, 5, 9, 4, 9])
+    assert pareto_front(cost, benefit).tolist() == [True, True, True, False, False]
+
+
+def test_factorial_effects_recover_main_and_interaction_effects():
+    rows = []
+    for a in (0, 1):
+        for b in (0, 1):
+            for rep in range(5):
+                y = 0.5 - 0.2 * a - 0.1 * b + 0.08 * a * b + 0.001 * rep
+                name = "+".join(n for n, on in (("a", a), ("b", b)) if on) or "none"
+                rows.append({"interventions": name, "y": y})
+    eff = factorial_effects(pd.DataFrame(rows), "y", ["a", "b"]).set_index(["term_a", "term_b"]).effect
+    # effect of a averaged over b: -0.2 + 0.08 / 2
+    assert eff[("a", "")] == pytest.approx(-0.16, abs=1e-9)
+    assert eff[("b", "")] == pytest.approx(-0.06, abs=1e-9)
+    assert eff[("a", "b")] == pytest.approx(0.04, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def real_sweep(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sweep")
+    cmd = [
+        sys.executable,
+        str(ROOT / "experiments" / "run.py"),
+        "-m",
+        "scenario=county",
+        "replicates=4",
+        "policy=none,team_inspection,pledges_talks,all",
+        f"hydra.sweep.dir={d}",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return d
+
+
+def test_report_is_written_with_every_figure_and_table(real_sweep):
+    out = real_sweep / "report"
+    for stem in ("arm_means", "effects_forest", "cost_effectiveness", "time_course"):
+        assert (out / f"{stem}.png").stat().st_size > 10_000
+        assert (out / f"{stem}.svg").exists()
+    for table in ("arm_means.csv", "effects_vs_baseline.csv", "cost_effectiveness.csv"):
+        assert len(pd.read_csv(out / table)) > 0
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 4
+    assert "replicates per arm" in html
+
+
+def test_report_cli_gives_a_clear_message_for_a_missing_sweep(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "report.py"), str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2 and "does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed (CI installs it)")
+def test_report_opens_in_headless_chromium_with_every_image_loaded(real_sweep, tmp_path):
+    page = real_sweep / "report" / "report.html"
+    probe = tmp_path / "probe.html"
+    # Load the report in an iframe-free way: append a script that reports image load state in the title.
+    html = page.read_text().replace(
+        "</body>",
+        "<script>window.onload=()=>{const i=[...document.images];"
+        "document.title='IMAGES '+i.length+' LOADED '+i.filter(x=>x.complete&&x.naturalWidth>0).length;}"
+        "</script></body>",
+    )
+    probe.write_text(html)
+    cmd = [
+        "chromium",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        probe.as_uri(),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert "<title>IMAGES 4 LOADED 4</title>" in proc.stdout, proc.stderr[-2000:]

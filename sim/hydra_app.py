@@ -6,6 +6,7 @@ dataclasses.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import platform
@@ -45,6 +46,9 @@ from sim.store import (
 )
 
 log = logging.getLogger("sim")
+
+#: Top-level keys of a simulation configuration (other keys describe how a sweep is run).
+SIM_SECTIONS = frozenset(f.name for f in dataclasses.fields(SimConfig))
 
 #: Packages whose versions are recorded with every sweep.
 RECORDED_PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "hydra-core", "SALib", "matplotlib")
@@ -244,7 +248,7 @@ class SweepCallback(Callback):
             validate_run_config(replicates, sens)
             base = build_config(config)
             for combo in combos:  # check every arm's values before anything runs
-                values = {k: _parse(v) for k, v in combo.items() if "." in k and not k.startswith("hydra.")}
+                values = {k: _parse(v) for k, v in combo.items() if "." in k and k.split(".")[0] in SIM_SECTIONS}
                 build_config(base, **values)
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)

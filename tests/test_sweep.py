@@ -133,3 +133,11 @@ def test_submitit_local_launcher(tmp_path):
     )
     runs = pd.read_parquet(tmp_path / "runs.parquet")
     assert len(runs) == 4 and set(runs.arm) == {"none", "tipoff_resolution"}
+
+
+def test_sensitivity_sweep_crosses_samples_with_policies(tmp_path):
+    sweep(tmp_path, "experiment=sensitivity", "policy=none,all", "replicates=1", "sensitivity.n_samples=3")
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    assert len(runs) == 6 and set(runs.arm) == {"none", "all"}
+    by_arm = runs.sort_values("sample").groupby("arm")["in.delegates.integrity_mean"].apply(tuple)
+    assert by_arm["none"] == by_arm["all"] and len(set(by_arm["none"])) == 3

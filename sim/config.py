@@ -160,7 +160,7 @@ class ReportingConfig:
 
     refuser_scale: float = param(1.0, lo=0.0, unit="x", doc="multiplier of a refuser's report chance")
     peer_scale: float = param(0.03, lo=0.0, unit="x", doc="daily report chance of a peer, per share of bought peers")
-    rival_campaign: float = prob(0.01, doc="daily chance a losing-side rival reports buying they see")
+    rival_campaign: float = prob(0.02, doc="daily chance a non-buying rival reports buying they see, at full trust")
     rival_after_vote: float = prob(0.3, doc="chance a defeated candidate reports a winner who bought")
     false_tips_per_township_day: float = param(
         0.045,

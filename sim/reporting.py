@@ -1,7 +1,9 @@
 """Who reports to the hotline: refusers, peers of bought delegates, losing rivals, and false tips.
 
 A tip's ``evidence`` draw is made when it is filed, so its fate at investigation does not depend
-on how many other tips happen to be in the queue (common random numbers across arms).
+on how many other tips happen to be in the queue (common random numbers across arms).  Each
+reporter draws one uniform ``u`` a day; it reports if ``u < p``, and then ``u / p`` is itself a
+uniform draw independent of that decision, which serves as the tip's evidence draw.
 """
 
 from __future__ import annotations
@@ -55,9 +57,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     u_pick = rng.random(len(towns))
     ev_false = rng.random(len(towns))
     # Fixed-size draws for the state-dependent reporters.
-    u_ref, ev_ref = rng.random(n_del), rng.random(n_del)
-    u_peer, ev_peer = rng.random(n_del), rng.random(n_del)
-    u_rival, ev_rival = rng.random(n_cand), rng.random(n_cand)
+    u_ref, u_peer, u_rival = rng.random(n_del), rng.random(n_del), rng.random(n_cand)
 
     top_buyer, top_held = top_buyer_per_township(model)
     town_buying = top_held > 0
@@ -96,7 +96,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
         w.township[d_rep],
         w.delegate_county[d_rep],
         np.ones(len(d_rep), dtype=bool),
-        ev_ref[d_rep],
+        u_ref[d_rep] / p_ref[rep],
     )
 
     # Peers who see bribes around them report the township.
@@ -104,13 +104,15 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     p_peer = np.minimum(1.0, r.peer_scale * peer_share * willing)
     d_peer = np.flatnonzero(clean & (u_peer < p_peer))
     tp = w.township[d_peer]
-    tips.add(day, TipSource.PEER, TipTarget.TOWNSHIP, tp, tp, w.town_county[tp], town_buying[tp], ev_peer[d_peer])
+    ev_peer = u_peer[d_peer] / p_peer[d_peer]
+    tips.add(day, TipSource.PEER, TipTarget.TOWNSHIP, tp, tp, w.town_county[tp], town_buying[tp], ev_peer)
 
     # Rivals who are not buying report the township's biggest buyer.
     if campaign:
         t_c = w.cand_township
         rival = (model.cand_status == CandidateStatus.NOMINATED) & ~model.cand_buyer & town_buying[t_c]
-        c_rep = np.flatnonzero(rival & (u_rival < r.rival_campaign * model.trust[w.town_county[t_c]] * 2.0))
+        p_rival = r.rival_campaign * model.trust[w.town_county[t_c]]
+        c_rep = np.flatnonzero(rival & (u_rival < p_rival))
         tr = t_c[c_rep]
         tips.add(
             day,
@@ -120,7 +122,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
             tr,
             w.town_county[tr],
             np.ones(len(c_rep), dtype=bool),
-            ev_rival[c_rep],
+            u_rival[c_rep] / p_rival[c_rep],
         )
 
 
@@ -128,7 +130,7 @@ def rivals_report_winners(model: ElectionModel) -> None:
     """After the vote, defeated candidates report a winner who bought votes in their township."""
     w, r = model.world, model.cfg.reporting
     rng = model.streams.reporting
-    u, ev = rng.random(w.n_candidates), rng.random(w.n_candidates)
+    u = rng.random(w.n_candidates)
     k = model.cfg.world.candidates_per_township
     won_bought = (model.cand_status == CandidateStatus.ELECTED) & model.cand_buyer
     # the buying winner with most votes in each township
@@ -147,5 +149,5 @@ def rivals_report_winners(model: ElectionModel) -> None:
         tr,
         w.town_county[tr],
         np.ones(len(c_rep), dtype=bool),
-        ev[c_rep],
+        u[c_rep] / r.rival_after_vote,
     )

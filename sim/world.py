@@ -7,6 +7,7 @@ same seed sees exactly the same province and the same agents.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -99,7 +100,7 @@ class World:
         """(broker, township) pairs along which offers can be made."""
         return len(self.contract_broker)
 
-    @property
+    @cached_property
     def delegate_county(self) -> np.ndarray:
         """County of each delegate."""
         return self.town_county[self.township]

@@ -154,3 +154,104 @@ def factorial_effects(runs: pd.DataFrame, outcome: str, names: list[str]) -> pd.
         if a != "intercept"
     ]
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------- sweep kinds
+def factorial_factors(runs: pd.DataFrame) -> list[str]:
+    """Interventions varied on and off across the sweep's arms, if they form a two-level design.
+
+    Returns the factor names when two or more interventions vary and every pair of them appears
+    in all four on/off combinations (so that two-way interactions can be estimated, as in a full
+    or resolution-V fractional factorial); otherwise an empty list.
+    """
+    sets = runs.drop_duplicates("arm")["interventions"].str.split("+").apply(lambda xs: frozenset(xs) - {"none"})
+    names = sorted(set().union(*sets)) if len(sets) else []
+    varied = [n for n in names if 0 < sum(n in s for s in sets) < len(sets)]
+    for i, a in enumerate(varied):
+        for b in varied[i + 1 :]:
+            if len({(a in s, b in s) for s in sets}) < 4:
+                return []
+    return varied if len(varied) >= 2 else []
+
+
+def dose_key(runs: pd.DataFrame) -> str | None:
+    """The one parameter swept over numeric values (arms labelled ``name.key=value``), if any."""
+    arms = runs.arm.unique()
+    parsed = [a.rsplit("=", 1) for a in arms if "=" in a and "+" not in a]
+    if len(parsed) < 3 or len(parsed) != len(arms):
+        return None
+    keys = {k for k, _ in parsed}
+    try:
+        [float(v) for _, v in parsed]
+    except ValueError:
+        return None
+    return keys.pop() if len(keys) == 1 else None
+
+
+def dose_response(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Outcome means and 95% CIs by intensity of the swept parameter, with marginal returns.
+
+    ``marginal`` is the change in the outcome per unit of intensity from the previous level;
+    ``diminishing`` flags levels whose marginal gain is under half that of the first step.
+    """
+    key = dose_key(runs)
+    if key is None:
+        raise AnalysisError("this sweep does not vary one numeric parameter across its arms")
+    runs = runs.assign(intensity=runs.arm.str.rsplit("=", n=1).str[1].astype(float))
+    rows = []
+    for x, group in runs.groupby("intensity"):
+        for out in outcomes:
+            m, lo, hi = mean_ci(group[out].to_numpy())
+            rows.append(
+                {
+                    "parameter": key,
+                    "intensity": x,
+                    "outcome": out,
+                    "n": len(group),
+                    "mean": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
+    table = pd.DataFrame(rows).sort_values(["outcome", "intensity"]).reset_index(drop=True)
+    table["marginal"] = table.groupby("outcome")["mean"].diff() / table.groupby("outcome")["intensity"].diff()
+    first = table.groupby("outcome")["marginal"].transform(lambda s: s.dropna().iloc[0] if s.notna().any() else 0)
+    table["diminishing"] = (table.marginal.abs() < 0.5 * first.abs()) & table.marginal.notna()
+    return table
+
+
+def sensitivity_parameters(runs: pd.DataFrame, meta_parameters: list[str]) -> list[str]:
+    """The sampled parameters present as input columns."""
+    return [p for p in meta_parameters if f"in.{p}" in runs.columns and runs[f"in.{p}"].nunique() > 1]
+
+
+def sensitivity_indices(runs: pd.DataFrame, outcome: str, parameters: list[str], seed: int = 0) -> pd.DataFrame:
+    """First-order sensitivity indices (RBD-FAST, SALib) of ``outcome`` for each arm.
+
+    Replicates of a sample are averaged first, so the indices speak of the parameters, not of
+    the seeds.
+    """
+    from SALib.analyze import rbd_fast
+
+    rows = []
+    for arm, group in runs[runs["sample"] >= 0].groupby("arm", sort=False):
+        per_sample = group.groupby("sample")[[f"in.{p}" for p in parameters] + [outcome]].mean()
+        x = per_sample[[f"in.{p}" for p in parameters]].to_numpy()
+        y = per_sample[outcome].to_numpy()
+        bounds = [[float(x[:, i].min()), float(x[:, i].max())] for i in range(len(parameters))]
+        problem = {"num_vars": len(parameters), "names": parameters, "bounds": bounds}
+        harmonics = 4 if len(y) >= 64 else 2  # fewer harmonics for small samples (SALib's bias correction)
+        res = rbd_fast.analyze(problem, x, y, M=harmonics, num_resamples=200, conf_level=0.95, seed=seed)
+        for p, s1, conf in zip(parameters, res["S1"], res["S1_conf"], strict=True):
+            rows.append({"arm": arm, "parameter": p, "S1": float(s1), "S1_conf": float(conf)})
+    return pd.DataFrame(rows)
+
+
+def policy_wins(runs: pd.DataFrame, outcome: str = "capture_rate_final") -> pd.DataFrame:
+    """Share of uncertainty samples in which each arm has the lowest ``outcome``."""
+    per = runs[runs["sample"] >= 0].groupby(["sample", "arm"])[outcome].mean().unstack("arm")
+    winners = per.idxmin(axis=1)
+    share = winners.value_counts(normalize=True).reindex(per.columns, fill_value=0.0)
+    return pd.DataFrame({"arm": share.index, "win_share": share.to_numpy(), "samples": len(per)}).sort_values(
+        "win_share", ascending=False
+    )

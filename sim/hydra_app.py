@@ -142,7 +142,7 @@ def run_sweep_job(cfg: DictConfig) -> None:
             write_failure(folder, keys, traceback.format_exc())
             log.error("run %s/%s failed; see %s", arm, planned.run_id, folder / "ERROR")
             continue
-        write_run(folder, result.summary, result.timeseries, inputs, keys)
+        write_run(folder, result.summary, result.timeseries, inputs, keys, to_dict(run_cfg))
         done_here += 1
         _progress(sweep_dir)
 

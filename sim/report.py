@@ -9,11 +9,37 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis import OUTCOMES, AnalysisError, arm_means, baseline_arm, paired_effects, pareto_front
-from sim.plots import arm_colours, arm_means_plot, arm_name, cost_effectiveness, forest_plot, time_course
+from sim.analysis import (
+    OUTCOMES,
+    AnalysisError,
+    arm_means,
+    baseline_arm,
+    dose_key,
+    dose_response,
+    factorial_effects,
+    factorial_factors,
+    paired_effects,
+    pareto_front,
+    policy_wins,
+    sensitivity_indices,
+    sensitivity_parameters,
+)
+from sim.plots import (
+    arm_colours,
+    arm_means_plot,
+    arm_name,
+    cost_effectiveness,
+    dose_response_plot,
+    forest_plot,
+    interaction_heatmap,
+    sensitivity_plot,
+    time_course,
+    township_network,
+)
 from sim.store import atomic_write_text, atomic_write_with
 
 
@@ -49,12 +75,21 @@ def arm_order(runs: pd.DataFrame, effects: pd.DataFrame | None) -> list[str]:
     return base + sorted(a for a in arms if a not in base)
 
 
+#: Fewest uncertainty samples for which sensitivity indices are computed.
+MIN_SENSITIVITY_SAMPLES = 32
+
+#: Most arms shown in the per-arm figures (a factorial has 64; the best are shown).
+MAX_ARMS_SHOWN = 16
+
+
 def write_report(sweep_dir: Path) -> Path:
     """Write ``SWEEP_DIR/report/`` and return the path of report.html."""
     sweep_dir = Path(sweep_dir)
     runs, ts, meta = load_sweep(sweep_dir)
     out = sweep_dir / "report"
     out.mkdir(exist_ok=True)
+    for stale in [*out.glob("*.png"), *out.glob("*.svg"), *out.glob("*.csv")]:
+        stale.unlink()  # figures of sections this sweep no longer has
     outcomes = [o for o in OUTCOMES if o in runs.columns]
     try:
         base = baseline_arm(runs)
@@ -65,30 +100,36 @@ def write_report(sweep_dir: Path) -> Path:
         note = ""
     order = arm_order(runs, effects)
     colours = arm_colours(order)
+    shown = order[:MAX_ARMS_SHOWN]
     means = arm_means(runs, outcomes)
     _csv(out / "arm_means.csv", means)
     figures: list[tuple[str, str, str]] = []  # (file stem, title, caption)
+    extra_lines: list[str] = []
+    cut = (
+        f" The {len(shown)} most effective of {len(order)} arms are shown; the CSV has all."
+        if len(order) > len(shown)
+        else ""
+    )
 
-    fig = arm_means_plot(means, colours, order)
     figures.append(
         _save(
-            fig,
+            arm_means_plot(means[means.arm.isin(shown)], colours, shown),
             out,
             "arm_means",
             "Outcomes by arm",
-            "Mean of each outcome over replicates, with 95% confidence intervals.",
+            "Mean of each outcome over replicates, with 95% confidence intervals." + cut,
         )
     )
     if effects is not None:
         _csv(out / "effects_vs_baseline.csv", effects)
         figures.append(
             _save(
-                forest_plot(effects, colours, [a for a in order if a != base]),
+                forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a != base]),
                 out,
                 "effects_forest",
                 "Effects against no intervention",
                 "Differences from the no-intervention arm, computed seed by seed (common random "
-                "numbers), with bootstrap 95% CIs; arms sorted by their effect on capture.",
+                "numbers), with bootstrap 95% CIs; arms sorted by their effect on capture." + cut,
             )
         )
         ce = cost_table(runs, effects)
@@ -103,23 +144,135 @@ def write_report(sweep_dir: Path) -> Path:
                 "arms (no other arm is both cheaper and more effective) in bold.",
             )
         )
-    congress = int((ts.loc[ts.days_to_congress == 0, "day"]).iloc[0]) if (ts.days_to_congress == 0).any() else 0
+        efficient = ce[ce.efficient].sort_values("cost")
+        extra_lines.append(
+            "Pareto-efficient arms, cheapest first: "
+            + "; ".join(
+                f"{arm_name(r.arm)} ({r.cost:,.0f} staff-days, {r.reduction:.1f} points"
+                + (
+                    f", {r.cost_per_seat_protected:,.0f} staff-days per seat protected)"
+                    if r.seats_protected > 0
+                    else ")"
+                )
+                for r in efficient.itertuples()
+            )
+            + "."
+        )
+    congress = int(ts.loc[ts.days_to_congress == 0, "day"].iloc[0]) if (ts.days_to_congress == 0).any() else 0
     figures.append(
         _save(
-            time_course(ts, colours, order, congress),
+            time_course(ts[ts.arm.isin(shown[:8])], colours, shown[:8], congress),
             out,
             "time_course",
             "Time course",
-            "Daily means over replicates with 95% bands; the dashed line marks congress day.",
+            "Daily means over replicates with 95% bands; the dashed line marks "
+            "congress day." + (" The first 8 arms are shown." if len(shown) > 8 else ""),
         )
     )
 
-    summary_lines = written_summary(runs, effects, base, meta, note)
+    factors = factorial_factors(runs)
+    if factors:
+        fx = factorial_effects(runs, "capture_rate_final", factors)
+        _csv(out / "factorial_effects.csv", fx)
+        figures.append(
+            _save(
+                interaction_heatmap(fx, factors, "seats held by vote buyers"),
+                out,
+                "interactions",
+                "Interactions",
+                "Effects estimated by least squares on the two-level design "
+                "(effect = change from off to on, averaged over the other factors).",
+            )
+        )
+        inter = fx[fx.term_b != ""].sort_values("effect")
+        best, worst = inter.iloc[0], inter.iloc[-1]
+        extra_lines.append(
+            f"Strongest complements: {arm_name(best.term_a)} with {arm_name(best.term_b)} "
+            f"({100 * best.effect:+.1f} points beyond their separate effects); strongest substitutes: "
+            f"{arm_name(worst.term_a)} with {arm_name(worst.term_b)} ({100 * worst.effect:+.1f} points)."
+        )
+
+    key = dose_key(runs)
+    if key:
+        dr = dose_response(runs, [o for o in ("capture_rate_final", "bribed_share", "cost_total") if o in runs])
+        _csv(out / "dose_response.csv", dr)
+        figures.append(
+            _save(
+                dose_response_plot(dr, key),
+                out,
+                "dose_response",
+                "Dose-response",
+                "Outcome against the intensity of the swept parameter; the dotted line marks the first "
+                "level whose marginal gain is under half that of the first step.",
+            )
+        )
+        dim = dr[(dr.outcome == "capture_rate_final") & dr.diminishing]
+        if len(dim):
+            extra_lines.append(f"Returns on {key} diminish from {dim.intensity.iloc[0]:g} on.")
+
+    if "sample" in runs.columns and (runs["sample"] >= 0).any():
+        params = sensitivity_parameters(
+            runs,
+            list(meta.get("config", {}).get("sensitivity", {}).get("parameters", {}))
+            or [c[3:] for c in runs.columns if c.startswith("in.")],
+        )
+        if params and runs["sample"].nunique() >= MIN_SENSITIVITY_SAMPLES:
+            idx = sensitivity_indices(runs, "capture_rate_final", params)
+            wins = policy_wins(runs)
+            _csv(out / "sensitivity_indices.csv", idx)
+            _csv(out / "policy_wins.csv", wins)
+            figures.append(
+                _save(
+                    sensitivity_plot(idx, wins, colours),
+                    out,
+                    "sensitivity",
+                    "Sensitivity",
+                    "Left: how much of the variation in captured seats each uncertain parameter "
+                    "explains, per arm. Right: how often each arm is the best across the samples.",
+                )
+            )
+            top = wins.iloc[0]
+            extra_lines.append(
+                f"Across {int(top.samples)} samples of the uncertain parameters, "
+                f"{arm_name(top.arm)} is best in {top.win_share:.0%} of them."
+            )
+
+    net = township_figure(sweep_dir, runs, base)
+    if net is not None:
+        figures.append(
+            _save(
+                net,
+                out,
+                "township",
+                "One township up close",
+                "Delegates (circles, by state), brokers (squares) and candidates (triangles) of the "
+                "township with most bribes in one run of the baseline arm.",
+            )
+        )
+
+    summary_lines = written_summary(runs, effects, base, meta, note) + extra_lines
     md = _markdown(summary_lines, figures, runs, meta)
     atomic_write_text(out / "report.md", md)
     page = _html(summary_lines, figures, out, runs, meta)
     atomic_write_text(out / "report.html", page)
     return out / "report.html"
+
+
+def township_figure(sweep_dir: Path, runs: pd.DataFrame, base: str | None) -> Figure | None:
+    """Re-run one run of the sweep (exactly, from its stored configuration) and draw a township."""
+    from sim.simulate import simulate
+
+    arm = base or runs.arm.iloc[0]
+    first = runs[runs.arm == arm].iloc[0]
+    folders = sorted((sweep_dir / "runs").glob("*/*/inputs.json"))
+    for path in folders:
+        meta = json.loads(path.read_text())
+        if meta["keys"]["arm"] == arm and meta["keys"]["seed"] == first.seed and meta.get("config"):
+            model = simulate(meta["config"], keep_model=True).model
+            assert model is not None
+            bribed = np.bincount(model.world.township[model.del_ever_bought], minlength=model.world.n_townships)
+            return township_network(model, int(bribed.argmax()))
+    return None
 
 
 def cost_table(runs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:

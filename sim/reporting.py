@@ -97,6 +97,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
         w.delegate_county[d_rep],
         np.ones(len(d_rep), dtype=bool),
         u_ref[d_rep] / p_ref[rep],
+        d_rep,
     )
 
     # Peers who see bribes around them report the township.
@@ -105,7 +106,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     d_peer = np.flatnonzero(clean & (u_peer < p_peer))
     tp = w.township[d_peer]
     ev_peer = u_peer[d_peer] / p_peer[d_peer]
-    tips.add(day, TipSource.PEER, TipTarget.TOWNSHIP, tp, tp, w.town_county[tp], town_buying[tp], ev_peer)
+    tips.add(day, TipSource.PEER, TipTarget.TOWNSHIP, tp, tp, w.town_county[tp], town_buying[tp], ev_peer, d_peer)
 
     # Rivals who are not buying report the township's biggest buyer.
     if campaign:

@@ -109,7 +109,12 @@ def is_done(folder: Path, inputs_fingerprint: str) -> bool:
 
 
 def write_run(
-    folder: Path, summary: dict[str, Any], timeseries: pd.DataFrame, inputs: dict[str, Any], keys: dict[str, Any]
+    folder: Path,
+    summary: dict[str, Any],
+    timeseries: pd.DataFrame,
+    inputs: dict[str, Any],
+    keys: dict[str, Any],
+    config: dict[str, Any] | None = None,
 ) -> None:
     """Write one finished run; the DONE marker goes last.
 
@@ -119,11 +124,12 @@ def write_run(
         timeseries: Daily rows.
         inputs: Flattened configuration.
         keys: Identifiers of the run within its sweep (arm, replicate, sample, seed).
+        config: The nested configuration, to re-run the run exactly.
     """
     folder = Path(folder)
     (folder / ERROR).unlink(missing_ok=True)
     (folder / DONE).unlink(missing_ok=True)
-    atomic_write_json(folder / "inputs.json", {"keys": keys, "inputs": inputs})
+    atomic_write_json(folder / "inputs.json", {"keys": keys, "inputs": inputs, "config": config})
     atomic_write_with(folder / "timeseries.parquet", lambda p: timeseries.to_parquet(p, index=False))
     atomic_write_json(folder / "summary.json", summary)
     atomic_write_text(folder / DONE, fingerprint(inputs) + "\n")

@@ -52,6 +52,7 @@ _FIELDS = {
     "open_day": np.int64,
     "close_day": np.int64,
     "substantiated": bool,
+    "reporter": np.int64,
 }
 
 
@@ -75,8 +76,12 @@ class TipBook:
         county: np.ndarray,
         is_true: np.ndarray,
         evidence: np.ndarray,
+        reporter: np.ndarray | None = None,
     ) -> None:
-        """Append a batch of tips filed the same day by the same kind of source."""
+        """Append a batch of tips filed the same day by the same kind of source.
+
+        ``reporter`` is the reporting delegate's index where a delegate reported (else -1).
+        """
         n = len(target)
         if n == 0:
             return
@@ -95,6 +100,7 @@ class TipBook:
             "open_day": np.full(n, -1),
             "close_day": np.full(n, -1),
             "substantiated": np.zeros(n, dtype=bool),
+            "reporter": np.full(n, -1) if reporter is None else reporter,
         }
         for name, dtype in _FIELDS.items():
             setattr(self, name, np.concatenate([getattr(self, name), np.asarray(new[name], dtype=dtype)]))

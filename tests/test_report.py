@@ -83,13 +83,13 @@ def real_sweep(tmp_path_factory):
 
 def test_report_is_written_with_every_figure_and_table(real_sweep):
     out = real_sweep / "report"
-    for stem in ("arm_means", "effects_forest", "cost_effectiveness", "time_course"):
+    for stem in ("arm_means", "effects_forest", "cost_effectiveness", "time_course", "township"):
         assert (out / f"{stem}.png").stat().st_size > 10_000
         assert (out / f"{stem}.svg").exists()
     for table in ("arm_means.csv", "effects_vs_baseline.csv", "cost_effectiveness.csv"):
         assert len(pd.read_csv(out / table)) > 0
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == len(list(out.glob("*.png"))) == 5
     assert "replicates per arm" in html
 
 
@@ -130,4 +130,55 @@ def test_report_opens_in_headless_chromium_with_every_image_loaded(real_sweep, t
         probe.as_uri(),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert "<title>IMAGES 4 LOADED 4</title>" in proc.stdout, proc.stderr[-2000:]
+    n = len(list((real_sweep / "report").glob("*.png")))
+    assert f"<title>IMAGES {n} LOADED {n}</title>" in proc.stdout, proc.stderr[-2000:]
+
+
+def _sweep(tmp_path_factory, name: str, *args: str):
+    d = tmp_path_factory.mktemp(name)
+    cmd = [
+        sys.executable,
+        str(ROOT / "experiments" / "run.py"),
+        "-m",
+        "scenario=county",
+        "schedule.campaign_days=12",
+        "schedule.post_election_days=6",
+        f"hydra.sweep.dir={d}",
+        *args,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return d / "report"
+
+
+@pytest.mark.slow
+def test_factorial_dose_and_sensitivity_sweeps_get_their_sections(tmp_path_factory):
+    fac = _sweep(tmp_path_factory, "fac", "experiment=factorial", "scenario=county", "replicates=1")
+    assert (fac / "interactions.png").exists()
+    fx = pd.read_csv(fac / "factorial_effects.csv")
+    assert len(fx) == 6 + 15
+    dose = _sweep(
+        tmp_path_factory,
+        "dose",
+        "experiment=dose_response",
+        "scenario=county",
+        "replicates=2",
+        "interventions.team_inspection.n_teams=0,2,8",
+    )
+    assert (dose / "dose_response.png").exists()
+    assert set(pd.read_csv(dose / "dose_response.csv").intensity) == {0, 2, 8}
+    sens = _sweep(
+        tmp_path_factory,
+        "sens",
+        "experiment=sensitivity",
+        "scenario=county",
+        "replicates=1",
+        "sensitivity.n_samples=32",
+        "policy=none,all",
+    )
+    assert (sens / "sensitivity.png").exists()
+    wins = pd.read_csv(sens / "policy_wins.csv")
+    assert wins.win_share.sum() == pytest.approx(1.0)
+    for report in (fac, dose, sens):
+        assert (report / "township.png").exists()
+        assert "Traceback" not in (report / "report.html").read_text()

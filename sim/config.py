@@ -163,10 +163,11 @@ class ReportingConfig:
     rival_campaign: float = prob(0.02, doc="daily chance a non-buying rival reports buying they see, at full trust")
     rival_after_vote: float = prob(0.3, doc="chance a defeated candidate reports a winner who bought")
     false_tips_per_township_day: float = param(
-        0.045,
+        0.0488,
         lo=0.0,
         unit="tips/day",
-        doc="false or malicious tips a township a day (fitted to FACTS 3.2% substantiation)",
+        source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
+        doc="false or malicious tips a township a day",
     )
     trust_initial: float = prob(0.5, doc="initial trust that reports are acted upon")
     trust_gain: float = param(0.02, lo=0.0, hi=1.0, unit="trust", doc="trust gained in a county per visible resolution")
@@ -179,8 +180,16 @@ class InvestigationConfig:
     capacity_per_day: float = param(1.0, lo=0.0, unit="tips/day per county", doc="cases an office can open a day")
     direct_days: int = param(20, lo=1, unit="days", doc="days to close a direct check")
     supervised_days: int = param(40, lo=1, unit="days", doc="days to close a supervised case")
-    p_substantiate_true: float = prob(0.5, doc="chance a true tip is substantiated")
-    p_substantiate_vague: float = prob(0.25, doc="chance a true but vague (township-level) tip is substantiated")
+    p_substantiate_true: float = prob(
+        0.0449,
+        source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
+        doc="chance a true tip is substantiated",
+    )
+    p_substantiate_vague: float = prob(
+        0.0189,
+        source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
+        doc="chance a true but vague (township-level) tip is substantiated",
+    )
     p_substantiate_false: float = prob(0.005, doc="chance a false tip is wrongly substantiated")
     implicate_candidate: float = prob(0.5, doc="chance a sanctioned broker's client is implicated")
 
@@ -200,6 +209,7 @@ class VotingConfig:
 
     compliance: float = prob(0.75, doc="chance a bought delegate votes for the buyer (secret ballot)")
     merit_noise: float = param(1.0, lo=0.0, unit="merit sd", doc="noise in delegates' judgement of merit")
+    bullet_vote: float = prob(0.5, doc="chance a complying bought delegate marks only the buyer (leaves rivals off)")
 
 
 @dataclass
@@ -300,12 +310,16 @@ class TeamInspectionConfig:
     )
     visit_days: int = param(3, lo=1, unit="days", doc="days a team stays in a township")
     start_day: int = param(5, lo=0, unit="day", doc="first day of visits")
-    detect_per_tie_day: float = prob(0.02, doc="daily chance a team uncovers one active vote-buying tie")
+    detect_per_tie_day: float = prob(
+        0.0306,
+        source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
+        doc="daily chance a team uncovers one active vote-buying tie",
+    )
     irregularity_rate: float = param(
-        0.35,
+        0.1685,
         lo=0.0,
         unit="problems/visit",
-        source="FACTS: fitted so problems/visit ~0.45 (Liaoning 142/318)",
+        source="FIT: experiments/calibrate.py, docs/calibration_fit.json (target: Liaoning 142/318)",
         doc="other irregularities found per visit",
     )
     visit_risk_jump: float = prob(0.12, doc="belief jump in a visited township")

@@ -111,6 +111,8 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "capture_rate": _ratio(model.results.get("seats_captured", 0), seats),
         "seats_captured_final": int((held & paid).sum()),
         "capture_rate_final": _ratio((held & paid).sum(), seats),
+        "seats_flipped": int((held & paid & ~model.clean_winner).sum()),
+        "flip_rate": _ratio((held & paid & ~model.clean_winner).sum(), seats),
         "delegates_bribed": int(model.del_ever_bought.sum()),
         "bribed_share": _ratio(model.del_ever_bought.sum(), w.n_delegates),
         "offers": int(c["offers"]),

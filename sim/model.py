@@ -118,6 +118,9 @@ class ElectionModel(mesa.Model):
         seats = cfg.world.seats_per_township
         top = -np.sort(-w.cand_merit.reshape(-1, cfg.world.candidates_per_township), axis=1)[:, :seats]
         self.clean_merit = float(top.sum())
+        merit = w.cand_merit.reshape(-1, cfg.world.candidates_per_township)
+        rank = np.argsort(np.argsort(-merit, axis=1), axis=1)
+        self.clean_winner = (rank < seats).ravel()  # who a clean election (true merit) would seat
 
         if interventions is None:
             from sim.interventions import build_interventions

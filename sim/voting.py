@@ -29,6 +29,7 @@ def hold_congress(model: ElectionModel) -> None:
     n_del = w.n_delegates
     noise = rng.normal(0.0, cfg.voting.merit_noise, (n_del, k))
     u_comply = rng.random(n_del)
+    u_bullet = rng.random(n_del)
 
     town = w.township
     on_ballot = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k)
@@ -39,6 +40,8 @@ def hold_congress(model: ElectionModel) -> None:
     holds = (model.del_state == DelegateState.BOUGHT) & (buyer >= 0)
     holds &= model.cand_status[np.maximum(buyer, 0)] == CandidateStatus.NOMINATED
     complies = holds & (u_comply < cfg.voting.compliance)
+    bullet = np.flatnonzero(complies & (u_bullet < cfg.voting.bullet_vote))
+    score[bullet] = -np.inf  # marks nobody but the buyer (set just below)
     rows = np.flatnonzero(complies)
     score[rows, buyer[rows] - town[rows] * k] = np.inf
 

@@ -53,6 +53,9 @@ class TeamInspection(Intervention):
         self.route = np.lexsort((u_order, -model.town_grade.astype(np.int64)))
         self.next_stop = 0
         self.n_teams = self.teams_needed(w.n_townships, model.cfg.schedule.campaign_days)
+        # With a coverage target, teams stop once that many townships have been visited.
+        target = self.config.coverage_target
+        self.visit_quota = round(target * w.n_townships) if target > 0 else None
         self.team_town = np.full(self.n_teams, -1, dtype=np.int64)
         self.days_left = np.zeros(self.n_teams, dtype=np.int64)
         self.visited = np.zeros(w.n_townships, dtype=bool)
@@ -67,6 +70,12 @@ class TeamInspection(Intervention):
         u_detect = rng.random(self.n_teams)
         n_problems = rng.poisson(cfg.irregularity_rate, self.n_teams)
         moving = np.flatnonzero(self.days_left == 0)
+        if self.visit_quota is not None:
+            left = max(self.visit_quota - int(model.counters["township_visits"]), 0)
+            finished = moving[left:]
+            self.team_town[finished] = -1  # this team's work is done
+            self.days_left[finished] = -1
+            moving = moving[:left]
         if len(moving):
             stops = (self.next_stop + np.arange(len(moving))) % w.n_townships
             self.next_stop = (self.next_stop + len(moving)) % w.n_townships
@@ -81,7 +90,8 @@ class TeamInspection(Intervention):
 
         # Active vote-buying ties in each team's township.
         held = model.holds_live_bribe()
-        active = np.bincount(w.township[held], minlength=w.n_townships)[self.team_town]
+        in_field = self.team_town >= 0
+        active = np.where(in_field, np.bincount(w.township[held], minlength=w.n_townships)[self.team_town], 0)
         p_find = 1.0 - (1.0 - cfg.detect_per_tie_day) ** active
         found = np.flatnonzero(u_detect < p_find)
         if len(found):
@@ -92,5 +102,5 @@ class TeamInspection(Intervention):
             model.count("problems_found", len(culprit))
             model.count("vote_buying_found_by_inspection", len(culprit))
             sanction_brokers(model, culprit, self.name)
-        self.days_left -= 1
-        self.spend(self.n_teams, cfg.team_members)
+        self.days_left[in_field] -= 1
+        self.spend(int(in_field.sum()), cfg.team_members)

@@ -12,6 +12,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from sim.model import ElectionModel
@@ -30,8 +31,17 @@ class DelegateState(IntEnum):
 
     UNTOUCHED = 0
     REFUSED = 1  # refused at least one offer and holds none
-    BOUGHT = 2  # holds a bribe
-    EXPOSED = 3  # took a bribe that an investigation has since voided
+    BOUGHT = 2  # holds at least one bribe (possibly from several candidates)
+    EXPOSED = 3  # took bribes that investigations have since voided
+
+
+class TieState(IntEnum):
+    """What has passed along a broker-delegate tie."""
+
+    UNTRIED = 0
+    REFUSED = 1
+    ACCEPTED = 2  # the delegate holds this broker's bribe
+    VOIDED = 3  # accepted, then voided by the broker's sanction
 
 
 class CandidateStatus(IntEnum):
@@ -158,9 +168,11 @@ class DelegateView:
         return DelegateState(int(self.model.del_state[self.index]))
 
     @property
-    def bought_by(self) -> int:
-        """Candidate whose bribe the delegate holds, or -1."""
-        return int(self.model.del_buyer[self.index])
+    def bought_by(self) -> list[int]:
+        """Candidates whose bribes the delegate holds through brokers still at work."""
+        m, w = self.model, self.model.world
+        ties = np.flatnonzero((w.tie_delegate == self.index) & m.live_bribes())
+        return sorted({int(c) for c in m.contract_client[w.tie_contract[ties]]})
 
     @property
     def perceived_risk(self) -> float:

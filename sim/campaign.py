@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from sim.agents import CandidateStatus, DelegateState
+from sim.agents import CandidateStatus, DelegateState, TieState
 
 if TYPE_CHECKING:
     from sim.model import ElectionModel
@@ -137,11 +137,15 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
 
     d, ct = w.tie_delegate, w.tie_contract
     offer = model.contract_offer()[ct]
-    state = model.del_state[d]
+    local = np.maximum(model.contract_client[ct], 0) % cfg.world.candidates_per_township
+    # A delegate can sell a mark to several candidates (one bribe from each), but not twice to
+    # the same one; one whose bribes were voided is known to investigators and left alone.
+    holds_this = ((model.del_held[d] >> local) & 1).astype(bool)
     eligible = (
         contract_live(model)[ct]
-        & (model.tie_state == 0)
-        & ((state == DelegateState.UNTOUCHED) | (state == DelegateState.REFUSED))
+        & (model.tie_state == TieState.UNTRIED)
+        & (model.del_state[d] != DelegateState.EXPOSED)
+        & ~holds_this
         & (offer > 0)
     )
     weight = (0.5 + w.reciprocity[d]) * np.where(w.prior_acceptor[d], cfg.delegates.prior_acceptor_weight, 1.0)
@@ -176,10 +180,11 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     )
     yes = approached[u_decide[approached] < expit(utility)]
     if len(yes):
-        # One bribe per delegate: the largest offer wins.
-        order = np.lexsort((-offer[yes], d[yes]))
-        yes = yes[order]
-        first = np.concatenate([[True], d[yes][1:] != d[yes][:-1]])
+        # One bribe per delegate and candidate: of two offers for the same candidate, the larger.
+        key = d[yes] * cfg.world.candidates_per_township + local[yes]
+        order = np.lexsort((-offer[yes], key))
+        yes, key = yes[order], key[order]
+        first = np.concatenate([[True], key[1:] != key[:-1]])
         yes = np.sort(yes[first])
         # A contract pays out at most what it holds (ties are grouped by contract).
         yc = ct[yes]
@@ -187,8 +192,8 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
         before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
         yes = yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
-    model.tie_state[approached] = 1
-    model.tie_state[yes] = 2
+    model.tie_state[approached] = TieState.REFUSED
+    model.tie_state[yes] = TieState.ACCEPTED
     return approached, yes
 
 
@@ -199,10 +204,10 @@ def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:
     bribe = model.contract_offer()[ct]
     model.contract_funds -= np.bincount(ct, weights=bribe, minlength=w.n_contracts)
     model.broker_bought += np.bincount(b, minlength=w.n_brokers)
-    model.del_money[d] += bribe
+    np.add.at(model.del_money, d, bribe)  # a delegate may take several bribes the same day
     model.del_state[d] = DelegateState.BOUGHT
-    model.del_buyer[d] = model.contract_client[ct]
-    model.del_broker[d] = b
+    local = model.contract_client[ct] % model.cfg.world.candidates_per_township
+    np.bitwise_or.at(model.del_held, d, np.left_shift(1, local))
     model.del_ever_bought[d] = True
 
 

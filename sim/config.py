@@ -163,7 +163,7 @@ class ReportingConfig:
     rival_campaign: float = prob(0.02, doc="daily chance a non-buying rival reports buying they see, at full trust")
     rival_after_vote: float = prob(0.3, doc="chance a defeated candidate reports a winner who bought")
     false_tips_per_township_day: float = param(
-        0.0488,
+        0.1065,
         lo=0.0,
         unit="tips/day",
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
@@ -181,12 +181,12 @@ class InvestigationConfig:
     direct_days: int = param(20, lo=1, unit="days", doc="days to close a direct check")
     supervised_days: int = param(40, lo=1, unit="days", doc="days to close a supervised case")
     p_substantiate_true: float = prob(
-        0.0449,
+        0.0393,
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
         doc="chance a true tip is substantiated",
     )
     p_substantiate_vague: float = prob(
-        0.0189,
+        0.0262,
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
         doc="chance a true but vague (township-level) tip is substantiated",
     )
@@ -311,12 +311,12 @@ class TeamInspectionConfig:
     visit_days: int = param(3, lo=1, unit="days", doc="days a team stays in a township")
     start_day: int = param(5, lo=0, unit="day", doc="first day of visits")
     detect_per_tie_day: float = prob(
-        0.0306,
+        0.0174,
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
         doc="daily chance a team uncovers one active vote-buying tie",
     )
     irregularity_rate: float = param(
-        0.1685,
+        0.2387,
         lo=0.0,
         unit="problems/visit",
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json (target: Liaoning 142/318)",

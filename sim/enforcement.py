@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus, DelegateState
+from sim.agents import CandidateStatus, DelegateState, TieState
 
 if TYPE_CHECKING:
     from sim.model import ElectionModel
@@ -43,8 +43,13 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     model.broker_active[brokers] = False
     removed = np.zeros(w.n_brokers, dtype=bool)
     removed[brokers] = True
-    held = (model.del_state == DelegateState.BOUGHT) & (model.del_broker >= 0)
-    exposed = held & removed[np.maximum(model.del_broker, 0)]
+    # The bribes these brokers paid are voided; a delegate left with none is exposed.
+    voided = (model.tie_state == TieState.ACCEPTED) & removed[w.tie_broker]
+    model.tie_state[voided] = TieState.VOIDED
+    k = model.cfg.world.candidates_per_township
+    local = model.contract_client[w.tie_contract[voided]] % k
+    np.bitwise_and.at(model.del_held, w.tie_delegate[voided], ~np.left_shift(1, local))
+    exposed = (model.del_state == DelegateState.BOUGHT) & ~model.holds_live_bribe()
     model.del_state[exposed] = DelegateState.EXPOSED
     model.count("brokers_removed", len(brokers))
     model.count("delegates_exposed", int(exposed.sum()))

@@ -52,7 +52,7 @@ class HotlineSettings:
 def culprit_broker_per_township(model: ElectionModel) -> np.ndarray:
     """The active broker holding most bribed votes in each township (-1 if none)."""
     w = model.world
-    brk = model.del_broker[model.holds_live_bribe()]
+    brk = w.tie_broker[model.live_bribes()]
     count = np.bincount(brk, minlength=w.n_brokers)
     culprit = np.full(w.n_townships, -1, dtype=np.int64)
     if w.n_brokers == 0:

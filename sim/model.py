@@ -22,7 +22,7 @@ from time import perf_counter
 import mesa
 import numpy as np
 
-from sim.agents import Broker, Candidate, CandidateStatus, DelegateState, DelegateView
+from sim.agents import Broker, Candidate, CandidateStatus, DelegateState, DelegateView, TieState
 from sim.campaign import (
     assign_brokers,
     decide_buyers,
@@ -67,8 +67,7 @@ class ElectionModel(mesa.Model):
         n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
         # Delegates
         self.del_state = np.zeros(n_del, dtype=np.int8)
-        self.del_buyer = np.full(n_del, -1, dtype=np.int64)
-        self.del_broker = np.full(n_del, -1, dtype=np.int64)
+        self.del_held = np.zeros(n_del, dtype=np.int64)  # bit c set: holds the bribe of local candidate c
         self.del_money = np.zeros(n_del)
         self.del_ever_bought = np.zeros(n_del, dtype=bool)
         self.del_moral_extra = np.zeros(n_del)  # moral cost added by interventions
@@ -76,7 +75,7 @@ class ElectionModel(mesa.Model):
         self.del_pledge = np.zeros(n_del)  # pledge commitment against small bribes
         self.pledge_bribe_scale = 1.0
         # Ties
-        self.tie_state = np.zeros(len(w.tie_broker), dtype=np.int8)  # 0 untried, 1 refused, 2 accepted
+        self.tie_state = np.zeros(len(w.tie_broker), dtype=np.int8)  # a TieState
         # Places
         self.town_risk = np.zeros(w.n_townships)  # excess detection belief after enforcement
         self.town_watch = np.zeros(w.n_townships)  # standing supervision (screening grades)
@@ -236,12 +235,15 @@ class ElectionModel(mesa.Model):
         self.running = False
 
     # ------------------------------------------------------------------ read-outs
+    def live_bribes(self) -> np.ndarray:
+        """Ties carrying an accepted bribe whose broker is still at work."""
+        w = self.world
+        return (self.tie_state == TieState.ACCEPTED) & self.broker_active[w.tie_broker]
+
     def holds_live_bribe(self) -> np.ndarray:
-        """Mask of delegates holding a bribe paid through a broker still at work."""
-        held = (self.del_state == DelegateState.BOUGHT) & (self.del_broker >= 0)
-        if self.world.n_brokers == 0:
-            return held
-        return held & self.broker_active[np.maximum(self.del_broker, 0)]
+        """Mask of delegates holding at least one bribe paid through a broker still at work."""
+        w = self.world
+        return np.bincount(w.tie_delegate[self.live_bribes()], minlength=w.n_delegates) > 0
 
     def vote_buyers(self) -> np.ndarray:
         """Mask of candidates who actually paid brokers for votes (intent alone does not count)."""

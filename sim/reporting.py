@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 def buying_by_candidate(model: ElectionModel) -> np.ndarray:
     """Delegates currently holding each candidate's bribe through an active broker."""
     w = model.world
-    active = model.holds_live_bribe() & (model.del_buyer >= 0)
-    return np.bincount(model.del_buyer[active], minlength=w.n_candidates)
+    live = model.live_bribes()
+    return np.bincount(model.contract_client[w.tie_contract[live]], minlength=w.n_candidates)
 
 
 def top_buyer_per_township(model: ElectionModel) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +85,8 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     # Refusers name the broker who approached them.
     d_ref, first = np.unique(w.tie_delegate[refused_ties], return_index=True)
     b_ref = w.tie_broker[refused_ties][first]
+    clean_hands = model.del_state[d_ref] != DelegateState.BOUGHT  # one who took money keeps quiet
+    d_ref, b_ref = d_ref[clean_hands], b_ref[clean_hands]
     p_ref = w.report_propensity[d_ref] * willing[d_ref] * r.refuser_scale
     rep = u_ref[d_ref] < p_ref
     d_rep = d_ref[rep]

@@ -1,8 +1,11 @@
 """Congress day: every delegate marks up to ``S`` candidates; seats go to the top ``S``.
 
-Honest delegates mark the ``S`` candidates they judge best (merit plus noise).  A delegate holding
-a bribe for a candidate still on the ballot marks that candidate with probability ``compliance``;
-the secret ballot lets the others take the money and vote their judgement.  A candidate needs the
+Honest delegates mark the ``S`` candidates they judge best (merit plus noise).  A delegate may
+hold bribes from several candidates (each buys one of the delegate's marks); for each candidate
+still on the ballot the mark is delivered with probability ``compliance``: the secret ballot lets
+the others take the money and vote their judgement.  A delegate who delivers marks only the
+candidates who paid with probability ``bullet_vote`` (leaving rivals off), otherwise fills the
+remaining marks by judgement.  A candidate needs the
 votes of more than half of the delegates present to be elected in the first round; seats left
 unfilled go to the next-ranked candidates in a runoff (modelled as the same ranking), as election
 rules provide for a second round.  A winner unseated later is replaced by the best-placed
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus, DelegateState
+from sim.agents import CandidateStatus
 
 if TYPE_CHECKING:
     from sim.model import ElectionModel
@@ -28,7 +31,7 @@ def hold_congress(model: ElectionModel) -> None:
     rng = model.streams.voting
     n_del = w.n_delegates
     noise = rng.normal(0.0, cfg.voting.merit_noise, (n_del, k))
-    u_comply = rng.random(n_del)
+    u_comply = rng.random(len(w.tie_delegate))
     u_bullet = rng.random(n_del)
 
     town = w.township
@@ -36,21 +39,25 @@ def hold_congress(model: ElectionModel) -> None:
     score = w.cand_merit.reshape(-1, k)[town] + noise
     score[~on_ballot[town]] = -np.inf
 
-    buyer = model.del_buyer
-    holds = (model.del_state == DelegateState.BOUGHT) & (buyer >= 0)
-    holds &= model.cand_status[np.maximum(buyer, 0)] == CandidateStatus.NOMINATED
-    complies = holds & (u_comply < cfg.voting.compliance)
-    bullet = np.flatnonzero(complies & (u_bullet < cfg.voting.bullet_vote))
-    score[bullet] = -np.inf  # marks nobody but the buyer (set just below)
-    rows = np.flatnonzero(complies)
-    score[rows, buyer[rows] - town[rows] * k] = np.inf
+    # Every live bribe for a candidate still on the ballot is a mark owed; the secret ballot lets
+    # the delegate keep the money and not deliver (each bribe complies with ``compliance``).
+    client = model.contract_client[w.tie_contract]
+    held = model.live_bribes() & (model.cand_status[np.maximum(client, 0)] == CandidateStatus.NOMINATED)
+    held_ties = np.flatnonzero(held)
+    complies = held_ties[u_comply[held_ties] < cfg.voting.compliance]
+    hd, hc = w.tie_delegate[complies], client[complies] % k
+    bullet = np.unique(hd[u_bullet[hd] < cfg.voting.bullet_vote])
+    score[bullet] = -np.inf  # marks nobody but the candidates who paid (set just below)
+    score[hd, hc] = np.inf
 
     marked = np.argsort(-score, axis=1, kind="stable")[:, :seats]
     valid = np.take_along_axis(score, marked, axis=1) > -np.inf
     cand = town[:, None] * k + marked
     votes = np.bincount(cand[valid], minlength=w.n_candidates)
     model.votes = votes
-    voted_for_buyer = (cand == buyer[:, None]).any(axis=1)
+    marked_mask = np.zeros((n_del, k), dtype=bool)
+    np.put_along_axis(marked_mask, marked, valid, axis=1)
+    delivered = marked_mask[w.tie_delegate[held_ties], client[held_ties] % k]
 
     # Rank candidates within each township by votes, then merit (ties are broken by merit).
     key = np.where(on_ballot.ravel(), votes + 1e-6 * (w.cand_merit - w.cand_merit.min()), -1.0).reshape(-1, k)
@@ -69,9 +76,10 @@ def hold_congress(model: ElectionModel) -> None:
         seats_first_round=int((elected & majority).sum()),
         seats_vacant=int(w.n_townships * seats - elected.sum()),
         seats_captured=int((elected & model.vote_buyers()).sum()),
-        bought_votes_held=int(holds.sum()),
-        bought_votes_delivered=int((holds & voted_for_buyer).sum()),
-        defections=int((holds & ~voted_for_buyer).sum()),
+        bought_votes_held=len(held_ties),
+        bought_votes_delivered=int(delivered.sum()),
+        defections=int((~delivered).sum()),
+        delegates_holding_bribes=len(np.unique(w.tie_delegate[held_ties])),
     )
 
 

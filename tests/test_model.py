@@ -111,7 +111,7 @@ def test_invariants_hold_on_random_small_configs(p):
     ):
         assert 0.0 <= s[key] <= 1.0, key
     assert s["offers_accepted"] <= s["offers"]
-    assert s["delegates_bribed"] == s["offers_accepted"]
+    assert s["delegates_bribed"] <= s["offers_accepted"]  # a delegate may sell marks to several candidates
     # Money is conserved: what candidates hand out is kept by brokers, held by them, or paid out.
     assert s["money_spent"] == pytest.approx(s["broker_cut"] + s["broker_funds_left"] + s["bribe_money"], rel=1e-9)
     assert s["tips_substantiated"] <= s["tips_closed"] <= s["tips"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, logit
 
 from sim.agents import CandidateStatus, DelegateState, TieState
 
@@ -46,7 +46,19 @@ def decide_buyers(model: ElectionModel) -> None:
     u_buy = rng.random(w.n_candidates)
     u_quit = rng.random(w.n_candidates)
     nominated = model.cand_status == CandidateStatus.NOMINATED
-    model.cand_buyer = nominated & (u_buy < buy_propensity(model))
+    # An arms race: the more rivals on one's ballot buy, the more one must.  Iterated best
+    # responses from "nobody else buys" converge (monotonically) to the lowest equilibrium.
+    k = model.cfg.world.candidates_per_township
+    base = logit(np.clip(buy_propensity(model), 1e-12, 1 - 1e-12))
+    rivals_on_ballot = np.maximum(nominated.reshape(-1, k).sum(axis=1) - 1, 1)[w.cand_township]
+    buyer = nominated & (u_buy < expit(base))
+    for _ in range(k + 1):
+        rivals_buying = buyer.reshape(-1, k).sum(axis=1)[w.cand_township] - buyer
+        updated = nominated & (u_buy < expit(base + c.rival_weight * rivals_buying / rivals_on_ballot))
+        if np.array_equal(updated, buyer):
+            break
+        buyer = updated
+    model.cand_buyer = buyer
     congress = w.town_size[w.cand_township].astype(float)
     model.cand_price = np.minimum(w.cand_budget / (c.vote_target_share * congress), c.max_bribe)
     model.cand_quit_at = c.quit_risk_tolerance * (0.5 + u_quit)

@@ -137,6 +137,9 @@ class CandidateConfig:
     tainted_weight: float = param(1.5, lo=0.0, unit="logit", doc="extra propensity of tainted candidates")
     integrity_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of the candidate's integrity (z-score)")
     risk_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of perceived risk x sanction")
+    rival_weight: float = param(
+        2.0, lo=0.0, unit="logit", doc="pressure to buy when rivals on the ballot buy (an arms race)"
+    )
     sanction: float = param(4.0, lo=0.0, unit="logit", doc="severity of disqualification for a candidate")
     vote_target_share: float = param(
         0.6, lo=0.0, hi=1.0, unit="share", doc="share of the congress a buyer budgets to buy"
@@ -163,7 +166,7 @@ class ReportingConfig:
     rival_campaign: float = prob(0.02, doc="daily chance a non-buying rival reports buying they see, at full trust")
     rival_after_vote: float = prob(0.3, doc="chance a defeated candidate reports a winner who bought")
     false_tips_per_township_day: float = param(
-        0.1065,
+        0.0355,
         lo=0.0,
         unit="tips/day",
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
@@ -181,12 +184,12 @@ class InvestigationConfig:
     direct_days: int = param(20, lo=1, unit="days", doc="days to close a direct check")
     supervised_days: int = param(40, lo=1, unit="days", doc="days to close a supervised case")
     p_substantiate_true: float = prob(
-        0.0393,
+        0.0549,
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
         doc="chance a true tip is substantiated",
     )
     p_substantiate_vague: float = prob(
-        0.0262,
+        0.0054,
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
         doc="chance a true but vague (township-level) tip is substantiated",
     )
@@ -311,12 +314,12 @@ class TeamInspectionConfig:
     visit_days: int = param(3, lo=1, unit="days", doc="days a team stays in a township")
     start_day: int = param(5, lo=0, unit="day", doc="first day of visits")
     detect_per_tie_day: float = prob(
-        0.0174,
+        0.0257,
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json",
         doc="daily chance a team uncovers one active vote-buying tie",
     )
     irregularity_rate: float = param(
-        0.2387,
+        0.165,
         lo=0.0,
         unit="problems/visit",
         source="FIT: experiments/calibrate.py, docs/calibration_fit.json (target: Liaoning 142/318)",

@@ -383,3 +383,51 @@ def township_network(model: ElectionModel, township: int) -> Figure:
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def threshold_plot(grid: pd.DataFrame) -> Figure:
+    """Captured seats against broker density (one line per sanction severity) and against sanction."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    sanctions = sorted(grid.sanction.unique())
+    cmap = plt.get_cmap("viridis")
+    for i, s in enumerate(sanctions):
+        sub = grid[grid.sanction == s].sort_values("brokers_per_township")
+        ax1.plot(
+            sub.brokers_per_township,
+            sub.capture_rate,
+            marker="o",
+            color=cmap(i / max(len(sanctions) - 1, 1)),
+            label=f"sanction {s:g}",
+        )
+    ax1.set_xlabel("brokers per township (mean)")
+    ax1.set_ylabel("seats captured by vote buyers (share)")
+    ax1.legend(fontsize=8, title="sanction severity (logit)", loc="lower right", ncol=2)
+    for i, b in enumerate(sorted(grid.brokers_per_township.unique())[1:]):
+        sub = grid[grid.brokers_per_township == b].sort_values("sanction")
+        ax2.plot(
+            sub.sanction, sub.capture_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g} brokers"
+        )
+    ax2.set_xlabel("sanction severity for delegates and candidates (logit)")
+    ax2.set_ylabel("seats captured by vote buyers (share)")
+    ax2.legend(fontsize=8)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+    fig.suptitle("Capture saturates in broker density and collapses past a sanction threshold", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def spillover_plot(table: pd.DataFrame) -> Figure:
+    """Change in bribed share in visited and never-visited townships (mean and 95% CI over seeds)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for i, group in enumerate(("visited", "never visited")):
+        m, lo, hi = mean_ci(table[table.townships == group]["diff"].to_numpy())
+        ax.barh(i, 100 * m, color=PALETTE[5 if i == 0 else 2])
+        ax.errorbar(100 * m, i, xerr=[[100 * (m - lo)], [100 * (hi - m)]], color="black", capsize=4)
+    ax.set_yticks([0, 1], ["townships visited", "townships never visited"])
+    ax.axvline(0, color="grey", lw=1)
+    ax.set_xlabel("change in delegates bribed (percentage points)")
+    ax.set_title("Inspection deters beyond the townships it visits")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig

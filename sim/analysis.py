@@ -167,11 +167,14 @@ def factorial_factors(runs: pd.DataFrame) -> list[str]:
     sets = runs.drop_duplicates("arm")["interventions"].str.split("+").apply(lambda xs: frozenset(xs) - {"none"})
     names = sorted(set().union(*sets)) if len(sets) else []
     varied = [n for n in names if 0 < sum(n in s for s in sets) < len(sets)]
+    k = len(varied)
+    if k < 2 or len(set(sets)) < 1 + k + k * (k - 1) // 2:  # too few arms to estimate every effect
+        return []
     for i, a in enumerate(varied):
         for b in varied[i + 1 :]:
             if len({(a in s, b in s) for s in sets}) < 4:
                 return []
-    return varied if len(varied) >= 2 else []
+    return varied
 
 
 def dose_key(runs: pd.DataFrame) -> str | None:

@@ -299,7 +299,9 @@ class TipoffResolutionConfig:
     )
     substantiation_gain: float = param(1.3, lo=0.0, unit="x", doc="joint teams substantiate true tips more often")
     trust_gain_multiplier: float = param(3.0, lo=1.0, unit="x", doc="visible resolution builds trust faster")
-    investigators_per_case: float = param(2.0, lo=0.0, unit="investigator-days/day", doc="staff per open case")
+    staff_days_per_case_day: float = param(
+        0.5, lo=0.0, unit="staff-days", doc="investigator time per open case per day (a 7-day check: 3.5 staff-days)"
+    )
 
 
 @dataclass

@@ -39,6 +39,10 @@ class SensitivityConfig:
             "candidates.buy_intercept": [-2.0, 0.0],
             "reporting.refuser_scale": [0.5, 2.0],
             "beliefs.half_life_days": [5.0, 20.0],
+            # How strongly the interventions act is uncertain too.
+            "interventions.pledges_talks.commitment": [0.3, 2.5],
+            "interventions.pledges_talks.candidate_commitment": [0.0, 1.5],
+            "interventions.team_inspection.detect_per_tie_day": [0.005, 0.05],
         }
     )
 

@@ -35,15 +35,23 @@ PALETTE = [
 ]
 
 
+#: Arm and intervention names in words.
+DISPLAY_NAMES = {
+    "none": "No intervention",
+    "all": "All six",
+    "as_deployed": "As deployed",
+    "warning_education": "Warning education",
+    "risk_screening": "Risk screening",
+    "candidate_vetting": "Candidate vetting",
+    "tipoff_resolution": "Fast tip-off resolution",
+    "team_inspection": "Inspection teams",
+    "pledges_talks": "Pledges and talks",
+}
+
+
 def arm_name(arm: str) -> str:
     """Intervention names in words."""
-    if arm == "none":
-        return "No intervention"
-    if arm == "all":
-        return "All six"
-    if arm == "as_deployed":
-        return "As deployed"
-    return " + ".join(part.replace("_", " ").capitalize() for part in arm.split("+"))
+    return " + ".join(DISPLAY_NAMES.get(part, part.replace("_", " ").capitalize()) for part in arm.split("+"))
 
 
 def arm_colours(arms: list[str]) -> dict[str, str]:

@@ -357,9 +357,10 @@ def written_summary(
 ) -> list[str]:
     """A few sentences generated from the numbers."""
     per_arm = runs.groupby("arm").size()
+    reps = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
     lines = [
-        f"Sweep **{meta.get('experiment', '?')}**: {len(per_arm)} arms, "
-        f"{per_arm.min()}–{per_arm.max()} replicates per arm ({len(runs)} runs)."
+        f"Sweep **{meta.get('experiment', '?')}** (scenario {runs['scenario'].iloc[0]}): {len(per_arm)} arms, "
+        f"{reps} replicates per arm ({len(runs)} runs)."
     ]
     if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
         lines.append(f"Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in.")

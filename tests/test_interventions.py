@@ -20,8 +20,11 @@ def paired(base: dict, arm: dict, key: str, seeds=SEEDS) -> tuple[float, float]:
 
 
 def test_warning_education_reduces_acceptances(small):
-    off, on = paired(small, with_intervention(small, "warning_education"), "offers_accepted")
-    assert on < 0.9 * off
+    arm = with_intervention(small, "warning_education")
+    off, on = paired(small, arm, "offers_accepted")
+    assert on < 0.95 * off
+    off, on = paired(small, arm, "acceptance_rate")  # each offer is less likely to be taken
+    assert on < off - 0.02
 
 
 def test_vetting_removes_tainted_and_some_honest_candidates(small):

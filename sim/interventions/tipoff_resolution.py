@@ -19,9 +19,9 @@ class TipoffResolution(Intervention):
     substantiates true tips more often (discipline, organisation, legal and petition bodies
     together) and, because outcomes are answered quickly and visibly, builds trust in reporting
     ``trust_gain_multiplier`` times faster, which raises reporting and, through earlier sanctions,
-    deterrence.  Cost: investigator-days.  The joint team is staffed for its capacity whether or
-    not tips come in (``investigators_per_case`` for each case it can open a day, in every
-    county), and works overtime when more cases are open than that.
+    deterrence.  Cost: investigator-days, ``staff_days_per_case_day`` for each open case each day;
+    the joint team is staffed for at least its daily capacity in every county whether or not tips
+    come in.
     """
 
     name = "tipoff_resolution"
@@ -46,4 +46,4 @@ class TipoffResolution(Intervention):
     def apply(self, model: ElectionModel) -> None:
         open_cases = int((model.tips.status == TipStatus.OPEN).sum())
         standing = model.hotline.capacity_per_day * len(model.world.county_size)
-        self.spend(max(open_cases, standing) * self.config.investigators_per_case, 1.0)
+        self.spend(max(open_cases, standing) * self.config.staff_days_per_case_day, 1.0)

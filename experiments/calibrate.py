@@ -59,8 +59,9 @@ def search(base: dict, box: dict[str, list[float]], points: int, seeds: list[int
     from SALib.sample import latin
 
     names = list(box)
-    design = latin.sample({"num_vars": len(names), "names": names, "bounds": [box[n] for n in names]}, points,
-                          seed=seed)
+    design = latin.sample(
+        {"num_vars": len(names), "names": names, "bounds": [box[n] for n in names]}, points, seed=seed
+    )
     candidates = [dict(zip(names, map(float, row), strict=True)) for row in design]
     results = Parallel(n_jobs=-1)(delayed(evaluate)(base, c, seeds) for c in candidates)
     return sorted(((loss, c) for (loss, _), c in zip(results, candidates, strict=True)), key=lambda x: x[0])
@@ -94,11 +95,20 @@ def main() -> None:
     check_seeds = [replicate_seed(args.seed + 100, r) for r in range(2 * args.replicates)]
     loss, summaries = evaluate(base, best, check_seeds)
     runs = derived_columns(pd.DataFrame(summaries))
-    residuals = {t.name: float(runs[t.column].mean() - t.observed) for t in TARGETS if t.column in runs and
-                 np.isfinite(t.observed)}
+    residuals = {
+        t.name: float(runs[t.column].mean() - t.observed)
+        for t in TARGETS
+        if t.column in runs and np.isfinite(t.observed)
+    }
     fit = {
-        "procedure": {"scale": args.scale, "points_per_stage": args.points, "replicates": args.replicates,
-                      "seed": args.seed, "ranges": FREE, "policy": "as_deployed"},
+        "procedure": {
+            "scale": args.scale,
+            "points_per_stage": args.points,
+            "replicates": args.replicates,
+            "seed": args.seed,
+            "ranges": FREE,
+            "policy": "as_deployed",
+        },
         "values": {k: round(v, 4) for k, v in best.items()},
         "loss_on_search_seeds": best_loss,
         "loss_on_fresh_seeds": loss,

@@ -11,6 +11,7 @@ Sources are marked ``FACTS:`` (a figure in the source report summary, ``shared/s
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -405,6 +406,10 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
     Raises:
         ConfigError: A key is unknown, or a value has the wrong type or is out of bounds.
     """
+    if isinstance(source, SimConfig) and not overrides:
+        # Already typed: only the values need checking (merging through OmegaConf is slow).
+        validate(source)
+        return copy.deepcopy(source)
     schema = OmegaConf.structured(SimConfig)
     try:
         if isinstance(source, SimConfig):

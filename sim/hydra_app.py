@@ -129,7 +129,7 @@ def run_sweep_job(cfg: DictConfig) -> None:
         folder = run_dir(sweep_dir, arm, planned.run_id)
         keys = planned.keys(arm)
         try:
-            run_cfg = build_config(base, seed=planned.seed, **planned.overrides)
+            run_cfg = build_config(dataclasses.replace(base, seed=planned.seed), **planned.overrides)
         except ConfigError as exc:
             write_failure(folder, keys, str(exc))
             continue

@@ -63,3 +63,6 @@ def test_validation_patterns_are_reproduced():
     failed = patterns[~patterns.holds]
     assert failed.empty, failed.to_string()
     assert len(grid) > 40 and set(spill.townships) == {"visited", "never visited"}
+    from sim.plots import spillover_plot, threshold_plot
+
+    assert threshold_plot(grid).axes and spillover_plot(spill).axes

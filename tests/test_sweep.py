@@ -106,18 +106,20 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     assert len(pd.read_parquet(tmp_path / "runs.parquet")) == 2
 
 
-def test_invalid_experiment_fails_before_anything_runs(tmp_path):
-    cmd = [
-        sys.executable,
-        str(ROOT / "experiments" / "run.py"),
-        "-m",
-        *FAST,
-        f"hydra.sweep.dir={tmp_path}",
-        "interventions.team_inspection.n_teams=2,-3",
-    ]
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["interventions.team_inspection.n_teams=2,-3"], "interventions.team_inspection.n_teams=-3"),
+        (["policy=none,all", "replicates=0"], "replicates=0"),
+        (["policy=none,bribe_amnesty"], "bribe_amnesty"),
+        (["interventions.bribe_amnesty.enabled=true,false"], "bribe_amnesty"),
+    ],
+)
+def test_invalid_experiment_fails_before_anything_runs(tmp_path, args, fragment):
+    cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", *FAST, f"hydra.sweep.dir={tmp_path}", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0
-    assert "interventions.team_inspection.n_teams=-3" in proc.stderr
+    assert fragment in proc.stderr
     assert not list(tmp_path.glob("runs/*/*/DONE"))
 
 

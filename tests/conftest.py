@@ -32,3 +32,13 @@ def with_intervention(base: dict, name: str, **params) -> dict:
     cfg = copy.deepcopy(base)
     cfg.setdefault("interventions", {})[name] = {"enabled": True, **params}
     return cfg
+
+
+def run_sweep(sweep_dir: Path, *args: str, timeout: int = 600):
+    """Run ``experiments/run.py -m`` into ``sweep_dir``; fail the test with its stderr if it fails."""
+    import subprocess
+
+    cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", f"hydra.sweep.dir={sweep_dir}", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis import AnalysisError, factorial_effects, paired_effects, pareto_front
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_sweep
 
 
 def synthetic(effect: float, n: int = 40, noise: float = 0.05, seed: int = 0) -> pd.DataFrame:
@@ -67,17 +67,7 @@ def test_factorial_effects_recover_main_and_interaction_effects():
 @pytest.fixture(scope="module")
 def real_sweep(tmp_path_factory):
     d = tmp_path_factory.mktemp("sweep")
-    cmd = [
-        sys.executable,
-        str(ROOT / "experiments" / "run.py"),
-        "-m",
-        "scenario=county",
-        "replicates=4",
-        "policy=none,team_inspection,pledges_talks,all",
-        f"hydra.sweep.dir={d}",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_sweep(d, "scenario=county", "replicates=4", "policy=none,team_inspection,pledges_talks,all")
     return d
 
 
@@ -136,18 +126,7 @@ def test_report_opens_in_headless_chromium_with_every_image_loaded(real_sweep, t
 
 def _sweep(tmp_path_factory, name: str, *args: str):
     d = tmp_path_factory.mktemp(name)
-    cmd = [
-        sys.executable,
-        str(ROOT / "experiments" / "run.py"),
-        "-m",
-        "scenario=county",
-        "schedule.campaign_days=12",
-        "schedule.post_election_days=6",
-        f"hydra.sweep.dir={d}",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    run_sweep(d, "scenario=county", "schedule.campaign_days=12", "schedule.post_election_days=6", *args)
     return d / "report"
 
 

@@ -13,17 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_sweep
 
 FAST = ["scenario=county", "schedule.campaign_days=12", "schedule.post_election_days=6", "report=false"]
 OUTCOMES = ["capture_rate_final", "bribed_share", "tips", "detections", "cost_total", "merit_loss"]
 
 
 def sweep(sweep_dir: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", *FAST, f"hydra.sweep.dir={sweep_dir}", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+    return run_sweep(sweep_dir, *FAST, *args, timeout=timeout)
 
 
 def test_small_sweep_with_joblib_has_matching_seeds(tmp_path):

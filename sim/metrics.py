@@ -149,7 +149,6 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "vetting_removed": int((model.cand_status == CandidateStatus.EXCLUDED).sum()),
         "merit_loss": _ratio(model.clean_merit - float(w.cand_merit[held].sum()), seats),
         "mean_final_trust": float(model.trust.mean()),
-        "currently_bribed_at_vote": int(model.results.get("bought_votes_held", 0)),
     }
     for key in (
         "ballots",
@@ -160,6 +159,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "bought_votes_held",
         "bought_votes_delivered",
         "defections",
+        "delegates_holding_bribes",
     ):
         out[key] = int(model.results.get(key, 0))
     out["defection_rate"] = _ratio(out["defections"], out["bought_votes_held"])

@@ -11,7 +11,6 @@ Sources are marked ``FACTS:`` (a figure in the source report summary, ``shared/s
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -408,8 +407,9 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
     """
     if isinstance(source, SimConfig) and not overrides:
         # Already typed: only the values need checking (merging through OmegaConf is slow).
+        # Configurations are never modified after construction, so it is returned as it is.
         validate(source)
-        return copy.deepcopy(source)
+        return source
     schema = OmegaConf.structured(SimConfig)
     try:
         if isinstance(source, SimConfig):

@@ -359,13 +359,14 @@ def written_summary(
     per_arm = runs.groupby("arm").size()
     reps = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
     lines = [
-        f"Sweep **{meta.get('experiment', '?')}** (scenario {runs['scenario'].iloc[0]}): {len(per_arm)} arms, "
+        f"Sweep **{meta.get('experiment', '?')}** (scenario {runs['scenario'].iloc[0]}): {len(per_arm)} arm{'' if len(per_arm) == 1 else 's'}, "
         f"{reps} replicates per arm ({len(runs)} runs)."
     ]
     if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
         lines.append(f"Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in.")
     if effects is None:
-        lines.append(note)
+        if meta.get("experiment") != "calibration":  # a calibration sweep has one arm by design
+            lines.append(note)
         return lines
     b = runs[runs.arm == base]
     lines.append(

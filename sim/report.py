@@ -358,8 +358,10 @@ def written_summary(
     """A few sentences generated from the numbers."""
     per_arm = runs.groupby("arm").size()
     reps = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
+    arms = f"{len(per_arm)} arm" + ("" if len(per_arm) == 1 else "s")
+    scenario = runs["scenario"].iloc[0]
     lines = [
-        f"Sweep **{meta.get('experiment', '?')}** (scenario {runs['scenario'].iloc[0]}): {len(per_arm)} arm{'' if len(per_arm) == 1 else 's'}, "
+        f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, "
         f"{reps} replicates per arm ({len(runs)} runs)."
     ]
     if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):

@@ -357,7 +357,8 @@ def township_network(model: ElectionModel, township: int) -> Figure:
     seated = model.cand_status[cands] == CandidateStatus.ELECTED
     for mask, shape in ((seated, "^"), (~seated, "v")):
         nodes = [f"c{c}" for c in cands[mask]]
-        fill = [PALETTE[0] if model.cand_buyer[int(n[1:])] else PALETTE[3] for n in nodes]
+        paid = model.vote_buyers()
+        fill = [PALETTE[0] if paid[int(n[1:])] else PALETTE[3] for n in nodes]
         nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_shape=shape, node_color=fill, node_size=320, ax=ax)
 
     def marker(shape: str, colour: str, label: str, edge: str | None = None) -> Line2D:

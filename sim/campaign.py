@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 
 from sim.agents import CandidateStatus, DelegateState, TieState
 
@@ -19,13 +19,13 @@ if TYPE_CHECKING:
     from sim.model import ElectionModel
 
 
-def buy_propensity(model: ElectionModel) -> np.ndarray:
-    """Each candidate's probability of deciding to buy votes, given what it perceives now.
+def buy_utility(model: ElectionModel) -> np.ndarray:
+    """Each candidate's logit of buying votes if no rival bought, given what it perceives now.
 
-    Logit of ambition, prior taint, integrity, perceived risk x sanction and commitment (talks).
+    Ambition, prior taint, integrity, perceived risk x sanction and commitment (talks).
     """
     w, c = model.world, model.cfg.candidates
-    utility = (
+    return (
         c.buy_intercept
         + c.ambition_weight * w.cand_ambition
         + c.tainted_weight * w.cand_tainted
@@ -33,7 +33,11 @@ def buy_propensity(model: ElectionModel) -> np.ndarray:
         - c.risk_weight * model.candidate_perceived_risk() * c.sanction
         - model.cand_commitment
     )
-    return expit(utility)
+
+
+def buy_propensity(model: ElectionModel) -> np.ndarray:
+    """Each candidate's probability of buying votes if no rival bought (what a screen could see)."""
+    return expit(buy_utility(model))
 
 
 def decide_buyers(model: ElectionModel) -> None:
@@ -49,7 +53,7 @@ def decide_buyers(model: ElectionModel) -> None:
     # An arms race: the more rivals on one's ballot buy, the more one must.  Iterated best
     # responses from "nobody else buys" converge (monotonically) to the lowest equilibrium.
     k = model.cfg.world.candidates_per_township
-    base = logit(np.clip(buy_propensity(model), 1e-12, 1 - 1e-12))
+    base = buy_utility(model)
     rivals_on_ballot = np.maximum(nominated.reshape(-1, k).sum(axis=1) - 1, 1)[w.cand_township]
     buyer = nominated & (u_buy < expit(base))
     for _ in range(k + 1):

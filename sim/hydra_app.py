@@ -101,7 +101,8 @@ def human_summary(s: dict[str, Any]) -> str:
         f"  {s['townships']} townships, {s['delegates']:,} delegates, {s['candidates']} candidates, "
         f"{s['brokers']} brokers; {s['buyers']} candidates bought votes",
         f"  seats captured by vote buyers: {s['seats_captured']}/{s['seats']} on congress day "
-        f"({s['capture_rate']:.1%}), {s['seats_captured_final']} after unseating ({s['capture_rate_final']:.1%})",
+        f"({s['capture_rate']:.1%}), {s['seats_captured_final']} after unseating ({s['capture_rate_final']:.1%}); "
+        f"{s['seats_flipped']} of them a clean election would have given to another",
         f"  delegates bribed: {s['delegates_bribed']:,} ({s['bribed_share']:.1%}); offers {s['offers']:,}, "
         f"accepted {s['offers_accepted']:,}; bought votes not delivered {s['defections']}",
         f"  tips {s['tips']:,}, substantiated {s['tips_substantiated']} ({s['substantiation_rate']:.1%}), "
@@ -124,7 +125,6 @@ def run_sweep_job(cfg: DictConfig) -> None:
     base = checked_config(cfg)
     sens = _sensitivity(cfg)
     runs = plan_runs(int(cfg.base_seed), int(cfg.replicates), sens)
-    done_here = 0
     for planned in runs:
         folder = run_dir(sweep_dir, arm, planned.run_id)
         keys = planned.keys(arm)
@@ -143,7 +143,6 @@ def run_sweep_job(cfg: DictConfig) -> None:
             log.error("run %s/%s failed; see %s", arm, planned.run_id, folder / "ERROR")
             continue
         write_run(folder, result.summary, result.timeseries, inputs, keys, to_dict(run_cfg))
-        done_here += 1
         _progress(sweep_dir)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from sim.analysis import (
     sensitivity_indices,
     sensitivity_parameters,
 )
+from sim.config import ConfigError
 from sim.plots import (
     arm_colours,
     arm_means_plot,
@@ -41,6 +43,8 @@ from sim.plots import (
     township_network,
 )
 from sim.store import atomic_write_text, atomic_write_with
+
+log = logging.getLogger("sim")
 
 
 class ReportError(RuntimeError):
@@ -324,7 +328,11 @@ def township_figure(sweep_dir: Path, runs: pd.DataFrame, base: str | None) -> Fi
     for path in folders:
         meta = json.loads(path.read_text())
         if meta["keys"]["arm"] == arm and meta["keys"]["seed"] == first.seed and meta.get("config"):
-            model = simulate(meta["config"], keep_model=True).model
+            try:
+                model = simulate(meta["config"], keep_model=True).model
+            except ConfigError as exc:  # a sweep made by another version of the code
+                log.warning("township figure skipped: the stored run no longer fits this code (%s)", exc)
+                return None
             assert model is not None
             bribed = np.bincount(model.world.township[model.del_ever_bought], minlength=model.world.n_townships)
             return township_network(model, int(bribed.argmax()))
@@ -357,17 +365,18 @@ def written_summary(
 ) -> list[str]:
     """A few sentences generated from the numbers."""
     per_arm = runs.groupby("arm").size()
-    reps = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
+    count = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
+    reps = f"{count} replicates per arm"
+    if "sample" in runs.columns and (runs["sample"] >= 0).any():
+        samples = runs["sample"].nunique()
+        reps = f"{samples} uncertainty samples x {runs['replicate'].nunique()} replicates = {count} runs per arm"
     arms = f"{len(per_arm)} arm" + ("" if len(per_arm) == 1 else "s")
     scenario = runs["scenario"].iloc[0]
-    lines = [
-        f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, "
-        f"{reps} replicates per arm ({len(runs)} runs)."
-    ]
+    lines = [f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({len(runs)} runs)."]
     if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
         lines.append(f"Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in.")
     if effects is None:
-        if meta.get("experiment") != "calibration":  # a calibration sweep has one arm by design
+        if meta.get("experiment") != "calibration" and dose_key(runs) is None:  # neither needs a baseline
             lines.append(note)
         return lines
     b = runs[runs.arm == base]

@@ -105,13 +105,8 @@ def fund_brokers(model: ElectionModel) -> None:
     """
     w = model.world
     days = model.cfg.schedule.campaign_days
-    funding = (
-        model.cand_buyer
-        & (model.cand_status == CandidateStatus.NOMINATED)
-        & (model.candidate_perceived_risk() < model.cand_quit_at)
-    )
     client = np.maximum(model.contract_client, 0)
-    working = contract_live(model) & funding[client]
+    working = contract_live(model) & model.buyers_funding()[client]
     n_contracts = np.bincount(client[working], minlength=w.n_candidates)
     daily = np.where(n_contracts > 0, w.cand_budget / days, 0.0)
     share = np.where(working, daily[client] / np.maximum(n_contracts[client], 1), 0.0)
@@ -152,7 +147,8 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         return empty, empty
 
     d, ct = w.tie_delegate, w.tie_contract
-    offer = model.contract_offer()[ct]
+    c_offer = model.contract_offer()
+    offer = c_offer[ct]
     local = np.maximum(model.contract_client[ct], 0) % cfg.world.candidates_per_township
     # A delegate can sell a mark to several candidates (one bribe from each), but not twice to
     # the same one; one whose bribes were voided is known to investigators and left alone.
@@ -170,7 +166,6 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     # contract makes no more offers than its funds can pay for.
     w_contract = np.bincount(ct, weights=weight, minlength=w.n_contracts)
     w_broker = np.bincount(w.contract_broker, weights=w_contract, minlength=w.n_brokers)
-    c_offer = model.contract_offer()
     affordable = np.floor(model.contract_funds / np.where(c_offer > 0, c_offer, np.inf))
     quota = np.minimum(
         cfg.brokers.approaches_per_day * w_contract / np.maximum(w_broker[w.contract_broker], 1e-12), affordable

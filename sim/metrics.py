@@ -60,13 +60,7 @@ class TimeSeries:
         col["detections"][d] = model.counters["detections"]
         working = np.bincount(model.world.contract_broker[model.contract_client >= 0], minlength=w.n_brokers) > 0
         col["brokers_active"][d] = int((model.broker_active & working).sum())
-        col["buyers_funding"][d] = int(
-            (
-                model.cand_buyer
-                & (model.cand_status == CandidateStatus.NOMINATED)
-                & (model.candidate_perceived_risk() < model.cand_quit_at)
-            ).sum()
-        )
+        col["buyers_funding"][d] = int(model.buyers_funding().sum())
         col["money_spent"][d] = model.cand_spent.sum()
         col["mean_perceived_risk"][d] = model.perceived_risk().mean()
         col["mean_trust"][d] = model.trust.mean()

@@ -245,6 +245,14 @@ class ElectionModel(mesa.Model):
         w = self.world
         return np.bincount(w.tie_delegate[self.live_bribes()], minlength=w.n_delegates) > 0
 
+    def buyers_funding(self) -> np.ndarray:
+        """Mask of buyers still on the ballot whose perceived risk is below their tolerance."""
+        return (
+            self.cand_buyer
+            & (self.cand_status == CandidateStatus.NOMINATED)
+            & (self.candidate_perceived_risk() < self.cand_quit_at)
+        )
+
     def vote_buyers(self) -> np.ndarray:
         """Mask of candidates who actually paid brokers for votes (intent alone does not count)."""
         return self.cand_buyer & (self.cand_spent > 0)

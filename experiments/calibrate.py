@@ -5,7 +5,7 @@
 
 Procedure: a Latin hypercube (SALib, fixed seed) over the ranges below, each point run under
 ``policy=as_deployed`` with the same replicate seeds (common random numbers), scored by the sum of
-squared tolerance-scaled distances to the targets (sim.calibration); then a second hypercube in a
+squared tolerance-scaled distances to the targets (sim.analysis.calibration); then a second hypercube in a
 box a quarter of the size around the best point.  The best point, its loss and its residuals are
 written to docs/calibration_fit.json; the defaults in sim/config.py are set from it.
 """
@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sim import simulate  # noqa: E402
-from sim.calibration import TARGETS, calibration_loss, derived_columns  # noqa: E402
-from sim.streams import replicate_seed  # noqa: E402
+from sim.analysis.calibration import TARGETS, calibration_loss, derived_columns  # noqa: E402
+from sim.model.streams import replicate_seed  # noqa: E402
 
 #: Free parameters and the ranges searched (all ASSUMPTION before the fit).
 FREE = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.hydra_app import finish_sweep
+from sim.sweeps.hydra_app import finish_sweep
 
 
 def main(argv: list[str] | None = None) -> int:

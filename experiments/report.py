@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.report import ReportError, write_report
+from sim.analysis.report import ReportError, write_report
 
 
 def main(argv: list[str] | None = None) -> int:

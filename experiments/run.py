@@ -17,15 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import hydra
 from omegaconf import DictConfig
 
-from sim.hydra_app import main as app_main
-from sim.hydra_app import register_schema
+from sim.sweeps.hydra_app import main as app_main
+from sim.sweeps.hydra_app import register_schema
 
 register_schema()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    """Thin Hydra entry point; all the work is in :mod:`sim.hydra_app`."""
+    """Thin Hydra entry point; all the work is in :mod:`sim.sweeps.hydra_app`."""
     app_main(cfg)
 
 

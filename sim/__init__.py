@@ -8,7 +8,7 @@ Quick start::
 """
 
 from sim.config import ConfigError, SimConfig, build_config
-from sim.model import ElectionModel
+from sim.model.election import ElectionModel
 from sim.simulate import RunResult, simulate
 
 __all__ = ["ConfigError", "ElectionModel", "RunResult", "SimConfig", "build_config", "simulate"]

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 
 from sim.config import SimConfig, build_config
-from sim.interventions import INTERVENTION_NAMES
-from sim.metrics import summarize
-from sim.model import ElectionModel
+from sim.interventions import INTERVENTION_NAMES, build_interventions
+from sim.model.election import ElectionModel
+from sim.model.metrics import summarize
 
 
 @dataclass
@@ -28,6 +28,18 @@ class RunResult:
     summary: dict[str, Any]
     timeseries: pd.DataFrame
     model: ElectionModel | None = None
+
+
+def build_model(cfg: SimConfig) -> ElectionModel:
+    """The model for ``cfg`` with the interventions its configuration enables.
+
+    Args:
+        cfg: A typed configuration (see :func:`sim.config.build_config`).
+
+    Returns:
+        A built, not yet run, :class:`ElectionModel`.
+    """
+    return ElectionModel(cfg, interventions=build_interventions(cfg.interventions))
 
 
 def simulate(
@@ -51,7 +63,7 @@ def simulate(
     """
     cfg = build_config(config, **overrides)
     t0 = perf_counter()
-    model = ElectionModel(cfg)
+    model = build_model(cfg)
     model.run()
     summary = summarize(model, perf_counter() - t0)
     for name in INTERVENTION_NAMES:

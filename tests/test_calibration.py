@@ -7,10 +7,10 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim import simulate
-from sim.calibration import TARGETS, calibration_loss, calibration_table
+from sim.analysis.calibration import TARGETS, calibration_loss, calibration_table
+from sim.analysis.patterns import run_patterns
 from sim.config import flatten, to_dict
-from sim.patterns import run_patterns
-from sim.streams import replicate_seed
+from sim.model.streams import replicate_seed
 from tests.conftest import ROOT
 
 
@@ -63,6 +63,6 @@ def test_validation_patterns_are_reproduced():
     failed = patterns[~patterns.holds]
     assert failed.empty, failed.to_string()
     assert len(grid) > 40 and set(spill.townships) == {"visited", "never visited"}
-    from sim.plots import spillover_plot, threshold_plot
+    from sim.analysis.plots import spillover_plot, threshold_plot
 
     assert threshold_plot(grid).axes and spillover_plot(spill).axes

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import ElectionModel, build_config, simulate
-from sim.agents import Broker, Candidate, CandidateStatus
 from sim.interventions.base import Intervention
-from sim.streams import RandomStreams
-from sim.world import build_world
+from sim.model.agents import Broker, Candidate, CandidateStatus
+from sim.model.streams import RandomStreams
+from sim.model.world import build_world
 
 SEEDS = range(8)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import AnalysisError, factorial_effects, paired_effects, pareto_front
+from sim.analysis.stats import AnalysisError, factorial_effects, paired_effects, pareto_front
 from tests.conftest import ROOT, run_sweep
 
 

@@ -72,7 +72,7 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     from hydra.types import RunMode
     from omegaconf import open_dict
 
-    import sim.hydra_app as app
+    import sim.sweeps.hydra_app as app
 
     app.register_schema()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):

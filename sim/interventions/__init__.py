@@ -1,4 +1,10 @@
-"""The six interventions of the source report, and how to build them from a configuration."""
+"""The six interventions of the source report, and how to build them from a configuration.
+
+Each intervention is a small class that acts on a running :class:`sim.model.election.ElectionModel`
+at set points of the day (see ``base.py``), with its own random stream and its cost in staff-days.
+This layer imports :mod:`sim.model` and :mod:`sim.config`; the model never imports it (the
+caller builds the interventions and hands them in: :func:`sim.simulate.build_model`).
+"""
 
 from __future__ import annotations
 

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, override
 
 import numpy as np
 
-from sim.agents import CandidateStatus
 from sim.config import CandidateVettingConfig
 from sim.interventions.base import Intervention
+from sim.model.agents import CandidateStatus
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 class CandidateVetting(Intervention):

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, override
 
 import numpy as np
 
-from sim.campaign import buy_propensity
 from sim.config import RiskScreeningConfig
 from sim.interventions.base import Intervention
+from sim.model.campaign import buy_propensity
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 LOW, MEDIUM, HIGH = 0, 1, 2
 

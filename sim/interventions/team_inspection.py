@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, override
 import numpy as np
 
 from sim.config import TeamInspectionConfig
-from sim.enforcement import raise_risk, sanction_brokers
 from sim.interventions.base import Intervention
+from sim.model.enforcement import raise_risk, sanction_brokers
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 class TeamInspection(Intervention):
@@ -95,7 +95,7 @@ class TeamInspection(Intervention):
         p_find = 1.0 - (1.0 - cfg.detect_per_tie_day) ** active
         found = np.flatnonzero(u_detect < p_find)
         if len(found):
-            from sim.investigation import culprit_broker_per_township
+            from sim.model.investigation import culprit_broker_per_township
 
             culprit = culprit_broker_per_township(model)[self.team_town[found]]
             culprit = np.unique(culprit[culprit >= 0])

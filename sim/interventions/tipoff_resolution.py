@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, override
 
 from sim.config import TipoffResolutionConfig
 from sim.interventions.base import Intervention
-from sim.tips import TipStatus
+from sim.model.tips import TipStatus
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 class TipoffResolution(Intervention):

@@ -10,7 +10,7 @@ from sim.config import WarningEducationConfig
 from sim.interventions.base import Intervention
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 class WarningEducation(Intervention):

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis import OUTCOMES, mean_ci
+from sim.analysis.stats import OUTCOMES, mean_ci
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 #: Okabe-Ito colour-blind-safe palette, then a few more distinguishable hues.
 PALETTE = [
@@ -309,7 +309,7 @@ def township_network(model: ElectionModel, township: int) -> Figure:
     import networkx as nx
     from matplotlib.lines import Line2D
 
-    from sim.agents import CandidateStatus, DelegateState
+    from sim.model.agents import CandidateStatus, DelegateState
 
     w = model.world
     start, size = int(w.town_start[township]), int(w.town_size[township])

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus
+from sim.model.agents import CandidateStatus
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 def hold_congress(model: ElectionModel) -> None:

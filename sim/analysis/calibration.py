@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis import mean_ci
+from sim.analysis.stats import mean_ci
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from sim.agents import CandidateStatus, DelegateState, TieState
+from sim.model.agents import CandidateStatus, DelegateState, TieState
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 def buy_utility(model: ElectionModel) -> np.ndarray:

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus, TipKind
 from sim.config import InvestigationConfig, ReportingConfig
-from sim.enforcement import sanction_brokers, sanction_candidates
-from sim.network import group_offsets
-from sim.tips import TipStatus, TipTarget
+from sim.model.agents import CandidateStatus, TipKind
+from sim.model.enforcement import sanction_brokers, sanction_candidates
+from sim.model.network import group_offsets
+from sim.model.tips import TipStatus, TipTarget
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis import bootstrap_mean_ci
+from sim.analysis.stats import bootstrap_mean_ci
 from sim.simulate import simulate
 
 COUNTY = {"n_cities": 1, "n_counties": 1, "n_townships": 12, "delegates_per_township": 67.0}

@@ -25,67 +25,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.atomic_io import atomic_write_json, atomic_write_text, atomic_write_with, json_default
+
 DONE, ERROR = "DONE", "ERROR"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (sorted keys, indented)."""
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n")
-
-
-def atomic_write_with(path: Path, writer: Callable[[Path], None]) -> None:
-    """Let ``writer`` write a temporary file, then rename it to ``path`` (for parquet, PNG ...)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "item"):
-        return obj.item()
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    return str(obj)
 
 
 def fingerprint(inputs: dict[str, Any]) -> str:
     """A stable hash of a run's inputs: a finished run is reused only if its inputs are the same."""
-    text = json.dumps(inputs, sort_keys=True, default=_json_default)
+    text = json.dumps(inputs, sort_keys=True, default=json_default)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

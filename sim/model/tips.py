@@ -10,7 +10,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.agents import TipKind
+from sim.model.agents import TipKind
 
 
 class TipTarget(IntEnum):

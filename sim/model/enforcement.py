@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus, DelegateState, TieState
+from sim.model.agents import CandidateStatus, DelegateState, TieState
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 def raise_risk(model: ElectionModel, townships: np.ndarray, local: float, county: float) -> None:
@@ -68,7 +68,7 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
 
 def sanction_candidates(model: ElectionModel, candidates: np.ndarray, cause: str) -> None:
     """Disqualify nominated candidates; unseat elected ones and refill their seats."""
-    from sim.voting import refill_seats
+    from sim.model.voting import refill_seats
 
     candidates = np.unique(np.asarray(candidates, dtype=np.int64))
     if len(candidates) == 0:

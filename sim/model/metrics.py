@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.agents import CandidateStatus, DelegateState
-from sim.tips import TipStatus
+from sim.model.agents import CandidateStatus, DelegateState
+from sim.model.tips import TipStatus
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 #: Daily columns, in order; each is filled by :meth:`TimeSeries.record`.
 SERIES_COLUMNS = (

@@ -18,12 +18,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from time import perf_counter
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim.agents import Broker, Candidate, CandidateStatus, DelegateState, DelegateView, TieState
-from sim.campaign import (
+from sim.config import SimConfig
+from sim.model.agents import Broker, Candidate, CandidateStatus, DelegateState, DelegateView, TieState
+from sim.model.campaign import (
     assign_brokers,
     decide_buyers,
     fund_brokers,
@@ -32,15 +34,16 @@ from sim.campaign import (
     record_refusals,
     settle_acceptances,
 )
-from sim.config import SimConfig
-from sim.interventions.base import Intervention
-from sim.investigation import HotlineSettings, process_queue
-from sim.metrics import TimeSeries
-from sim.reporting import file_tips, rivals_report_winners
-from sim.streams import RandomStreams
-from sim.tips import TipBook
-from sim.voting import hold_congress
-from sim.world import build_world
+from sim.model.investigation import HotlineSettings, process_queue
+from sim.model.metrics import TimeSeries
+from sim.model.reporting import file_tips, rivals_report_winners
+from sim.model.streams import RandomStreams
+from sim.model.tips import TipBook
+from sim.model.voting import hold_congress
+from sim.model.world import build_world
+
+if TYPE_CHECKING:
+    from sim.interventions.base import Intervention
 
 # Mesa logs every step at INFO; at tens of thousands of runs that floods every log.
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -122,9 +125,16 @@ class ElectionModel(mesa.Model):
         self.clean_winner = (rank < seats).ravel()  # who a clean election (true merit) would seat
 
         if interventions is None:
-            from sim.interventions import build_interventions
-
-            interventions = build_interventions(cfg.interventions)
+            # The model layer does not import the interventions; they are handed in (see
+            # sim.simulate.build_model), so refuse a configuration that asks for some silently.
+            enabled = cfg.enabled_interventions()
+            if enabled:
+                raise ValueError(
+                    f"interventions enabled in the configuration ({', '.join(enabled)}) but none handed in: "
+                    "build the model with sim.simulate.build_model(cfg), or pass "
+                    "interventions=sim.interventions.build_interventions(cfg.interventions)"
+                )
+            interventions = ()
         self.interventions = sorted(interventions, key=lambda iv: iv.order)
         self.timing = {"build_s": perf_counter() - t0, "loop_s": 0.0, "vote_s": 0.0, "setup_s": 0.0}
 

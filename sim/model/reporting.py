@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import CandidateStatus, DelegateState
-from sim.tips import TipSource, TipTarget
+from sim.model.agents import CandidateStatus, DelegateState
+from sim.model.tips import TipSource, TipTarget
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 def buying_by_candidate(model: ElectionModel) -> np.ndarray:

@@ -14,7 +14,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis import (
+from sim.analysis.plots import (
+    arm_colours,
+    arm_means_plot,
+    arm_name,
+    cost_effectiveness,
+    dose_response_plot,
+    forest_plot,
+    interaction_heatmap,
+    sensitivity_plot,
+    time_course,
+    township_network,
+)
+from sim.analysis.stats import (
     OUTCOMES,
     AnalysisError,
     arm_means,
@@ -29,20 +41,8 @@ from sim.analysis import (
     sensitivity_indices,
     sensitivity_parameters,
 )
+from sim.atomic_io import atomic_write_text, atomic_write_with
 from sim.config import ConfigError
-from sim.plots import (
-    arm_colours,
-    arm_means_plot,
-    arm_name,
-    cost_effectiveness,
-    dose_response_plot,
-    forest_plot,
-    interaction_heatmap,
-    sensitivity_plot,
-    time_course,
-    township_network,
-)
-from sim.store import atomic_write_text, atomic_write_with
 
 log = logging.getLogger("sim")
 
@@ -272,9 +272,9 @@ def calibration_section(
     runs: pd.DataFrame, out: Path
 ) -> tuple[list[tuple[str, pd.DataFrame, str]], list[tuple[str, str, str]], list[str]]:
     """The calibration table (against FACTS.md) and the pattern-oriented validation."""
-    from sim.calibration import calibration_table
-    from sim.patterns import run_patterns
-    from sim.plots import spillover_plot, threshold_plot
+    from sim.analysis.calibration import calibration_table
+    from sim.analysis.patterns import run_patterns
+    from sim.analysis.plots import spillover_plot, threshold_plot
 
     table = calibration_table(runs)
     _csv(

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import ElectionModel
+    from sim.model.election import ElectionModel
 
 
 class BrokerKind(IntEnum):

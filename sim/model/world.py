@@ -13,9 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import ndtr
 
-from sim.agents import BrokerKind
 from sim.config import SimConfig
-from sim.network import broker_ties, clustered_peer_network
+from sim.model.agents import BrokerKind
+from sim.model.network import broker_ties, clustered_peer_network
 
 
 def _beta_with_mean(rng: np.random.Generator, mean: float, n: int, concentration: float = 4.0) -> np.ndarray:

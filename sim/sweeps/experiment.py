@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.config import ConfigError, SimConfig
-from sim.streams import replicate_seed
+from sim.model.streams import replicate_seed
 
 #: Override keys that describe how a sweep is run, not what distinguishes its arms.
 NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "report", "sensitivity", "hydra")

@@ -26,15 +26,15 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, SimConfig, build_config, flatten, to_dict
-from sim.experiment import (
+from sim.simulate import simulate
+from sim.sweeps.experiment import (
     RunConfig,
     SensitivityConfig,
     arm_label,
     plan_runs,
     validate_run_config,
 )
-from sim.simulate import simulate
-from sim.store import (
+from sim.sweeps.store import (
     atomic_write_json,
     atomic_write_with,
     collect,
@@ -311,7 +311,7 @@ def finish_sweep(sweep_dir: Path, report: bool = True) -> dict[str, Any]:
         print(f"warning: {counts['failed']} runs failed; their errors are in {meta_path}", file=sys.stderr)
     if report and counts["done"]:
         try:
-            from sim.report import write_report
+            from sim.analysis.report import write_report
 
             path = write_report(sweep_dir)
             print(f"[sweep] report: {path}")

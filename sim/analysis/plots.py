@@ -248,7 +248,7 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], outcome_label: 
 
 def dose_response_plot(table: pd.DataFrame, parameter: str) -> Figure:
     """Outcomes against the swept intensity with 95% CI bands; diminishing returns marked."""
-    outcomes = [o for o in ("capture_rate_final", "bribed_share", "cost_total") if o in set(table.outcome)]
+    outcomes = [o for o in ("bought_seat_rate_final", "bribed_share", "cost_total") if o in set(table.outcome)]
     fig, axes = plt.subplots(1, len(outcomes), figsize=(5 * len(outcomes), 4.2))
     axes = np.atleast_1d(axes)
     for ax, out in zip(axes, outcomes, strict=True):
@@ -292,7 +292,7 @@ def sensitivity_plot(indices: pd.DataFrame, wins: pd.DataFrame, colours: dict[st
         )
     ax1.set_yticks(np.arange(len(params)) + 0.4 - height / 2, params)
     ax1.invert_yaxis()
-    ax1.set_xlabel("first-order sensitivity index of captured seats (RBD-FAST)")
+    ax1.set_xlabel("first-order sensitivity index of bought seats (RBD-FAST)")
     ax1.legend(fontsize=8)
     ax1.grid(axis="x", alpha=0.3)
     ax2.barh([arm_name(a) for a in wins.arm], 100 * wins.win_share, color=[colours.get(a, "grey") for a in wins.arm])
@@ -403,21 +403,21 @@ def threshold_plot(grid: pd.DataFrame) -> Figure:
         sub = grid[grid.sanction == s].sort_values("brokers_per_township")
         ax1.plot(
             sub.brokers_per_township,
-            sub.capture_rate,
+            sub.payer_seat_rate,
             marker="o",
             color=cmap(i / max(len(sanctions) - 1, 1)),
             label=f"sanction {s:g}",
         )
     ax1.set_xlabel("brokers per township (mean)")
-    ax1.set_ylabel("seats captured by vote buyers (share)")
+    ax1.set_ylabel("seats held by candidates who paid (share)")
     ax1.legend(fontsize=8, title="sanction severity (logit)", loc="lower right", ncol=2)
     for i, b in enumerate(sorted(grid.brokers_per_township.unique())[1:]):
         sub = grid[grid.brokers_per_township == b].sort_values("sanction")
         ax2.plot(
-            sub.sanction, sub.capture_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g} brokers"
+            sub.sanction, sub.payer_seat_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g} brokers"
         )
     ax2.set_xlabel("sanction severity for delegates and candidates (logit)")
-    ax2.set_ylabel("seats captured by vote buyers (share)")
+    ax2.set_ylabel("seats held by candidates who paid (share)")
     ax2.legend(fontsize=8)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)

@@ -70,11 +70,11 @@ def load_sweep(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, A
 
 
 def arm_order(runs: pd.DataFrame, effects: pd.DataFrame | None) -> list[str]:
-    """Baseline first, then arms by their effect on capture (most effective first)."""
+    """Baseline first, then arms by their effect on bought seats (most effective first)."""
     arms = list(runs.arm.unique())
     base = [a for a in arms if (runs[runs.arm == a].interventions == "none").all()]
     if effects is not None and len(effects):
-        cap = effects[effects.outcome == "capture_rate_final"].sort_values("diff")
+        cap = effects[effects.outcome == "bought_seat_rate_final"].sort_values("diff")
         return base + [a for a in cap.arm if a not in base]
     return base + sorted(a for a in arms if a not in base)
 
@@ -133,7 +133,7 @@ def write_report(sweep_dir: Path) -> Path:
                 "effects_forest",
                 "Effects against no intervention",
                 "Differences from the no-intervention arm, computed seed by seed (common random "
-                "numbers), with bootstrap 95% CIs; arms sorted by their effect on capture." + cut,
+                "numbers), with bootstrap 95% CIs; arms sorted by their effect on bought seats." + cut,
             )
         )
         ce = cost_table(runs, effects)
@@ -176,7 +176,7 @@ def write_report(sweep_dir: Path) -> Path:
 
     factors = factorial_factors(runs)
     if factors:
-        fx = factorial_effects(runs, "capture_rate_final", factors)
+        fx = factorial_effects(runs, "bought_seat_rate_final", factors)
         _csv(out / "factorial_effects.csv", fx)
         figures.append(
             _save(
@@ -198,7 +198,7 @@ def write_report(sweep_dir: Path) -> Path:
 
     key = dose_key(runs)
     if key:
-        dr = dose_response(runs, [o for o in ("capture_rate_final", "bribed_share", "cost_total") if o in runs])
+        dr = dose_response(runs, [o for o in ("bought_seat_rate_final", "bribed_share", "cost_total") if o in runs])
         _csv(out / "dose_response.csv", dr)
         figures.append(
             _save(
@@ -210,7 +210,7 @@ def write_report(sweep_dir: Path) -> Path:
                 "level whose marginal gain is under half that of the first step.",
             )
         )
-        dim = dr[(dr.outcome == "capture_rate_final") & dr.diminishing]
+        dim = dr[(dr.outcome == "bought_seat_rate_final") & dr.diminishing]
         if len(dim):
             extra_lines.append(f"Returns on {key} diminish from {dim.intensity.iloc[0]:g} on.")
 
@@ -221,7 +221,7 @@ def write_report(sweep_dir: Path) -> Path:
             or [c[3:] for c in runs.columns if c.startswith("in.")],
         )
         if params and runs["sample"].nunique() >= MIN_SENSITIVITY_SAMPLES:
-            idx = sensitivity_indices(runs, "capture_rate_final", params)
+            idx = sensitivity_indices(runs, "bought_seat_rate_final", params)
             wins = policy_wins(runs)
             _csv(out / "sensitivity_indices.csv", idx)
             _csv(out / "policy_wins.csv", wins)
@@ -290,7 +290,7 @@ def calibration_section(
             threshold_plot(grid),
             out,
             "threshold",
-            "Pattern: capture against broker density and sanction",
+            "Pattern: seats held by payers against broker density and sanction",
             "Seats captured with no intervention (county scale, 8 seeds per point).",
         ),
         _save(
@@ -340,8 +340,12 @@ def township_figure(sweep_dir: Path, runs: pd.DataFrame, base: str | None) -> Fi
 
 
 def cost_table(runs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
-    """Per arm: mean cost, capture reduction (percentage points) with CI, Pareto flag, cost per seat."""
-    cap = effects[effects.outcome == "capture_rate_final"].set_index("arm")
+    """Per arm: mean cost, bought-seat reduction (points) with CI, harms, Pareto flag, cost per seat protected.
+
+    A seat protected is a bought seat prevented (``bought_seat_rate_final``), nothing else; the
+    harms (honest candidates removed, merit lost through removals) stand beside it.
+    """
+    cap = effects[effects.outcome == "bought_seat_rate_final"].set_index("arm")
     cost = runs.groupby("arm")["cost_total"].mean()
     seats = runs.groupby("arm")["seats"].mean()
     table = pd.DataFrame(
@@ -355,6 +359,8 @@ def cost_table(runs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
     )
     seats_protected = table.reduction / 100 * seats.reindex(cap.index).to_numpy()
     table["seats_protected"] = seats_protected
+    table["honest_removed"] = runs.groupby("arm")["honest_removed"].mean().reindex(cap.index).to_numpy()
+    table["merit_loss_removals"] = runs.groupby("arm")["merit_loss_removals"].mean().reindex(cap.index).to_numpy()
     table["cost_per_seat_protected"] = table.cost / seats_protected.where(seats_protected > 0)
     table["efficient"] = pareto_front(table.cost.to_numpy(), table.reduction.to_numpy())
     return table
@@ -381,16 +387,19 @@ def written_summary(
         return lines
     b = runs[runs.arm == base]
     lines.append(
-        f"Without intervention, vote buyers hold {b.capture_rate_final.mean():.1%} of seats after the "
-        f"post-election window and {b.bribed_share.mean():.1%} of delegates take a bribe."
+        f"Without intervention, vote buying changes the winner of {b.bought_seat_rate_final.mean():.1%} of seats "
+        f"(after the post-election window; candidates who paid brokers hold {b.payer_seat_rate_final.mean():.1%}, "
+        f"most of them on merit) and {b.bribed_share.mean():.1%} of delegates take a bribe."
     )
-    cap = effects[effects.outcome == "capture_rate_final"].sort_values("diff")
+    cap = effects[effects.outcome == "bought_seat_rate_final"].sort_values("diff")
     best = cap.iloc[0]
     cost = runs[runs.arm == best.arm].cost_total.mean()
     lines.append(
-        f"The largest reduction in captured seats comes from **{arm_name(best.arm)}**: "
+        f"The largest reduction in bought seats comes from **{arm_name(best.arm)}**: "
         f"{-100 * best['diff']:.1f} percentage points (95% CI {-100 * best.ci_high:.1f} to "
-        f"{-100 * best.ci_low:.1f}), at {cost:,.0f} staff-days per election round."
+        f"{-100 * best.ci_low:.1f}), at {cost:,.0f} staff-days per election round, removing "
+        f"{runs[runs.arm == best.arm].honest_removed.mean():.1f} honest candidates a round "
+        f"(merit lost through removals {runs[runs.arm == best.arm].merit_loss_removals.mean():.3f} per seat)."
     )
     singles = cap[~cap.arm.str.contains(r"\+") & ~cap.arm.isin(["all", "as_deployed"])]
     if len(singles):

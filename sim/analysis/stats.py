@@ -8,10 +8,12 @@ from scipy import stats
 
 #: Outcomes compared between arms, with their labels (and units) for tables and figures.
 OUTCOMES = {
-    "capture_rate_final": "Seats held by vote buyers after unseating (share)",
+    "bought_seat_rate_final": "Seats vote buying changed, after unseating (share)",
+    "payer_seat_rate_final": "Seats held by candidates who paid brokers (share)",
     "bribed_share": "Delegates bribed (share)",
     "detected_before_vote": "Vote buyers caught before the vote (count)",
     "honest_removed": "Honest candidates removed (count)",
+    "merit_loss_removals": "Merit lost through removals (per seat)",
     "cost_total": "Cost (staff-days)",
 }
 
@@ -250,7 +252,7 @@ def sensitivity_indices(runs: pd.DataFrame, outcome: str, parameters: list[str],
     return pd.DataFrame(rows)
 
 
-def policy_wins(runs: pd.DataFrame, outcome: str = "capture_rate_final") -> pd.DataFrame:
+def policy_wins(runs: pd.DataFrame, outcome: str = "bought_seat_rate_final") -> pd.DataFrame:
     """Share of uncertainty samples in which each arm has the lowest ``outcome``."""
     per = runs[runs["sample"] >= 0].groupby(["sample", "arm"])[outcome].mean().unstack("arm")
     winners = per.idxmin(axis=1)

@@ -154,7 +154,7 @@ def delivery_probability(model: ElectionModel, ties: np.ndarray) -> np.ndarray:
 def hold_congress(model: ElectionModel) -> None:
     """Hold every congress three times (as it happened, without bribes, clean) and declare the winners."""
     w, cfg = model.world, model.cfg
-    k, seats = cfg.world.candidates_per_township, cfg.world.seats_per_township
+    k, seats = w.slots_per_township, cfg.world.seats_per_township
     rng = model.streams.voting
     n_del = w.n_delegates
     noise = rng.normal(0.0, cfg.voting.merit_noise, (n_del, k))
@@ -163,6 +163,8 @@ def hold_congress(model: ElectionModel) -> None:
 
     town = w.township
     judged = w.cand_merit.reshape(-1, k)[town] + noise
+    leaning = np.flatnonzero(model.del_lean >= 0)  # a prior preference adds to the judgement
+    judged[leaning, model.del_lean[leaning]] += cfg.delegates.lean_strength
     slate = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k)
     present = model.del_present
 
@@ -181,8 +183,8 @@ def hold_congress(model: ElectionModel) -> None:
 
     actual = tally(bought_score, slate, town, present, seats, w.cand_merit)
     no_bribes = tally(judged, slate, town, present, seats, w.cand_merit)
-    everyone = np.ones_like(slate)
-    clean = tally(judged, everyone, town, np.ones(n_del, dtype=bool), seats, w.cand_merit)
+    initial = model.initial_slate.reshape(-1, k)
+    clean = tally(judged, initial, town, np.ones(n_del, dtype=bool), seats, w.cand_merit)
 
     nominated = slate.ravel()
     model.cand_status[actual.elected] = CandidateStatus.ELECTED
@@ -255,7 +257,7 @@ def refill_seats(model: ElectionModel, unseated: np.ndarray) -> None:
     The counterfactual congress without bribes loses the same candidates (a removal is the
     enforcement's doing, not the buying's) and refills by the same rule from its own ranking.
     """
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     unseated = np.asarray(unseated, dtype=np.int64)
     towns = unseated // k
     elected = model.cand_status == CandidateStatus.ELECTED

@@ -1,0 +1,153 @@
+"""Repeated terms, patronage, the slate and strategic brokers, under common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import build_config, simulate
+from sim.model.agents import CandidateStatus
+from sim.model.streams import CORE_STREAMS
+from sim.simulate import build_model
+from tests.conftest import with_intervention
+
+SEEDS = range(8)
+
+
+def runs(cfg: dict, seeds=SEEDS) -> list[dict]:
+    return [simulate(cfg, seed=s).summary for s in seeds]
+
+
+def term_mean(summaries: list[dict], t: int, key: str) -> float:
+    return float(np.mean([s[f"term{t}_{key}"] for s in summaries]))
+
+
+def test_a_single_term_is_one_election(small):
+    r = simulate(small, seed=1)
+    assert r.summary["term"] == 1 and "terms" not in r.summary
+    assert len(r.terms) == 1 and r.terms["term"].tolist() == [1]
+    assert r.terms["bought_seat_rate_final"].item() == r.summary["bought_seat_rate_final"]
+
+
+def test_three_terms_give_a_row_a_term_and_horizon_totals(small):
+    r = simulate({**small, "schedule": {"terms": 3}}, seed=2)
+    s, t = r.summary, r.terms
+    assert s["terms"] == 3 and t["term"].tolist() == [1, 2, 3]
+    assert s["seats_bought_final"] == t["seats_bought_final"].sum()
+    assert s["bought_seat_rate_final"] == pytest.approx(t["bought_seat_rate_final"].mean())
+    assert s["patronage_rents"] == pytest.approx(t["patronage_rents"].sum())
+    assert s["posts_sold"] * build_config(small).patronage.post_price == pytest.approx(s["patronage_rents"])
+    ts = r.timeseries
+    assert len(ts) == 3 * (30 + 1 + 45) and ts["term"].tolist()[::76] == [0, 1, 2]
+    assert (ts["phase"] == "congress").sum() == 3
+
+
+def test_costs_are_booked_to_the_term_they_are_spent_in(small):
+    cfg = with_intervention({**small, "schedule": {"terms": 2}}, "team_inspection", active_terms=1)
+    r = simulate(cfg, seed=3)
+    assert r.terms["cost_total"].iloc[0] > 0 and r.terms["cost_total"].iloc[1] == 0
+    assert r.summary["cost_total"] == pytest.approx(r.terms["cost_total"].sum())
+
+
+def test_core_streams_stay_in_lock_step_across_arms_term_by_term(small):
+    def next_draws(cfg):
+        model = build_model(build_config({**cfg, "schedule": {"terms": 2}}, seed=9))
+        model.run()
+        return {name: model.streams[name].random() for name in (*CORE_STREAMS, "terms")}
+
+    base = next_draws(small)
+    for name in ("team_inspection", "candidate_vetting", "pledges_talks"):
+        assert next_draws(with_intervention(small, name)) == base, name
+
+
+def test_without_patronage_or_carry_over_each_term_repeats_the_first(small):
+    # Everything that links elections switched off: a new congress, new candidates, brokers
+    # restored, no memory of sanctions, no posts sold.
+    isolated = {
+        **small,
+        "schedule": {"terms": 2},
+        "terms": {
+            "delegate_renewal": 1.0,
+            "incumbent_renomination": 0.0,
+            "belief_carryover": 0.0,
+            "broker_rebuild": 1.0,
+            "broker_growth": 0.0,
+        },
+        "patronage": {"posts_per_patron": 0.0, "broker_to_slate": 0.0},
+        "brokers": {"skim_step": 0.0},
+        "delegates": {"prior_acceptor_share": 0.1},
+    }
+    out = runs(isolated, range(12))
+    assert all(s["posts_sold"] == 0 and s["term2_patronage_candidate_share"] == 0.0 for s in out)
+    for key in ("bribed_share", "buyers", "payer_seat_rate_final"):
+        one, two = term_mean(out, 1, key), term_mean(out, 2, key)
+        assert two == pytest.approx(one, rel=0.25), key
+    # With the links on, patronage networks reach the next slate.
+    linked = runs({**small, "schedule": {"terms": 2}}, range(4))
+    assert np.mean([s["term2_patronage_candidate_share"] for s in linked]) > 0.05
+
+
+def test_a_crackdown_in_term_one_lowers_buying_in_term_two(small):
+    base = {**small, "schedule": {"terms": 2}}
+    crackdown = with_intervention(base, "team_inspection", active_terms=1, n_teams=12, detect_per_tie_day=0.1)
+    off, on = runs(base), runs(crackdown)
+    assert term_mean(on, 1, "bribed_share") < term_mean(off, 1, "bribed_share")
+    # Inspection is gone in term 2; sanctioned brokers (not all rebuilt), remembered risk and
+    # fewer patrons leave less buying.
+    assert term_mean(on, 2, "brokers_at_work") < term_mean(off, 2, "brokers_at_work")
+    assert term_mean(on, 2, "bribed_share") < term_mean(off, 2, "bribed_share")
+
+
+def test_brokers_lying_low_reduce_inspection_finds(small):
+    inspected = with_intervention(small, "team_inspection", n_teams=6)
+    bold = runs(inspected)
+    low = runs({**inspected, "brokers": {"lie_low": 0.9}})
+    found = lambda rs: sum(s["vote_buying_found_by_inspection"] for s in rs)  # noqa: E731
+    assert found(bold) > 0 and found(low) < found(bold)
+
+
+def test_brokers_targeting_swing_delegates_buy_fewer_loyalists(small):
+    cfg = {**small, "delegates": {"lean_share": 0.6, "lean_strength": 2.0}}
+
+    def loyal_share(target: float) -> float:
+        shares = []
+        for seed in range(4):
+            model = build_model(build_config({**cfg, "brokers": {"target_swing": target}}, seed=seed))
+            model.run()
+            w = model.world
+            bought = np.flatnonzero(model.tie_state >= 2)  # accepted or voided: bribes paid
+            local = model.contract_client[w.tie_contract[bought]] % w.slots_per_township
+            shares.append(np.mean(model.del_lean[w.tie_delegate[bought]] == local))
+        return float(np.mean(shares))
+
+    assert loyal_share(3.0) < loyal_share(0.0) < loyal_share(-3.0)
+
+
+def test_a_reserve_candidate_fills_a_vetting_exclusion(small):
+    cfg = with_intervention(
+        {**small, "world": {**small["world"], "reserves_per_township": 2}}, "candidate_vetting", false_alarm_rate=0.3
+    )
+    model = build_model(build_config(cfg, seed=4))
+    k_slots, k = model.world.slots_per_township, 5
+    assert k_slots == 7 and model.counters["reserves_nominated"] > 0
+    status = model.cand_status.reshape(-1, k_slots)
+    nominated = (status == CandidateStatus.NOMINATED).sum(axis=1)
+    excluded = (status[:, :k] == CandidateStatus.EXCLUDED).sum(axis=1)
+    reserves_left = (status[:, k:] != CandidateStatus.EXCLUDED).sum(axis=1)  # reserves are vetted too
+    # Each exclusion is filled while reserves last.
+    assert np.array_equal(nominated, k - excluded + np.minimum(excluded, reserves_left))
+    assert (excluded > 0).any()
+    # The clean congress still runs on the initial slate, reserves not on it.
+    assert not model.initial_slate.reshape(-1, k_slots)[:, k:].any()
+
+
+def test_competition_raises_prices_and_front_loads_spending(small):
+    plain = build_model(build_config(small, seed=5))
+    keen = build_model(
+        build_config({**small, "candidates": {"price_competition": 1.0, "timing_competition": 0.5}}, seed=5)
+    )
+    buyers = plain.cand_buyer
+    assert np.array_equal(buyers, keen.cand_buyer)
+    capped = keen.cand_price >= build_config(small).candidates.max_bribe
+    assert np.all(keen.cand_price[buyers & ~capped] >= plain.cand_price[buyers & ~capped])
+    assert np.any(keen.cand_funding_days[buyers] < 30.0)

@@ -232,7 +232,7 @@ def write_report(sweep_dir: Path) -> Path:
                     out,
                     "sensitivity",
                     "Sensitivity",
-                    "Left: how much of the variation in captured seats each uncertain parameter "
+                    "Left: how much of the variation in bought seats each uncertain parameter "
                     "explains, per arm. Right: how often each arm is the best across the samples.",
                 )
             )
@@ -315,7 +315,7 @@ def calibration_section(
             out,
             "threshold",
             "Pattern: seats held by payers against broker density and sanction",
-            "Seats captured with no intervention (county scale, 8 seeds per point).",
+            "Seats held by candidates who paid, with no intervention (county scale, 8 seeds per point).",
         ),
         _save(
             spillover_plot(spill),

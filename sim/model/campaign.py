@@ -180,6 +180,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         & model.tie_active
         & (model.tie_state == TieState.UNTRIED)
         & (model.del_state[d] != DelegateState.EXPOSED)
+        & model.del_present[d]  # a sanctioned delegate has lost its seat: nothing to sell
         & ~holds_this
         & (offer > 0)
     )

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.model.agents import CandidateStatus, DelegateState
 from sim.model.tips import TipStatus
-from sim.model.voting import seats_differing
+from sim.model.voting import seats_differing, split_bought_seats
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
@@ -85,6 +85,19 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else 0.0
 
 
+def seat_merit(model: ElectionModel, elected: np.ndarray) -> float:
+    """Total merit of the seats: each winner's, and for a vacant seat the worst on its initial slate.
+
+    A vacancy is no gain: it counts as the least meritorious candidate the township put forward.
+    """
+    w = model.world
+    k, seats = w.slots_per_township, model.cfg.world.seats_per_township
+    merit = np.where(model.initial_slate, w.cand_merit, np.inf).reshape(-1, k)
+    worst = np.where(np.isfinite(merit.min(axis=1)), merit.min(axis=1), 0.0)
+    vacant = seats - elected.reshape(-1, k).sum(axis=1)
+    return float(w.cand_merit[elected].sum() + (vacant * worst).sum())
+
+
 def deadline_compliance(model: ElectionModel) -> dict[str, float]:
     """Share of tips handled within their deadline, over every tip whose deadline has passed.
 
@@ -116,12 +129,12 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     removed = model.removed_candidates()
     tainted, paid = w.cand_tainted, model.vote_buyers()
     closed = tips.status == TipStatus.CLOSED
-    merit = w.cand_merit
     # The three congresses (sim.model.voting): as it happened (and as unseating left it), without
     # bribes (same removals, same refills), clean (initial slate).  Merit lost against the clean
     # congress splits exactly into what removals and what buying cost.
     seats_bought_final = int(seats_differing(held, model.cf_elected, k).sum())
-    merit_clean, merit_cf, merit_held = (float(merit[m].sum()) for m in (model.clean_elected, model.cf_elected, held))
+    bought_split = split_bought_seats(held, model.cf_elected, paid, k)
+    merit_clean, merit_cf, merit_held = (seat_merit(model, m) for m in (model.clean_elected, model.cf_elected, held))
     lost_clean_winner = model.clean_elected & removed & ~model.cf_elected
     n_tips = len(tips)
     n_closed = int(closed.sum())
@@ -141,6 +154,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "seats_bought": int(model.results.get("seats_bought", 0)),
         "bought_seat_rate": _ratio(model.results.get("seats_bought", 0), seats),
         "seats_bought_final": seats_bought_final,
+        **{f"seats_bought_final_{part}": n for part, n in bought_split.items()},
         "bought_seat_rate_final": _ratio(seats_bought_final, seats),
         "seats_changed_by_removals": int(model.results.get("seats_changed_by_removals", 0)),
         "seats_changed_by_removals_final": int(seats_differing(model.cf_elected, model.clean_elected, k).sum()),
@@ -205,6 +219,10 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "bought_votes_held",
         "bought_votes_delivered",
         "defections",
+        "bribed_marks_for_payers",
+        "seats_bought_by_payers",
+        "seats_bought_vacated",
+        "seats_bought_other",
         "delegates_holding_bribes",
     ):
         out[key] = int(model.results.get(key, 0))

@@ -325,7 +325,11 @@ class TermsConfig:
         0.5,
         source="ASSUMPTION: deterrence with a half-life of about one term; after the Suihua and Lushi cases "
         "officials avoided the posts at once (qualitative reports only)",
-        doc="share of the excess perceived risk left by sanctions and visits that carries into the next term",
+        doc="share of the highest excess perceived risk of a term, in each township, that the next election "
+        "starts with (the memory of the strongest enforcement seen)",
+    )
+    trust_carryover: float = prob(
+        0.5, doc="share of the trust in the hotline gained (or lost) during a term that lasts into the next"
     )
     broker_rebuild: float = prob(0.3, doc="chance a sanctioned broker's place is taken by a new broker next term")
     broker_growth: float = prob(0.5, doc="share of a rewarded broker's dormant ties it activates for the next term")

@@ -94,18 +94,20 @@ def outlives_sentences(effects: pd.DataFrame, runs: pd.DataFrame, names: dict[st
 
     The claim "outlives it" is made only when a later term's paired effect on
     ``bought_seat_rate_final`` is below zero with a Bonferroni-adjusted p-value under 0.05 (the
-    later terms of an arm are tested together, so noise makes the claim at most 5% of the time);
+    later terms of every arm are one family, so noise makes any such claim at most 5% of the time);
     otherwise the report says it is not distinguishable.
     """
     lines = []
     seats = effects[effects.outcome == "bought_seat_rate_final"]
-    for arm in seats.arm.unique():
-        stop = active_terms_of(runs, arm)
-        later = seats[(seats.arm == arm) & (seats.term > stop)] if stop else seats.iloc[0:0]
+    stops = {arm: active_terms_of(runs, arm) for arm in seats.arm.unique()}
+    tested = {arm: seats[(seats.arm == arm) & (seats.term > stop)] for arm, stop in stops.items() if stop}
+    n_tests = sum(len(t) for t in tested.values())  # every arm's later terms form one family
+    for arm, later in tested.items():
+        stop = stops[arm]
         if later.empty:
             continue
         name = names.get(arm, arm)
-        lasting = later[(later["diff"] < 0) & (later.p_value * len(later) < 0.05)]
+        lasting = later[(later["diff"] < 0) & (later.p_value * n_tests < 0.05)]
         if len(lasting):
             r = lasting.iloc[0]
             lines.append(

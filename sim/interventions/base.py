@@ -57,6 +57,8 @@ class Intervention(ABC):  # noqa: B024 - every hook is optional; subclasses over
         if model.term > 0:
             self.carry_over(model)
         self.active = limit == 0 or model.term < limit
+        # This term's outcomes only: an intervention that no longer acts reports zeros.
+        self.outcomes = dict.fromkeys(self.outcomes, 0.0)
         if self.active:
             self.initialize(model)
 

@@ -81,7 +81,8 @@ def decide_buyers(model: ElectionModel) -> None:
     price = w.cand_budget / (c.vote_target_share * congress) * (1.0 + c.price_competition * rivals_buying)
     model.cand_price = np.minimum(price, c.max_bribe)
     days = float(model.cfg.schedule.campaign_days)
-    model.cand_funding_days = np.maximum(days * (1.0 - c.timing_competition * rivals_buying), 1.0)
+    # Whole days, so that the daily payments add up to the war chest exactly.
+    model.cand_funding_days = np.maximum(np.round(days * (1.0 - c.timing_competition * rivals_buying)), 1.0)
     model.cand_quit_at = c.quit_risk_tolerance * (0.5 + model.cand_u_quit)
 
 

@@ -269,23 +269,42 @@ TERM_KEYS = (
     "brokers_at_work",
     "cost_total",
 )
-#: Keys that describe the province rather than count something: the same in every term.
-IDENTITY_KEYS = ("scenario", "seed", "interventions", "townships", "delegates", "candidates", "brokers", "seats")
-#: Name endings of keys that are rates, shares or means: averaged over terms (the rest are summed).
-MEAN_SUFFIXES = (
-    "rate",
-    "rate_final",
-    "share",
-    "_closed",
-    "deadline",
-    "per_visit",
-    "coverage",
-    "loss",
-    "_buying",
-    "_removals",
-    "trust",
-    "days",
+#: Keys that describe the province, and the state it ends in: the last term's value.
+LAST_KEYS = (
+    "scenario",
+    "seed",
+    "interventions",
+    "townships",
+    "delegates",
+    "candidates",
+    "brokers",
+    "term",
+    "brokers_at_work",
+    "broker_ties_active",
+    "mean_final_trust",
 )
+#: Name endings (and starts) of rates, shares and means: averaged over terms.  Everything else
+#: counts events or money (seats included: the horizon has ``terms`` times the seats) and is summed.
+MEAN_SUFFIXES = (
+    "_rate",
+    "_rate_final",
+    "_rate_closed",
+    "_share",
+    "_within_deadline",
+    "_within_deadline_closed",
+    "_per_visit",
+    "_coverage",
+)
+MEAN_PREFIXES = ("merit_loss", "mean_")
+
+
+def combine_rule(key: str) -> str:
+    """How a summary key is combined over terms: ``last``, ``mean`` or ``sum``."""
+    if key in LAST_KEYS:
+        return "last"
+    if key.endswith(MEAN_SUFFIXES) or key.startswith(MEAN_PREFIXES):
+        return "mean"
+    return "sum"
 
 
 def per_term_costs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -304,18 +323,19 @@ def per_term_costs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def combine_terms(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The run's summary over several terms, with each term's key outcomes as ``term<t>_`` keys.
 
-    Counts (seats bought, posts sold, rents, costs) are summed over the terms; rates and shares
-    (``bought_seat_rate_final`` among them, so it is the share of all seats over the horizon,
-    every term having as many seats) are averaged; keys describing the province are the last
-    term's.
+    Counts (seats and seats bought, tips, posts sold, rents, costs) are summed over the terms;
+    rates and shares (``bought_seat_rate_final`` among them: every term has as many seats, so the
+    mean is the share of all the horizon's seats) are averaged; keys describing the province and
+    the state it ends in are the last term's (:func:`combine_rule`).
     """
     rows = per_term_costs(rows)
     out: dict[str, Any] = {"terms": len(rows)}
     for key, last in rows[-1].items():
         values = [row.get(key, 0) for row in rows]
-        if key in IDENTITY_KEYS or not isinstance(last, (int, float)) or isinstance(last, bool):
+        rule = combine_rule(key)
+        if rule == "last" or not isinstance(last, (int, float)) or isinstance(last, bool):
             out[key] = last
-        elif key.endswith(MEAN_SUFFIXES):
+        elif rule == "mean":
             out[key] = float(np.mean(values))
         else:
             total = sum(values)

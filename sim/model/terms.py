@@ -18,7 +18,9 @@ holds the steps that belong to no single day:
   election as candidates, brokers or delegates of the patron's township; brokers whose clients
   won are rewarded (they grow their networks into dormant ties, skim more, and some are put on
   the next slate), brokers whose clients lost skim less; sanctioned brokers' places are rebuilt
-  at ``terms.broker_rebuild``; excess perceived risk carries over at ``terms.belief_carryover``.
+  at ``terms.broker_rebuild``; each township starts with ``terms.belief_carryover`` of the highest
+  excess perceived risk it saw, and the hotline keeps ``terms.trust_carryover`` of the trust it
+  gained.
 
 Every draw here comes from the ``terms`` stream in fixed-size arrays (per delegate, candidate,
 broker, tie and post slot), so arms stay in lock-step term by term (common random numbers) and a
@@ -154,6 +156,7 @@ def prepare_next_term(model: ElectionModel) -> None:
 
     # Fixed-size draws for everything below.
     u_renew = rng.random(n_del)
+    u_prior = rng.random(n_del)
     new_integrity = rng.normal(dc.integrity_mean, dc.integrity_sd, n_del)
     new_risk_aversion = rng.lognormal(-0.045, 0.3, n_del)
     new_reciprocity = rng.beta(2.0, 5.0, n_del)
@@ -188,7 +191,7 @@ def prepare_next_term(model: ElectionModel) -> None:
     w.integrity[renew] = new_integrity[renew]
     w.risk_aversion[renew] = new_risk_aversion[renew]
     w.reciprocity[renew] = new_reciprocity[renew]
-    w.prior_acceptor[renew] = False
+    w.prior_acceptor[renew] = u_prior[renew] < dc.prior_acceptor_share  # as the first congress
     appointed = _take_slots(w.township, by_town(as_delegate), renew)
     w.integrity[appointed] -= dc.integrity_sd  # they paid for office: less restrained
     w.prior_acceptor[appointed] = True
@@ -223,10 +226,8 @@ def prepare_next_term(model: ElectionModel) -> None:
     model.inherited.update(
         patronage_brokers=int(wanted.sum()), ties_grown=int(grow.sum()), brokers_rebuilt=int(rebuilt.sum())
     )
-    # Some rewarded brokers are put on the next slate (and stop brokering).
+    # Some rewarded brokers are put on the next slate (and stop brokering, once they have a place).
     to_slate = won & model.broker_active & (u_to_slate < pc.broker_to_slate)
-    model.broker_active[to_slate] = False
-    model.contract_active = np.bincount(w.tie_contract[model.tie_active], minlength=w.n_contracts) > 0
 
     # The next slate: incumbents who stand again, brokers put on it, appointees, then new people.
     t_cand = w.cand_township
@@ -253,10 +254,14 @@ def prepare_next_term(model: ElectionModel) -> None:
     merit[slot[inc]] = old["cand_merit"][src]
     integrity[slot[inc]] = old["cand_integrity"][src]
     ambition[slot[inc]] = old["cand_ambition"][src]
-    budget[slot[inc]] = old["cand_budget"][src] + pc.recoup_share * rents[src]
+    # What is left of the war chest, and part of the rents (the patronage loop's money).
+    left = np.maximum(old["cand_budget"] - model.cand_spent, 0.0)
+    budget[slot[inc]] = left[src] + pc.recoup_share * rents[src]
     tainted[slot[inc]] = old_tainted[src] | patron[src]  # a patron who sold posts has a record to hide
     brk = kind == 1
     budget[slot[brk]] += income[source[brk]]
+    model.broker_active[source[brk]] = False
+    model.contract_active = np.bincount(w.tie_contract[model.tie_active], minlength=w.n_contracts) > 0
     via_network = kind >= 1
     integrity[slot[via_network]] -= 1.0  # brokers and office buyers: less restrained (one sd)
     tainted[slot[via_network]] = True
@@ -272,5 +277,8 @@ def prepare_next_term(model: ElectionModel) -> None:
         incumbents_standing=int(inc.sum()), brokers_on_slate=int(brk.sum()), appointees_on_slate=int((kind == 2).sum())
     )
 
-    # Beliefs fade between terms; trust in the hotline stays.
-    model.town_risk *= tc.belief_carryover
+    # The next election starts with a memory of the strongest enforcement each township saw, and
+    # part of the trust the hotline gained or lost.
+    model.town_risk = tc.belief_carryover * model.town_risk_peak
+    initial = cfg.reporting.trust_initial
+    model.trust = initial + tc.trust_carryover * (model.trust - initial)

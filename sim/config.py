@@ -12,6 +12,9 @@ Sources are marked ``FACTS:`` (a figure in the source report summary, ``shared/s
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -392,11 +395,13 @@ class SimConfig:
 def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = None, **overrides: Any) -> SimConfig:
     """Make a validated :class:`SimConfig` from a mapping, a DictConfig or a SimConfig.
 
-    Unknown keys are rejected (so a typo cannot be silently ignored) and every value is checked
-    against its bounds.
+    Unknown keys are rejected at every level (so a typo cannot be silently ignored), numpy
+    scalars are accepted as the Python numbers they hold, and every value is checked against its
+    type and bounds.
 
     Args:
-        source: Configuration to start from (partial mappings are merged onto the defaults).
+        source: Configuration to start from (partial mappings are merged onto the defaults). A
+            DictConfig (Hydra's) may hold keys that are not simulation keys; they are left out.
         **overrides: Dotted-key overrides, e.g. ``**{"world.n_townships": 4}``.
 
     Returns:
@@ -405,7 +410,7 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
     Raises:
         ConfigError: A key is unknown, or a value has the wrong type or is out of bounds.
     """
-    if isinstance(source, SimConfig) and not overrides:
+    if isinstance(source, SimConfig) and not overrides and not _has_foreign_scalars(source):
         # Already typed: only the values need checking (merging through OmegaConf is slow).
         # Configurations are never modified after construction, so it is returned as it is.
         validate(source)
@@ -413,24 +418,102 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
     schema = OmegaConf.structured(SimConfig)
     try:
         if isinstance(source, SimConfig):
-            merged = OmegaConf.merge(schema, OmegaConf.structured(source))
+            merged = OmegaConf.merge(schema, plain_values(to_dict(source)))
         elif source is None:
             merged = schema
-        else:
-            if isinstance(source, DictConfig):
-                # Drop non-simulation keys (e.g. ``hydra``) before resolving interpolations.
-                raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
-                data = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
-            else:
-                data = _sim_section(dict(source))
+        elif isinstance(source, DictConfig):
+            # Drop non-simulation keys (e.g. ``hydra``) before resolving interpolations.
+            raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
+            merged = OmegaConf.merge(schema, OmegaConf.to_container(OmegaConf.create(raw), resolve=True))
+        elif isinstance(source, Mapping):
+            data = plain_values(dict(source))
+            check_keys(data, SimConfig)
             merged = OmegaConf.merge(schema, data)
+        else:
+            raise ConfigError(
+                f"config={source!r} must be a mapping (e.g. a dict) or a SimConfig, not {type(source).__name__}"
+            )
         for key, value in overrides.items():
+            if not isinstance(key, str) or OmegaConf.select(schema, key, default=_MISSING) is _MISSING:
+                raise ConfigError(f"{key}={value!r}: unknown key (see docs/PARAMETERS.md for the keys)")
+            value = plain_values(value, key)
+            node = OmegaConf.select(schema, key)
+            if isinstance(node, DictConfig):
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"{key}={value!r} must be a mapping of the keys of section {key}")
+                check_keys(value, type(OmegaConf.to_object(node)), key + ".")
             OmegaConf.update(merged, key, value, merge=True)
+    except ConfigError:
+        raise
     except Exception as exc:  # omegaconf's errors name the key; re-raise as our type
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(_omegaconf_message(exc)) from exc
     cfg: SimConfig = OmegaConf.to_object(merged)  # type: ignore[assignment]
     validate(cfg)
     return cfg
+
+
+_MISSING = object()
+
+
+def check_keys(data: Mapping[str, Any], cls: type, prefix: str = "") -> None:
+    """Reject keys that ``cls`` (a configuration dataclass) does not have, at every level.
+
+    Raises:
+        ConfigError: Naming the unknown key with its full dotted path, or a section given a value.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    for key, value in data.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{prefix}{key}={value!r}: unknown key (known keys of this section: {known})")
+        hint = hints.get(key)
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{prefix}{key}={value!r} must be a mapping of the keys of section {prefix}{key}")
+            check_keys(value, hint, f"{prefix}{key}.")  # type: ignore[arg-type]
+
+
+def _omegaconf_message(exc: Exception) -> str:
+    """OmegaConf's error in one line, naming the key."""
+    key = getattr(exc, "full_key", "") or ""
+    msg = str(getattr(exc, "msg", "") or exc).splitlines()[0]
+    return f"{key}: {msg}" if key else f"invalid configuration: {msg}"
+
+
+def plain_values(value: Any, key: str = "") -> Any:
+    """``value`` with numpy scalars and arrays turned into Python numbers and lists (recursively).
+
+    Notebooks and tools such as the EMA Workbench hand over ``numpy.float64``, ``numpy.int64``
+    and ``numpy.bool_``; OmegaConf accepts only Python's own types.
+
+    Raises:
+        ConfigError: A mapping has a key that is not a string.
+    """
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ConfigError(f"{key + '.' if key else ''}{k!r}: keys must be strings")
+            out[k] = plain_values(v, f"{key}.{k}" if key else k)
+        return out
+    if isinstance(value, list | tuple):
+        return [plain_values(v, key) for v in value]
+    if type(value).__module__ == "numpy":
+        return value.tolist() if hasattr(value, "tolist") else value.item()
+    return value
+
+
+def _has_foreign_scalars(node: Any) -> bool:
+    """True if a typed configuration holds values of non-Python types (e.g. numpy scalars)."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            if _has_foreign_scalars(value):
+                return True
+        elif any(type(v).__module__ == "numpy" for v in (value if isinstance(value, list) else [value])):
+            return True
+    return False
 
 
 def _sim_section(data: dict[str, Any]) -> dict[str, Any]:
@@ -468,26 +551,100 @@ def validate(cfg: SimConfig) -> None:
         raise ConfigError(
             f"interventions.risk_screening.high_share + medium_share = {rs.high_share + rs.medium_share} exceeds 1"
         )
+    check_size(cfg)
+
+
+#: Bytes a run needs per delegate and per network tie (measured peak resident memory of runs
+#: from 13,000 to 200,000 delegates: about 450 bytes per delegate with 8 peer ties; doubled for
+#: a safety margin), and the interpreter, the libraries and a small world.
+BYTES_PER_DELEGATE = 600
+BYTES_PER_TIE = 40
+BYTES_FIXED = 200 * 2**20
+
+
+def memory_estimate(cfg: SimConfig) -> tuple[float, float]:
+    """Delegates and bytes of memory a run of ``cfg`` needs (arithmetic only: instant)."""
+    w = cfg.world
+    delegates = float(w.n_townships) * float(w.delegates_per_township) * (1.0 + float(w.delegates_spread))
+    brokers = float(w.n_townships) * float(w.brokers_per_township)
+    ties = delegates * min(float(w.peer_degree), float(w.delegates_per_township)) + brokers * float(max(w.broker_ties))
+    return delegates, BYTES_FIXED + BYTES_PER_DELEGATE * delegates + BYTES_PER_TIE * ties
+
+
+def available_memory() -> int:
+    """Bytes of memory this machine can give a run (MemAvailable, else physical memory)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**62
+
+
+def check_size(cfg: SimConfig, available: int | None = None) -> None:
+    """Refuse a world too big for this machine's memory before building it.
+
+    Raises:
+        ConfigError: Naming the world's size keys, the delegates and the memory estimate.
+    """
+    delegates, need = memory_estimate(cfg)
+    have = available_memory() if available is None else available
+    if need > have:
+        w = cfg.world
+        raise ConfigError(
+            f"world.n_townships={w.n_townships} x world.delegates_per_township={w.delegates_per_township} "
+            f"(peer_degree={w.peer_degree}, brokers_per_township={w.brokers_per_township}) makes about "
+            f"{delegates:.3g} delegates, an estimated {need / 2**30:,.1f} GiB of memory; this machine has "
+            f"{have / 2**30:,.1f} GiB available: make the world smaller"
+        )
 
 
 def _validate_node(node: Any, prefix: str) -> None:
+    hints = typing.get_type_hints(type(node))
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
             _validate_node(value, key + ".")
             continue
+        _check_type(key, value, hints.get(f.name))
         lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
         values = value if isinstance(value, list) else [value]
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int | float):
                 continue
-            if v != v:  # NaN
-                raise ConfigError(f"{key}={value} is not a number")
+            if not math.isfinite(v):  # NaN and infinities would poison every sum they enter
+                raise ConfigError(f"{key}={value} is not a finite number")
             if lo is not None and v < lo:
                 raise ConfigError(f"{key}={value} is below its minimum {lo}")
             if hi is not None and v > hi:
                 raise ConfigError(f"{key}={value} is above its maximum {hi}")
+
+
+def _check_type(key: str, value: Any, hint: Any) -> None:
+    """Values set directly on a typed configuration are checked like those merged by OmegaConf."""
+    if hint is None:
+        return
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}={value!r} must be a list")
+        item = typing.get_args(hint)[0]
+        for v in value:
+            _check_type(key, v, item)
+        return
+    ok = {
+        bool: lambda v: isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        str: lambda v: isinstance(v, str),
+    }.get(hint)
+    if ok is not None and not ok(value):
+        raise ConfigError(f"{key}={value!r} must be of type {hint.__name__}, not {type(value).__name__}")
 
 
 def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict[str, Any]]]:
@@ -509,14 +666,14 @@ def to_dict(cfg: SimConfig) -> dict[str, Any]:
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten a nested mapping into dotted keys; lists become strings."""
+    """Flatten a nested mapping into dotted keys; lists stay lists."""
     flat: dict[str, Any] = {}
     for k, v in data.items():
         key = f"{prefix}{k}"
         if isinstance(v, Mapping):
             flat.update(flatten(v, key + "."))
         elif isinstance(v, list | tuple):
-            flat[key] = str(list(v))
+            flat[key] = list(v)
         else:
             flat[key] = v
     return flat

@@ -26,17 +26,19 @@ what sweeps meet, not against a power cut, at a cost per run larger than a small
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from sim.atomic_io import atomic_write_bytes, atomic_write_json, atomic_write_with, json_default
-from sim.sweeps.manifest import Plan, read_plan
+from sim.config import InterventionsConfig
+from sim.sweeps.manifest import read_plan
 
 DONE, ERROR = "DONE", "ERROR"
 
@@ -207,7 +209,7 @@ def collect(sweep_dir: Path) -> dict[str, Any]:
             ts.insert(0, k, v)
         series.append(ts)
     if rows:
-        table = tidy_runs(rows, interventions_of(plan))
+        table = tidy_runs(rows, [f.name for f in dataclasses.fields(InterventionsConfig)])
         atomic_write_with(sweep_dir / "runs.parquet", lambda p: table.to_parquet(p, index=False))
         ts_all = pd.concat(series, ignore_index=True)
         atomic_write_with(sweep_dir / "timeseries.parquet", lambda p: ts_all.to_parquet(p, index=False))
@@ -217,12 +219,30 @@ def collect(sweep_dir: Path) -> dict[str, Any]:
     return {"planned": len(plan.runs), "done": len(rows), "failed": len(errors), "errors": errors, "missing": missing}
 
 
-def interventions_of(plan: Plan) -> list[str]:
-    """Names of the interventions, from the inputs of a plan's arms."""
-    names: list[str] = []
-    for spec in plan.arms.values():
-        for key in spec["inputs"]:
-            parts = key.split(".")
-            if len(parts) == 3 and parts[0] == "interventions" and parts[2] == "enabled" and parts[1] not in names:
-                names.append(parts[1])
-    return names
+class SweepResults(NamedTuple):
+    """A sweep's tidy tables: one row per run, and one row per run and day."""
+
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+
+
+def load_results(sweep_dir: Path | str) -> SweepResults:
+    """The tidy results of a sweep: its planned, finished runs and their daily series.
+
+    Collects the sweep first if it was never collected.
+
+    Args:
+        sweep_dir: The sweep's folder (``hydra.sweep.dir``).
+
+    Returns:
+        ``(runs, timeseries)`` as DataFrames (see :func:`tidy_runs` for the columns).
+
+    Raises:
+        FileNotFoundError: The folder holds no sweep, or none of its runs has finished.
+    """
+    sweep_dir = Path(sweep_dir)
+    if not (sweep_dir / "runs.parquet").exists():
+        collect(sweep_dir)
+    if not (sweep_dir / "runs.parquet").exists():
+        raise FileNotFoundError(f"{sweep_dir} holds no finished run")
+    return SweepResults(pd.read_parquet(sweep_dir / "runs.parquet"), pd.read_parquet(sweep_dir / "timeseries.parquet"))

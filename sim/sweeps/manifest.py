@@ -232,7 +232,7 @@ def reconcile(sweep_dir: Path, new: Plan, on_change: str) -> tuple[Plan, str]:
         raise ConfigError(f"sweep.on_change={on_change!r} must be one of {', '.join(ON_CHANGE)}")
     old = read_plan(sweep_dir)
     if old is None:
-        stray = (sweep_dir / "runs").is_dir() and any((sweep_dir / "runs").iterdir())
+        stray = any(sweep_dir.glob("runs/*/*/DONE")) or any(sweep_dir.glob("runs/*/*/ERROR"))
         if stray and on_change == "refuse":
             raise PlanChangedError(
                 f"{sweep_dir} holds runs but no {MANIFEST} (a sweep of an older version, or not a sweep): "

@@ -415,6 +415,16 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
         # Configurations are never modified after construction, so it is returned as it is.
         validate(source)
         return source
+    if isinstance(source, DictConfig) and not overrides:
+        # Hydra's configuration is typed by the schema already: build the dataclasses directly
+        # (a sweep plans every job this way); anything unusual takes the OmegaConf path below.
+        raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
+        try:
+            typed = _from_plain(SimConfig, OmegaConf.to_container(OmegaConf.create(raw), resolve=True))
+            validate(typed)
+            return typed
+        except (ConfigError, TypeError, ValueError, KeyError):
+            pass  # the OmegaConf path converts what it can and names the problem
     schema = OmegaConf.structured(SimConfig)
     try:
         if isinstance(source, SimConfig):
@@ -502,6 +512,22 @@ def plain_values(value: Any, key: str = "") -> Any:
     if type(value).__module__ == "numpy":
         return value.tolist() if hasattr(value, "tolist") else value.item()
     return value
+
+
+def _from_plain(cls: type, data: Any) -> Any:
+    """A configuration dataclass from plain nested data whose values have their types already.
+
+    Raises:
+        TypeError: A key is unknown or a section is not a mapping.
+    """
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{cls.__name__} needs a mapping")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in data.items():
+        hint = hints[key]  # KeyError for an unknown key
+        kwargs[key] = _from_plain(hint, value) if dataclasses.is_dataclass(hint) else value
+    return cls(**kwargs)
 
 
 def _has_foreign_scalars(node: Any) -> bool:

@@ -148,21 +148,27 @@ def test_every_numeric_parameter_rejects_non_finite_strings_and_out_of_bounds(ke
 
 
 @pytest.mark.parametrize(
-    ("key", "value"),
+    ("overrides", "fragment"),
     [
-        ("world.n_townships", 100_000_000),
-        ("world.delegates_per_township", 1e12),
-        ("world.peer_degree", 2_000_000_000),
+        ({"world.n_townships": 100_000_000}, "world.n_townships=100000000"),
+        ({"world.delegates_per_township": 1e12}, "world.delegates_per_township=1000000000000.0"),
+        ({"world.candidates_per_township": 1_000_000_000}, "world.candidates_per_township=1000000000"),
+        ({"world.brokers_per_township": 1e9}, "world.brokers_per_township=1000000000.0"),
+        ({"schedule.campaign_days": 1_000_000_000}, "schedule.campaign_days=1000000000"),
+        ({"reporting.false_tips_per_township_day": 1e9}, "reporting.false_tips_per_township_day=1000000000.0"),
     ],
 )
-def test_worlds_too_big_for_memory_are_refused_at_once(key, value):
+def test_runs_too_big_for_memory_are_refused_at_once_naming_the_key(overrides, fragment):
     t0 = time.perf_counter()
     with pytest.raises(ConfigError) as err:
-        build_config(
-            None, **{key: value, "world.delegates_per_township": 1e12} if key == "world.peer_degree" else {key: value}
-        )
+        build_config(None, **overrides)
     assert time.perf_counter() - t0 < 1.0
-    assert "GiB" in str(err.value) and "world." in str(err.value)
+    assert fragment in str(err.value) and "GiB of memory" in str(err.value)
+
+
+def test_a_peer_degree_beyond_the_congress_is_refused():
+    with pytest.raises(ConfigError, match="world.peer_degree=1000 exceeds the largest congress"):
+        build_config(None, **{"world.peer_degree": 1000})
 
 
 def test_size_check_names_key_and_estimate():
@@ -170,7 +176,9 @@ def test_size_check_names_key_and_estimate():
 
     cfg = build_config(None)
     check_size(cfg)  # the default world fits
-    with pytest.raises(ConfigError, match=r"world.n_townships=12 .* GiB of memory; this machine has 0.0 GiB"):
+    with pytest.raises(
+        ConfigError, match=r"world.n_townships=12, .* GiB of memory \(delegates: .*this machine has 0.0 GiB"
+    ):
         check_size(cfg, available=1)
 
 

@@ -100,8 +100,8 @@ def validate_run_config(replicates: int, sensitivity: SensitivityConfig, base_se
             f"replicates={replicates} x sensitivity.n_samples={sensitivity.n_samples} is more than {MAX_RUNS:,} "
             "runs per arm"
         )
-    if base_seed < 0:
-        raise ConfigError(f"base_seed={base_seed} must be 0 or more")
+    if not 0 <= base_seed < 2**63:
+        raise ConfigError(f"base_seed={base_seed} must be between 0 and 2**63 - 1")
     if sensitivity.n_samples < 0:
         raise ConfigError(f"sensitivity.n_samples={sensitivity.n_samples} must be 0 (off) or more")
     for key, bounds in sensitivity.parameters.items():

@@ -322,6 +322,18 @@ def test_all_runs_failing_exits_non_zero(tmp_path):
     assert proc.returncode == 1 and "4 runs failed" in proc.stderr
 
 
+def test_a_failing_report_makes_the_exit_status_non_zero(tmp_path):
+    hook = (
+        "import sim.analysis.report as r\n"
+        "def _f(*a, **k):\n    raise RuntimeError('injected report failure')\n"
+        "r.write_report = _f\n"
+    )
+    proc = cli(tmp_path / "sweep", "policy=none,all", "replicates=2", "report=true", env=_injecting_env(tmp_path, hook))
+    assert proc.returncode == 1
+    assert "the report failed: RuntimeError: injected report failure" in proc.stderr.splitlines()[-1]
+    assert len(pd.read_parquet(tmp_path / "sweep" / "runs.parquet")) == 4  # the tables are kept
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "args",

@@ -354,6 +354,8 @@ class SweepCallback(Callback):
                 file=sys.stderr,
             )
             raise SystemExit(3) from None
+        for stale in sweep_dir.glob(".*.tmp"):  # left by a sweep killed mid-write; the lock is ours now
+            stale.unlink(missing_ok=True)
         try:
             plan, what = reconcile(sweep_dir, make_plan(config), str(config.sweep.on_change))
         except ConfigError as exc:

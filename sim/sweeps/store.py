@@ -115,6 +115,8 @@ def write_run(
     folder = Path(folder)
     (folder / ERROR).unlink(missing_ok=True)
     (folder / DONE).unlink(missing_ok=True)
+    for stale in folder.glob(".*.tmp"):  # left by a writer killed mid-write (the arm lock excludes others)
+        stale.unlink(missing_ok=True)
     digests = {}
     for name, data in (
         ("inputs.json", _json_bytes({"keys": keys, "inputs": inputs, "config": config})),
@@ -187,6 +189,8 @@ def collect(sweep_dir: Path) -> dict[str, Any]:
         FileNotFoundError: The folder holds no manifest.
     """
     sweep_dir = Path(sweep_dir)
+    for stale in [*sweep_dir.glob(".runs.parquet.*"), *sweep_dir.glob(".timeseries.parquet.*")]:
+        stale.unlink(missing_ok=True)  # left by a collection killed mid-write
     plan = read_plan(sweep_dir)
     if plan is None:
         raise FileNotFoundError(f"{sweep_dir} holds no manifest.json: not a sweep folder of this version")

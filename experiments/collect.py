@@ -1,4 +1,6 @@
-"""Collect a sweep's finished runs into runs.parquet and timeseries.parquet by hand.
+"""Collect a sweep's planned runs into runs.parquet and timeseries.parquet by hand.
+
+Exits 1 when a planned run failed, is missing or corrupt, or the report failed.
 
 Usage:
     python experiments/collect.py SWEEP_DIR [--no-report]
@@ -24,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.sweep_dir / "runs").is_dir():
         print(f"error: {args.sweep_dir} holds no runs/ folder: is it a sweep directory?", file=sys.stderr)
         return 2
-    counts = finish_sweep(args.sweep_dir, report=not args.no_report)
-    return 0 if counts["done"] else 1
+    outcome = finish_sweep(args.sweep_dir, report=not args.no_report)
+    return 0 if outcome["ok"] else 1
 
 
 if __name__ == "__main__":

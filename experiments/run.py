@@ -5,6 +5,7 @@ Examples:
     python experiments/run.py scenario=city seed=3 policy=all   # one city-scale run, every intervention
     python experiments/run.py -m experiment=compare             # the main comparison (a sweep)
     python experiments/run.py -m experiment=compare replicates=3 scenario=county   # try it small
+    python experiments/run.py -m -v experiment=compare     # -v: a log line per run, not only the bar
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from sim.sweeps.hydra_app import main as app_main
 from sim.sweeps.hydra_app import register_schema
 
 register_schema()
+
+if "-v" in sys.argv[1:]:  # per-run log lines (logger "sim" at DEBUG); quiet by default
+    sys.argv = [a for a in sys.argv if a != "-v"] + ["hydra.verbose=sim"]
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -12,6 +12,9 @@ Sources are marked ``FACTS:`` (a figure in the source report summary, ``shared/s
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -542,7 +545,7 @@ class SimConfig:
     """Everything one simulation run needs."""
 
     scenario: str = "county"
-    seed: int = param(0, lo=0, unit="integer", doc="seed of the run; every random stream derives from it")
+    seed: int = param(0, lo=0, hi=2**63 - 1, unit="integer", doc="seed of the run; every random stream derives from it")
     world: WorldConfig = field(default_factory=WorldConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     terms: TermsConfig = field(default_factory=TermsConfig)
@@ -567,11 +570,13 @@ class SimConfig:
 def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = None, **overrides: Any) -> SimConfig:
     """Make a validated :class:`SimConfig` from a mapping, a DictConfig or a SimConfig.
 
-    Unknown keys are rejected (so a typo cannot be silently ignored) and every value is checked
-    against its bounds.
+    Unknown keys are rejected at every level (so a typo cannot be silently ignored), numpy
+    scalars are accepted as the Python numbers they hold, and every value is checked against its
+    type and bounds.
 
     Args:
-        source: Configuration to start from (partial mappings are merged onto the defaults).
+        source: Configuration to start from (partial mappings are merged onto the defaults). A
+            DictConfig (Hydra's) may hold keys that are not simulation keys; they are left out.
         **overrides: Dotted-key overrides, e.g. ``**{"world.n_townships": 4}``.
 
     Returns:
@@ -580,32 +585,136 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
     Raises:
         ConfigError: A key is unknown, or a value has the wrong type or is out of bounds.
     """
-    if isinstance(source, SimConfig) and not overrides:
+    if isinstance(source, SimConfig) and not overrides and not _has_foreign_scalars(source):
         # Already typed: only the values need checking (merging through OmegaConf is slow).
         # Configurations are never modified after construction, so it is returned as it is.
         validate(source)
         return source
+    if isinstance(source, DictConfig) and not overrides:
+        # Hydra's configuration is typed by the schema already: build the dataclasses directly
+        # (a sweep plans every job this way); anything unusual takes the OmegaConf path below.
+        raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
+        try:
+            typed = _from_plain(SimConfig, OmegaConf.to_container(OmegaConf.create(raw), resolve=True))
+            validate(typed)
+            return typed
+        except (ConfigError, TypeError, ValueError, KeyError):
+            pass  # the OmegaConf path converts what it can and names the problem
     schema = OmegaConf.structured(SimConfig)
     try:
         if isinstance(source, SimConfig):
-            merged = OmegaConf.merge(schema, OmegaConf.structured(source))
+            merged = OmegaConf.merge(schema, plain_values(to_dict(source)))
         elif source is None:
             merged = schema
-        else:
-            if isinstance(source, DictConfig):
-                # Drop non-simulation keys (e.g. ``hydra``) before resolving interpolations.
-                raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
-                data = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
-            else:
-                data = _sim_section(dict(source))
+        elif isinstance(source, DictConfig):
+            # Drop non-simulation keys (e.g. ``hydra``) before resolving interpolations.
+            raw = _sim_section(OmegaConf.to_container(source, resolve=False))  # type: ignore[arg-type]
+            merged = OmegaConf.merge(schema, OmegaConf.to_container(OmegaConf.create(raw), resolve=True))
+        elif isinstance(source, Mapping):
+            data = plain_values(dict(source))
+            check_keys(data, SimConfig)
             merged = OmegaConf.merge(schema, data)
+        else:
+            raise ConfigError(
+                f"config={source!r} must be a mapping (e.g. a dict) or a SimConfig, not {type(source).__name__}"
+            )
         for key, value in overrides.items():
+            if not isinstance(key, str) or OmegaConf.select(schema, key, default=_MISSING) is _MISSING:
+                raise ConfigError(f"{key}={value!r}: unknown key (see docs/PARAMETERS.md for the keys)")
+            value = plain_values(value, key)
+            node = OmegaConf.select(schema, key)
+            if isinstance(node, DictConfig):
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"{key}={value!r} must be a mapping of the keys of section {key}")
+                check_keys(value, type(OmegaConf.to_object(node)), key + ".")
             OmegaConf.update(merged, key, value, merge=True)
+    except ConfigError:
+        raise
     except Exception as exc:  # omegaconf's errors name the key; re-raise as our type
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(_omegaconf_message(exc)) from exc
     cfg: SimConfig = OmegaConf.to_object(merged)  # type: ignore[assignment]
     validate(cfg)
     return cfg
+
+
+_MISSING = object()
+
+
+def check_keys(data: Mapping[str, Any], cls: type, prefix: str = "") -> None:
+    """Reject keys that ``cls`` (a configuration dataclass) does not have, at every level.
+
+    Raises:
+        ConfigError: Naming the unknown key with its full dotted path, or a section given a value.
+    """
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    for key, value in data.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{prefix}{key}={value!r}: unknown key (known keys of this section: {known})")
+        hint = hints.get(key)
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{prefix}{key}={value!r} must be a mapping of the keys of section {prefix}{key}")
+            check_keys(value, hint, f"{prefix}{key}.")  # type: ignore[arg-type]
+
+
+def _omegaconf_message(exc: Exception) -> str:
+    """OmegaConf's error in one line, naming the key."""
+    key = getattr(exc, "full_key", "") or ""
+    msg = str(getattr(exc, "msg", "") or exc).splitlines()[0]
+    return f"{key}: {msg}" if key else f"invalid configuration: {msg}"
+
+
+def plain_values(value: Any, key: str = "") -> Any:
+    """``value`` with numpy scalars and arrays turned into Python numbers and lists (recursively).
+
+    Notebooks and tools such as the EMA Workbench hand over ``numpy.float64``, ``numpy.int64``
+    and ``numpy.bool_``; OmegaConf accepts only Python's own types.
+
+    Raises:
+        ConfigError: A mapping has a key that is not a string.
+    """
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ConfigError(f"{key + '.' if key else ''}{k!r}: keys must be strings")
+            out[k] = plain_values(v, f"{key}.{k}" if key else k)
+        return out
+    if isinstance(value, list | tuple):
+        return [plain_values(v, key) for v in value]
+    if type(value).__module__ == "numpy":
+        return value.tolist() if hasattr(value, "tolist") else value.item()
+    return value
+
+
+def _from_plain(cls: type, data: Any) -> Any:
+    """A configuration dataclass from plain nested data whose values have their types already.
+
+    Raises:
+        TypeError: A key is unknown or a section is not a mapping.
+    """
+    if not isinstance(data, Mapping):
+        raise TypeError(f"{cls.__name__} needs a mapping")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for key, value in data.items():
+        hint = hints[key]  # KeyError for an unknown key
+        kwargs[key] = _from_plain(hint, value) if dataclasses.is_dataclass(hint) else value
+    return cls(**kwargs)
+
+
+def _has_foreign_scalars(node: Any) -> bool:
+    """True if a typed configuration holds values of non-Python types (e.g. numpy scalars)."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            if _has_foreign_scalars(value):
+                return True
+        elif any(type(v).__module__ == "numpy" for v in (value if isinstance(value, list) else [value])):
+            return True
+    return False
 
 
 def _sim_section(data: dict[str, Any]) -> dict[str, Any]:
@@ -633,6 +742,13 @@ def validate(cfg: SimConfig) -> None:
         raise ConfigError(f"world.n_townships={w.n_townships} must be at least world.n_counties={w.n_counties}")
     if w.peer_degree % 2:
         raise ConfigError(f"world.peer_degree={w.peer_degree} must be even (a ring lattice)")
+    largest = int(w.delegates_per_township * (1.0 + w.delegates_spread)) + 1
+    if w.peer_degree > largest:
+        # Ties are capped at the congress size; a larger degree changes nothing but the run time.
+        raise ConfigError(
+            f"world.peer_degree={w.peer_degree} exceeds the largest congress (about {largest} delegates with "
+            f"world.delegates_per_township={w.delegates_per_township}): use at most {largest}"
+        )
     for key in ("broker_kind_shares", "broker_ties", "broker_cut", "cross_township_share"):
         if len(getattr(w, key)) != 3:
             raise ConfigError(f"world.{key}={getattr(w, key)} must have 3 entries (political, clan, gang)")
@@ -655,26 +771,138 @@ def validate(cfg: SimConfig) -> None:
         raise ConfigError(
             f"interventions.risk_screening.high_share + medium_share = {rs.high_share + rs.medium_share} exceeds 1"
         )
+    check_size(cfg)
+
+
+#: Bytes a run needs per delegate and per network tie (measured peak resident memory of runs
+#: from 13,000 to 200,000 delegates: about 450 bytes per delegate with 8 peer ties; rounded up),
+#: per candidate, per day (the daily series), per tip, and for the interpreter and libraries.
+BYTES_PER_DELEGATE = 600
+BYTES_PER_TIE = 40
+BYTES_PER_CANDIDATE = 200
+BYTES_PER_DAY = 400
+BYTES_PER_TIP = 100
+BYTES_FIXED = 200 * 2**20
+
+
+def memory_parts(cfg: SimConfig) -> dict[str, tuple[float, tuple[str, ...]]]:
+    """Estimated bytes of each part of a run, with the keys that size it (arithmetic only: instant)."""
+    w, s = cfg.world, cfg.schedule
+    towns = float(w.n_townships)
+    delegates = towns * float(w.delegates_per_township) * (1.0 + float(w.delegates_spread))
+    brokers = towns * float(w.brokers_per_township)
+    days = float(s.campaign_days) + float(s.post_election_days) + 1.0
+    peer = min(float(w.peer_degree), float(w.delegates_per_township) * (1.0 + float(w.delegates_spread)))
+    return {
+        "delegates": (delegates * BYTES_PER_DELEGATE, ("world.n_townships", "world.delegates_per_township")),
+        "peer ties": (delegates * peer * BYTES_PER_TIE, ("world.peer_degree",)),
+        "broker ties": (
+            brokers * (BYTES_PER_DELEGATE + float(max(w.broker_ties)) * BYTES_PER_TIE),
+            ("world.brokers_per_township", "world.broker_ties"),
+        ),
+        "candidates": (
+            towns * float(w.candidates_per_township) * BYTES_PER_CANDIDATE,
+            ("world.candidates_per_township",),
+        ),
+        "days": (days * BYTES_PER_DAY, ("schedule.campaign_days", "schedule.post_election_days")),
+        "false tips": (
+            towns * float(cfg.reporting.false_tips_per_township_day) * days * BYTES_PER_TIP,
+            ("reporting.false_tips_per_township_day",),
+        ),
+    }
+
+
+def memory_estimate(cfg: SimConfig) -> tuple[float, float]:
+    """Delegates and bytes of memory a run of ``cfg`` needs (arithmetic only: instant)."""
+    w = cfg.world
+    delegates = float(w.n_townships) * float(w.delegates_per_township) * (1.0 + float(w.delegates_spread))
+    return delegates, BYTES_FIXED + sum(b for b, _ in memory_parts(cfg).values())
+
+
+def available_memory() -> int:
+    """Bytes of memory this machine can give a run (MemAvailable, else physical memory)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**62
+
+
+def check_size(cfg: SimConfig, available: int | None = None) -> None:
+    """Refuse a world too big for this machine's memory before building it.
+
+    Raises:
+        ConfigError: Naming the keys that size the largest part, the estimate and the memory.
+    """
+    _, need = memory_estimate(cfg)
+    have = available_memory() if available is None else available
+    if need > have:
+        parts = memory_parts(cfg)
+        what, (size, keys) = max(parts.items(), key=lambda item: item[1][0])
+        values = ", ".join(f"{k}={_get(cfg, k)}" for k in keys)
+        if what == "delegates" or what == "peer ties":
+            values = f"world.n_townships={cfg.world.n_townships}, " * (what == "peer ties") + values
+        elif "world.n_townships" not in values and what != "days":
+            values += f" (with world.n_townships={cfg.world.n_townships})"
+        raise ConfigError(
+            f"{values}: the run would need an estimated {need / 2**30:,.1f} GiB of memory "
+            f"({what}: {size / 2**30:,.1f} GiB); this machine has {have / 2**30:,.1f} GiB available: make it smaller"
+        )
+
+
+def _get(cfg: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
 
 
 def _validate_node(node: Any, prefix: str) -> None:
+    hints = typing.get_type_hints(type(node))
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
             _validate_node(value, key + ".")
             continue
+        _check_type(key, value, hints.get(f.name))
         lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
         values = value if isinstance(value, list) else [value]
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int | float):
                 continue
-            if v != v:  # NaN
-                raise ConfigError(f"{key}={value} is not a number")
+            if not math.isfinite(v):  # NaN and infinities would poison every sum they enter
+                raise ConfigError(f"{key}={value} is not a finite number")
             if lo is not None and v < lo:
                 raise ConfigError(f"{key}={value} is below its minimum {lo}")
             if hi is not None and v > hi:
                 raise ConfigError(f"{key}={value} is above its maximum {hi}")
+
+
+def _check_type(key: str, value: Any, hint: Any) -> None:
+    """Values set directly on a typed configuration are checked like those merged by OmegaConf."""
+    if hint is None:
+        return
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}={value!r} must be a list")
+        item = typing.get_args(hint)[0]
+        for v in value:
+            _check_type(key, v, item)
+        return
+    ok = {
+        bool: lambda v: isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        str: lambda v: isinstance(v, str),
+    }.get(hint)
+    if ok is not None and not ok(value):
+        raise ConfigError(f"{key}={value!r} must be of type {hint.__name__}, not {type(value).__name__}")
 
 
 def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict[str, Any]]]:
@@ -696,14 +924,14 @@ def to_dict(cfg: SimConfig) -> dict[str, Any]:
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten a nested mapping into dotted keys; lists become strings."""
+    """Flatten a nested mapping into dotted keys; lists stay lists."""
     flat: dict[str, Any] = {}
     for k, v in data.items():
         key = f"{prefix}{k}"
         if isinstance(v, Mapping):
             flat.update(flatten(v, key + "."))
         elif isinstance(v, list | tuple):
-            flat[key] = str(list(v))
+            flat[key] = list(v)
         else:
             flat[key] = v
     return flat

@@ -10,10 +10,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import SimConfig, build_config
+from sim.config import ConfigError, SimConfig, build_config, check_keys, plain_values
 from sim.interventions import INTERVENTION_NAMES, build_interventions
 from sim.model.election import ElectionModel
 from sim.model.metrics import TERM_KEYS, combine_terms, per_term_costs, summarize
+from sim.presets import compose
+
+#: Daily series that count things: stored as integers.
+COUNT_SERIES = (
+    "day",
+    "days_to_congress",
+    "offers",
+    "offers_accepted",
+    "tips",
+    "tips_closed",
+    "tips_substantiated",
+    "tips_queued",
+    "detections",
+    "brokers_active",
+    "buyers_funding",
+    "township_visits",
+    "term",
+    "seats_bought",
+    "delegates_sanctioned",
+)
 
 
 @dataclass
@@ -46,25 +66,40 @@ def build_model(cfg: SimConfig) -> ElectionModel:
 
 
 def simulate(
-    config: SimConfig | Mapping[str, Any] | None = None, *, keep_model: bool = False, **overrides: Any
+    config: SimConfig | Mapping[str, Any] | None = None,
+    *,
+    seed: int | None = None,
+    keep_model: bool = False,
+    **overrides: Any,
 ) -> RunResult:
     """Build, run and summarise one simulation.
 
+    A mapping is composed as the command line composes it: the ``scenario`` preset (default
+    ``county``) and the ``policy`` preset (default ``none``) are read from ``conf/``, then the
+    mapping's other keys, then ``seed`` and the dotted overrides, so
+    ``simulate({"scenario": "city", "policy": "all"}, seed=3)`` runs exactly what
+    ``experiments/run.py scenario=city policy=all seed=3`` runs.  A :class:`SimConfig` is taken
+    as it is.  Unknown keys at any level are rejected; numpy scalars are accepted.
+
     Args:
-        config: A :class:`SimConfig`, or a (partial, nested) mapping merged onto the defaults.
+        config: A :class:`SimConfig`, or a (partial, nested) mapping.
+        seed: The run's seed (overrides the configuration's).
         keep_model: Return the finished model too.
         **overrides: Dotted-key overrides, e.g. ``simulate(seed=3, **{"world.n_townships": 20})``.
 
     Returns:
         The run's summary, time series and, optionally, model.
 
+    Raises:
+        ConfigError: Naming the key and the value of any bad input, before anything runs.
+
     Example:
         >>> from sim import simulate
-        >>> result = simulate({"scenario": "county", "seed": 1})
-        >>> 0.0 <= result.summary["capture_rate_final"] <= 1.0
+        >>> result = simulate({"scenario": "county"}, seed=1)
+        >>> 0.0 <= result.summary["bought_seat_rate_final"] <= 1.0
         True
     """
-    cfg = build_config(config, **overrides)
+    cfg = resolve_config(config, seed=seed, **overrides)
     t0 = perf_counter()
     model = build_model(cfg)
     model.run()
@@ -78,9 +113,49 @@ def simulate(
         summary.setdefault(f"cost_{name}", 0.0)
     summary.update({f"time_{k}": v for k, v in model.timing.items()})
     series = pd.DataFrame(model.series.columns)
+    for column in COUNT_SERIES:
+        if column in series and series[column].notna().all() and (series[column] % 1 == 0).all():
+            series[column] = series[column].astype("int64")
     term_day = np.arange(model.n_days) % model.term_days
     series["phase"] = np.where(
         term_day < model.congress_day, "campaign", np.where(term_day == model.congress_day, "congress", "post")
     )
     terms = pd.DataFrame(per_term_costs(model.term_summaries))[["term", *TERM_KEYS]] if model.term_summaries else None
     return RunResult(summary=summary, timeseries=series, model=model if keep_model else None, terms=terms)
+
+
+def resolve_config(
+    config: SimConfig | Mapping[str, Any] | None = None, *, seed: Any = None, **overrides: Any
+) -> SimConfig:
+    """The validated configuration :func:`simulate` runs (presets loaded, overrides applied).
+
+    Raises:
+        ConfigError: Naming the key and the value of any bad input.
+    """
+    if seed is not None:
+        overrides = {**overrides, "seed": seed}
+    if isinstance(config, SimConfig):
+        return build_config(config, **overrides)
+    if config is None:
+        config = {}
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            f"config={config!r} must be a mapping (e.g. a dict) or a SimConfig, not {type(config).__name__}"
+        )
+    data = plain_values(dict(config))
+    scenario, policy, rest = compose(data)
+    check_keys(rest, SimConfig)
+    # The scenario preset names itself (``scenario: city``); merging in order mirrors Hydra's defaults list.
+    merged = build_config(_merge(_merge(scenario, policy), rest))
+    return build_config(merged, **overrides) if overrides else merged
+
+
+def _merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """``update`` merged into a copy of ``base``, section by section."""
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 #: A small province (3 counties, 24 townships) that still has every mechanism at work.
 SMALL = {
-    "scenario": "test",
+    "scenario": "county",  # a preset; the world below overrides its sizes
     "world": {"n_cities": 1, "n_counties": 3, "n_townships": 24, "delegates_per_township": 60.0},
 }
 

@@ -22,7 +22,7 @@ CASES = {
     "none": {},
     "all": {"interventions": {n: {"enabled": True} for n in INTERVENTION_NAMES}},
 }
-BASE = {"scenario": "baseline", "world": {"n_cities": 1, "n_counties": 3, "n_townships": 24}, "seed": 42}
+BASE = {"scenario": "county", "world": {"n_cities": 1, "n_counties": 3, "n_townships": 24}, "seed": 42}
 VOLATILE = ("runtime_s", "time_build_s", "time_loop_s", "time_vote_s", "time_setup_s")
 
 

@@ -90,8 +90,10 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
         )
     with open_dict(cfg):
         cfg.hydra.mode = RunMode.MULTIRUN
-        cfg.hydra.overrides.task = ["policy=team_inspection"]
+        cfg.hydra.overrides.task = [*FAST, "replicates=3", "policy=team_inspection"]
     HydraConfig.instance().set_config(cfg)
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        app.write_plan(tmp_path, app.make_plan(cfg))  # as the sweep callback does before any job
     real = app.simulate
     bad_seed = app.plan_runs(cfg.base_seed, 3, app._sensitivity(cfg))[1].seed
 
@@ -103,7 +105,7 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     monkeypatch.setattr(app, "simulate", flaky)
     app.run_sweep_job(cfg)
     counts = app.finish_sweep(tmp_path, report=False)
-    assert counts["done"] == 2 and counts["failed"] == 1
+    assert counts["done"] == 2 and counts["failed"] == 1 and not counts["ok"]
     meta = json.loads((tmp_path / "sweep.json").read_text())
     assert "injected failure" in meta["failures"][0]["error"]
     assert meta["failures"][0]["keys"]["seed"] == bad_seed

@@ -29,7 +29,7 @@ SANCTION_LEVELS = (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0)  # uniform, so slope
 
 
 def _cfg(world: dict[str, Any], **sections: Any) -> dict[str, Any]:
-    cfg: dict[str, Any] = {"scenario": "pattern", "world": copy.deepcopy(world)}
+    cfg: dict[str, Any] = {"scenario": "county", "world": copy.deepcopy(world)}  # sizes set below
     for key, value in sections.items():
         cfg[key] = value
     return cfg

@@ -103,6 +103,8 @@ def write_report(sweep_dir: Path) -> Path:
         base, effects, note = None, None, str(exc)
     else:
         note = ""
+        if effects.empty:  # the baseline alone: nothing to compare it with
+            effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
     order = arm_order(runs, effects)
     colours = arm_colours(order)
     shown = order[:MAX_ARMS_SHOWN]

@@ -8,6 +8,7 @@ arm uses the same seeds and the same uncertainty samples, so arms can be compare
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from sim.config import ConfigError, SimConfig
 from sim.model.streams import replicate_seed
 
 #: Override keys that describe how a sweep is run, not what distinguishes its arms.
-NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "report", "sensitivity", "hydra")
+NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "report", "sensitivity", "sweep", "hydra")
 
 
 @dataclass
@@ -48,6 +49,18 @@ class SensitivityConfig:
 
 
 @dataclass
+class SweepOptions:
+    """How a sweep treats its folder.
+
+    ``on_change`` says what to do when the folder holds another plan (other inputs, another
+    code version, fewer replicates or arms): ``refuse`` (stop before running anything),
+    ``archive`` (move the old plan's files to ``archive/<time>/``) or ``discard`` (delete them).
+    """
+
+    on_change: str = "refuse"
+
+
+@dataclass
 class RunConfig(SimConfig):
     """A simulation configuration plus how to run it (the Hydra application's schema)."""
 
@@ -55,6 +68,7 @@ class RunConfig(SimConfig):
     replicates: int = 1
     base_seed: int = 2021
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    sweep: SweepOptions = field(default_factory=SweepOptions)
     report: bool = True
 
 
@@ -73,15 +87,26 @@ class PlannedRun:
         return {"arm": arm, "sample": self.sample, "replicate": self.replicate, "seed": self.seed}
 
 
-def validate_run_config(replicates: int, sensitivity: SensitivityConfig) -> None:
+#: Most runs one sweep may plan (a typo such as replicates=1000000 stops before planning).
+MAX_RUNS = 1_000_000
+
+
+def validate_run_config(replicates: int, sensitivity: SensitivityConfig, base_seed: int = 0) -> None:
     """Check the keys that describe a sweep (the simulation keys are checked by ``validate``)."""
     if replicates < 1:
         raise ConfigError(f"replicates={replicates} must be at least 1")
+    if replicates * max(sensitivity.n_samples, 1) > MAX_RUNS:
+        raise ConfigError(
+            f"replicates={replicates} x sensitivity.n_samples={sensitivity.n_samples} is more than {MAX_RUNS:,} "
+            "runs per arm"
+        )
+    if not 0 <= base_seed < 2**63:
+        raise ConfigError(f"base_seed={base_seed} must be between 0 and 2**63 - 1")
     if sensitivity.n_samples < 0:
         raise ConfigError(f"sensitivity.n_samples={sensitivity.n_samples} must be 0 (off) or more")
     for key, bounds in sensitivity.parameters.items():
-        if len(bounds) != 2 or not bounds[0] < bounds[1]:
-            raise ConfigError(f"sensitivity.parameters.{key}={list(bounds)} must be [low, high] with low < high")
+        if len(bounds) != 2 or not all(math.isfinite(b) for b in bounds) or not bounds[0] < bounds[1]:
+            raise ConfigError(f"sensitivity.parameters.{key}={list(bounds)} must be [low, high] with finite low < high")
 
 
 def sensitivity_design(sensitivity: SensitivityConfig) -> tuple[list[str], np.ndarray]:

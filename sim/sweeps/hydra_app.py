@@ -6,26 +6,26 @@ dataclasses.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import logging
-import platform
-import subprocess
 import sys
 import time
 import traceback
-from importlib import metadata
-from itertools import product
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, override
 
+from filelock import FileLock, Timeout
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
-from sim.config import ConfigError, SimConfig, build_config, flatten, to_dict
+from sim.atomic_io import atomic_write_json, atomic_write_with
+from sim.config import ConfigError, SimConfig, build_config, check_keys, flatten, to_dict
 from sim.simulate import simulate
 from sim.sweeps.experiment import (
     RunConfig,
@@ -34,24 +34,25 @@ from sim.sweeps.experiment import (
     plan_runs,
     validate_run_config,
 )
-from sim.sweeps.store import (
-    atomic_write_json,
-    atomic_write_with,
-    collect,
+from sim.sweeps.manifest import (
+    Plan,
+    code_id,
+    code_version,
     fingerprint,
-    is_done,
-    run_dir,
-    write_failure,
-    write_run,
+    read_plan,
+    reconcile,
+    write_plan,
 )
+from sim.sweeps.progress import ProgressMonitor, record_event
+from sim.sweeps.store import collect, run_dir, verify_run, write_failure, write_run
 
 log = logging.getLogger("sim")
 
 #: Top-level keys of a simulation configuration (other keys describe how a sweep is run).
 SIM_SECTIONS = frozenset(f.name for f in dataclasses.fields(SimConfig))
 
-#: Packages whose versions are recorded with every sweep.
-RECORDED_PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "hydra-core", "SALib", "matplotlib")
+#: The lock that lets one sweep at a time use a folder, and the one a job holds while it runs an arm.
+SWEEP_LOCK, ARM_LOCK = ".sweep.lock", ".arm.lock"
 
 
 def register_schema() -> None:
@@ -71,26 +72,53 @@ def main(cfg: DictConfig) -> None:
         run_single(cfg)
 
 
+def strict_keys(cfg: DictConfig) -> None:
+    """Reject keys the schema does not have (``+replicate=3`` adds one; it must not pass silently).
+
+    Raises:
+        ConfigError: Naming the unknown key.
+    """
+    plain = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(plain, dict)
+    plain.pop("hydra", None)
+    check_keys(plain, RunConfig)
+
+
+def validated(cfg: DictConfig) -> SimConfig:
+    """The simulation part of a Hydra config, every key and value checked.
+
+    Raises:
+        ConfigError: Naming the key and the value.
+    """
+    strict_keys(cfg)
+    sens = _sensitivity(cfg)
+    validate_run_config(int(cfg.replicates), sens, int(cfg.base_seed))
+    sim_cfg = build_config(cfg)
+    for key, (low, high) in sens.parameters.items() if sens.n_samples > 0 else ():
+        build_config(sim_cfg, **{key: low})  # an uncertain parameter must be a key with these bounds
+        build_config(sim_cfg, **{key: high})
+    return sim_cfg
+
+
 def checked_config(cfg: DictConfig) -> SimConfig:
-    """The simulation part of a Hydra config, validated; exits with a clear message if invalid."""
+    """:func:`validated`, exiting with a clear message (status 2) if invalid."""
     try:
-        validate_run_config(int(cfg.replicates), _sensitivity(cfg))
-        return build_config(cfg)
+        return validated(cfg)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
 
 
 def run_single(cfg: DictConfig) -> dict[str, Any]:
-    """Run one simulation and write ``summary.json`` and ``timeseries.csv`` to the output dir."""
+    """Run one simulation; write ``summary.json``, ``timeseries.parquet`` and ``config.json``."""
     sim_cfg = checked_config(cfg)
     out = Path(HydraConfig.get().runtime.output_dir)
     result = simulate(sim_cfg)
     atomic_write_json(out / "summary.json", result.summary)
-    atomic_write_with(out / "timeseries.csv", lambda p: result.timeseries.to_csv(p, index=False))
+    atomic_write_with(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
     atomic_write_json(out / "config.json", to_dict(sim_cfg))
     print(human_summary(result.summary))
-    print(f"\noutputs: {out}/summary.json, {out}/timeseries.csv")
+    print(f"\noutputs: {out}/summary.json, {out}/timeseries.parquet")
     return result.summary
 
 
@@ -119,180 +147,280 @@ def human_summary(s: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------------------ sweeps
 def run_sweep_job(cfg: DictConfig) -> None:
-    """Run every replicate (and uncertainty sample) of one arm, skipping runs already done."""
+    """Run the planned runs of one arm (as ``manifest.json`` lists them), skipping verified ones.
+
+    A run whose files fail verification is redone and named.  The job holds the arm's lock while
+    it works, so no run is computed twice even by jobs of two sweeps.
+    """
     hc = HydraConfig.get()
     sweep_dir = Path(hc.sweep.dir)
-    arm = arm_label(_arm_overrides(sweep_dir, list(hc.overrides.task)))
+    plan = read_plan(sweep_dir)
+    if plan is None:
+        raise ConfigError(f"{sweep_dir} holds no manifest.json: sweep jobs run only under the sweep callback")
+    arm = arm_label(_arm_overrides(plan, list(hc.overrides.task)))
     base = checked_config(cfg)
-    sens = _sensitivity(cfg)
-    runs = plan_runs(int(cfg.base_seed), int(cfg.replicates), sens)
-    for planned in runs:
-        folder = run_dir(sweep_dir, arm, planned.run_id)
-        keys = planned.keys(arm)
-        try:
-            run_cfg = build_config(dataclasses.replace(base, seed=planned.seed), **planned.overrides)
-        except ConfigError as exc:
-            write_failure(folder, keys, str(exc))
-            continue
-        inputs = flatten(to_dict(run_cfg))
-        if is_done(folder, fingerprint(inputs)):
-            continue
-        try:
-            result = simulate(run_cfg)
-        except Exception:  # a failed run is recorded and the sweep goes on
-            write_failure(folder, keys, traceback.format_exc())
-            log.error("run %s/%s failed; see %s", arm, planned.run_id, folder / "ERROR")
-            continue
-        write_run(folder, result.summary, result.timeseries, inputs, keys, to_dict(run_cfg))
-        _progress(sweep_dir)
+    planned = {r["run_id"]: r for r in plan.runs_of(arm)}
+    runs = [r for r in plan_runs(int(cfg.base_seed), plan.replicates, _sensitivity(cfg)) if r.run_id in planned]
+    this_code = code_id()
+    with FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK))):
+        for run in runs:
+            folder = run_dir(sweep_dir, arm, run.run_id)
+            keys = run.keys(arm)
+            expected = planned[run.run_id]["fingerprint"]
+            problem = verify_run(folder, expected)
+            if not problem:
+                continue
+            if problem != "not finished":
+                log.warning("redoing %s/%s: %s", arm, run.run_id, problem)
+            try:
+                if this_code != plan.code["id"]:
+                    raise ConfigError(
+                        f"the code changed since the sweep was planned (code {plan.code['id']}, now {this_code}): "
+                        "rerun the sweep command to re-plan"
+                    )
+                run_cfg = build_config(dataclasses.replace(base, seed=run.seed), **run.overrides)
+                inputs = flatten(to_dict(run_cfg))
+                if fingerprint(inputs, this_code) != expected:
+                    raise ConfigError(f"run {arm}/{run.run_id}: its inputs differ from those planned in manifest.json")
+                result = simulate(run_cfg)
+                write_run(folder, result.summary, result.timeseries, inputs, keys, expected, to_dict(run_cfg))
+            except Exception:  # a failed run is recorded and the sweep goes on
+                write_failure(folder, keys, traceback.format_exc())
+                log.error("run %s/%s failed; see %s", arm, run.run_id, folder / "ERROR")
+                record_event(sweep_dir, f"{arm}/{run.run_id}", "failed")
+                continue
+            log.debug("run %s/%s done", arm, run.run_id)
+            record_event(sweep_dir, f"{arm}/{run.run_id}", "done")
 
 
-def _arm_overrides(sweep_dir: Path, task: list[str]) -> list[str]:
-    """The job's overrides that define its arm (the swept ones, as recorded in sweep.json)."""
-    try:
-        arm_keys = set(json.loads((sweep_dir / "sweep.json").read_text())["arm_keys"])
-    except (OSError, ValueError, KeyError):
-        return task
+def _arm_overrides(plan: Plan, task: list[str]) -> list[str]:
+    """The job's overrides that define its arm (those of the plan's arm keys)."""
+    arm_keys = set(plan.arm_keys)
     return [t for t in task if t.split("=", 1)[0].lstrip("+~") in arm_keys]
 
 
-def _progress(sweep_dir: Path) -> None:
-    """Log runs done / planned, elapsed time and an estimate of the time left."""
-    try:
-        meta = json.loads((sweep_dir / "sweep.json").read_text())
-    except (OSError, ValueError):
-        return
-    done = sum(1 for _ in (sweep_dir / "runs").glob("*/*/DONE"))
-    planned = meta.get("runs_planned", 0)
-    elapsed = time.time() - meta.get("started_epoch", time.time())
-    new = max(done - meta.get("done_at_start", 0), 1)
-    remaining = max(planned - done, 0)
-    eta = elapsed / new * remaining
-    log.info("[sweep] %d/%d runs done | elapsed %s | ETA %s", done, planned, _fmt(elapsed), _fmt(eta))
+def sweep_jobs(config: DictConfig) -> tuple[list[list[str]], list[str]]:
+    """The jobs a multirun will launch (each job's overrides), and the keys that define its arms.
 
+    Expands ``glob()``, ``range()`` and choice sweeps as Hydra's basic sweeper does (config
+    params first, the command line over them).
 
-def _fmt(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    h, m = divmod(m, 60)
-    return f"{h:d}:{m:02d}:{s:02d}"
-
-
-def sweep_combinations(config: DictConfig) -> tuple[list[dict[str, str]], list[str]]:
-    """The jobs a multirun will launch, and the keys that define its arms.
-
-    Returns:
-        One key -> value dict per job (command line over config params), and the keys that are
-        swept (config params, and command-line overrides with several values).
+    Raises:
+        ConfigError: A sweep Hydra's basic sweeper cannot run (``interval()``), or none at all.
     """
+    from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    items: dict[str, str] = {}
-    for key, value in (config.hydra.sweeper.get("params") or {}).items():
-        items[str(key)] = f"{key}={value}"
+    params = config.hydra.sweeper.get("params") or {}
+    items: dict[str, str] = {str(key): f"{key}={value}" for key, value in params.items()}
     for text in config.hydra.overrides.task:
         items[text.split("=", 1)[0].lstrip("+~")] = text
-    parser = OverridesParser.create()
-    swept_in_config = {str(k) for k in (config.hydra.sweeper.get("params") or {})}
-    axes, arm_keys = [], []
+    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
+    parser = OverridesParser.create(config_loader=loader)
+    swept_in_config = {str(k) for k in params}
+    axes: list[list[str]] = []
+    arm_keys: list[str] = []
     for ov in parser.parse_overrides(list(items.values())):
         key = ov.get_key_element()
         if ov.is_sweep_override():
-            values = [str(v) for v in ov.sweep_string_iterator()]
-            arm_keys.append(key)
+            if not ov.is_discrete_sweep():
+                raise ConfigError(f"{ov.input_line}: interval() sweeps need an optimizing sweeper, not a grid")
+            axes.append([f"{key}={v}" for v in ov.sweep_string_iterator()])
+            arm_keys.append(key.lstrip("+~"))
         else:
-            values = [ov.get_value_element_as_str()]
+            axes.append([f"{key}={ov.get_value_element_as_str()}"])
             if key in swept_in_config:
-                arm_keys.append(key)
-        axes.append([(key, v) for v in values])
-    return [dict(combo) for combo in product(*axes)], arm_keys
+                arm_keys.append(key.lstrip("+~"))
+    jobs: list[list[str]] = [[]]
+    for axis in axes:
+        jobs = [[*job, item] for job in jobs for item in axis]
+    if not jobs or any(not axis for axis in axes):
+        raise ConfigError("the experiment defines no arms (an empty sweep)")
+    return jobs, arm_keys
 
 
-def git_commit() -> str:
-    """The current commit of the code (with '+dirty' if there are uncommitted changes), or ''."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return ""
+def job_configs(config: DictConfig, jobs: list[list[str]]) -> Iterator[tuple[list[str], DictConfig]]:
+    """Each job's configuration, composed as the launcher will compose it.
 
+    Hydra composes the defaults list (config groups such as ``policy``) and then sets the other
+    overrides' values.  Composing takes about 0.2 s, so it is done once per distinct choice of
+    groups; the jobs that share it get the composed configuration with their own values set.
 
-def package_versions() -> dict[str, str]:
-    """Versions of the packages results depend on."""
-    out = {"python": platform.python_version()}
-    for name in RECORDED_PACKAGES:
+    Raises:
+        ConfigError: Naming the job whose overrides Hydra rejects.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    loader = GlobalHydra.instance().config_loader()
+    repository = getattr(loader, "repository", None)
+    parser = OverridesParser.create()
+    composed: dict[tuple[str, ...], DictConfig] = {}
+    for job in jobs:
         try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+            overrides = parser.parse_overrides(job)
+            values = [o for o in overrides if not _is_group(o.key_or_group, repository)]
+            groups = tuple(sorted(o.input_line for o in overrides if o not in values))
+            plain_values = all(o.type.name == "CHANGE" and o.package is None for o in values)
+            if groups in composed and plain_values:
+                job_cfg = copy.deepcopy(composed[groups])
+                with open_dict(job_cfg):
+                    for o in values:
+                        OmegaConf.update(job_cfg, o.key_or_group, o.value(), merge=True)
+            else:
+                job_cfg = loader.load_sweep_config(config, job)
+                composed.setdefault(groups, job_cfg)
+        except Exception as exc:  # Hydra names the bad override
+            raise ConfigError(f"{' '.join(job)}: {str(exc).splitlines()[0]}") from exc
+        yield job, job_cfg
+
+
+def _is_group(key: str, repository: Any) -> bool:
+    if "/" in key:
+        return True
+    try:
+        return bool(repository is not None and repository.group_exists(key))
+    except Exception:  # an unknown repository: treat as a group (composed, the exact way)
+        return True
+
+
+def make_plan(config: DictConfig) -> Plan:
+    """Compose every job's configuration as the launcher will, validate it, and list its runs.
+
+    Raises:
+        ConfigError: A key or value of any job is invalid, or two jobs make the same arm.
+    """
+    validated(config)
+    jobs, arm_keys = sweep_jobs(config)
+    replicates, base_seed, sens = int(config.replicates), int(config.base_seed), _sensitivity(config)
+    planned = plan_runs(base_seed, replicates, sens)
+    code = code_version()
+    plan = Plan(
+        code=code,
+        experiment=str(config.experiment_name),
+        base_seed=base_seed,
+        replicates=replicates,
+        sensitivity=dataclasses.asdict(sens) if sens.n_samples > 0 else {"n_samples": 0},
+        arm_keys=arm_keys,
+    )
+    for job, job_cfg in job_configs(config, jobs):
+        try:
+            sim_cfg = validated(job_cfg)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (in the job {' '.join(job)})") from exc
+        arm = arm_label([j for j in job if j.split("=", 1)[0].lstrip("+~") in set(arm_keys)])
+        if arm in plan.arms:
+            raise ConfigError(f"two jobs make the same arm {arm!r}: {plan.arms[arm]['overrides']} and {job}")
+        inputs = flatten(to_dict(sim_cfg))
+        inputs.pop("seed")
+        plan.arms[arm] = {"overrides": job, "inputs": inputs}
+        for run in planned:
+            run_inputs = {**inputs, "seed": run.seed, **run.overrides}
+            plan.runs.append(
+                {
+                    **run.keys(arm),
+                    "run_id": run.run_id,
+                    "overrides": run.overrides,
+                    "fingerprint": fingerprint(run_inputs, code["id"]),
+                }
+            )
+    return plan
 
 
 class SweepCallback(Callback):
-    """Validates a sweep before it starts; collects, records and reports it when it ends."""
+    """Plans a sweep before it starts (locking its folder); collects, records and reports it at the end."""
+
+    def __init__(self) -> None:
+        self._lock: FileLock | None = None
+        self._monitor: ProgressMonitor | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Launchers pickle the callbacks with each job; the lock and the bar stay in this process.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()
 
     @override
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        combos, arm_keys = sweep_combinations(config)
-        if not combos:
-            raise ConfigError("the experiment defines no arms (an empty sweep)")
-        replicates = int(config.replicates)
-        sens = _sensitivity(config)
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(sweep_dir / SWEEP_LOCK), timeout=0)
         try:
-            validate_run_config(replicates, sens)
-            base = build_config(config)
-            for combo in combos:  # check every arm's values before anything runs
-                values = {k: _parse(v) for k, v in combo.items() if "." in k and k.split(".")[0] in SIM_SECTIONS}
-                build_config(base, **values)
+            self._lock.acquire()
+        except Timeout:
+            print(
+                f"error: another sweep is running in {sweep_dir} (it holds {sweep_dir / SWEEP_LOCK}); "
+                "wait for it to end, or use another hydra.sweep.dir",
+                file=sys.stderr,
+            )
+            raise SystemExit(3) from None
+        for stale in sweep_dir.glob(".*.tmp"):  # left by a sweep killed mid-write; the lock is ours now
+            stale.unlink(missing_ok=True)
+        try:
+            plan, what = reconcile(sweep_dir, make_plan(config), str(config.sweep.on_change))
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc
-        per_job = len(plan_runs(int(config.base_seed), replicates, sens))
-        done_before = sum(1 for _ in (sweep_dir / "runs").glob("*/*/DONE"))
+        write_plan(sweep_dir, plan)
+        resumed = sum(
+            1 for r in plan.runs if not verify_run(run_dir(sweep_dir, r["arm"], r["run_id"]), r["fingerprint"])
+        )
         meta = {
-            "experiment": config.experiment_name,
+            "experiment": plan.experiment,
             "sweep_dir": str(sweep_dir),
-            "base_seed": int(config.base_seed),
-            "replicates": replicates,
-            "arms_planned": len(combos),
-            "arm_keys": arm_keys,
-            "runs_planned": len(combos) * per_job,
-            "done_at_start": done_before,
+            "base_seed": plan.base_seed,
+            "replicates": plan.replicates,
+            "arms_planned": len(plan.arms),
+            "arm_keys": plan.arm_keys,
+            "runs_planned": len(plan.runs),
+            "runs_resumed": resumed,
+            "plan": what,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "started_epoch": time.time(),
-            "git_commit": git_commit(),
-            "versions": package_versions(),
+            "code": plan.code,
+            "git_commit": plan.code["commit"],
+            "versions": plan.code["versions"],
             "command_overrides": list(config.hydra.overrides.task),
             "launcher": str(config.hydra.launcher.get("_target_", "")),
             "config": _config_without_hydra(config),
         }
         atomic_write_json(sweep_dir / "sweep.json", meta)
-        log.info(
-            "[sweep] %s: %d arms x %d runs = %d runs (%d already done) -> %s",
-            config.experiment_name,
-            len(combos),
-            per_job,
-            meta["runs_planned"],
-            done_before,
-            sweep_dir,
+        print(
+            f"[sweep] {plan.experiment}: {len(plan.arms)} arms, {len(plan.runs)} runs planned "
+            f"({what}; {resumed} already done) -> {sweep_dir}",
+            file=sys.stderr,
         )
+        self._monitor = ProgressMonitor(sweep_dir, total=len(plan.runs), resumed=resumed)
+        self._monitor.start()
 
     @override
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        finish_sweep(sweep_dir, report=bool(config.get("report", True)))
+        if self._monitor is not None:
+            self._monitor.stop()
+        try:
+            outcome = finish_sweep(sweep_dir, report=bool(config.get("report", True)))
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+        if not outcome["ok"]:
+            raise SystemExit(1)
 
 
 def finish_sweep(sweep_dir: Path, report: bool = True) -> dict[str, Any]:
-    """Collect a sweep's runs, update its metadata and (optionally) write its report."""
+    """Collect a sweep's planned runs, update its metadata and (optionally) write its report.
+
+    Prints one line that says what happened; ``ok`` in the result is False when a run failed or
+    is missing, when collection failed, or when the report failed.
+    """
     sweep_dir = Path(sweep_dir)
-    counts = collect(sweep_dir)
+    problems: list[str] = []
+    try:
+        counts = collect(sweep_dir)
+    except Exception as exc:  # unreadable plan or files: say so, fail the sweep
+        log.debug("collection failed", exc_info=True)
+        counts = {"planned": 0, "done": 0, "failed": 0, "errors": [], "missing": []}
+        problems.append(f"collection failed: {exc}")
     meta_path = sweep_dir / "sweep.json"
     try:
         meta = json.loads(meta_path.read_text())
@@ -300,25 +428,36 @@ def finish_sweep(sweep_dir: Path, report: bool = True) -> dict[str, Any]:
         meta = {"sweep_dir": str(sweep_dir)}
     meta.update(
         ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        runs_planned=counts["planned"],
         runs_done=counts["done"],
         runs_failed=counts["failed"],
-        failures=[{"keys": e["keys"], "error": e["error"][-2000:]} for e in counts["errors"]],
+        runs_missing=counts["missing"],
+        failures=[{"keys": e.get("keys"), "error": str(e.get("error", ""))[-2000:]} for e in counts["errors"]],
     )
-    atomic_write_json(meta_path, meta)
-    msg = f"[sweep] collected {counts['done']} runs ({counts['failed']} failed) into {sweep_dir}/runs.parquet"
-    log.info(msg)
-    print(msg)
     if counts["failed"]:
-        print(f"warning: {counts['failed']} runs failed; their errors are in {meta_path}", file=sys.stderr)
+        problems.append(f"{counts['failed']} runs failed (errors in {meta_path})")
+    if counts["missing"]:
+        problems.append(f"{len(counts['missing'])} runs missing or corrupt (first: {counts['missing'][0]})")
+    report_note = "no report"
     if report and counts["done"]:
         try:
             from sim.analysis.report import write_report
 
-            path = write_report(sweep_dir)
-            print(f"[sweep] report: {path}")
-        except Exception:  # the collected tables are safe; a report failure must not hide them
-            log.exception("writing the report failed")
-    return counts
+            report_note = f"report {write_report(sweep_dir)}"
+        except Exception as exc:  # the collected tables are safe; a report failure must not hide them
+            log.error("writing the report failed", exc_info=True)
+            problems.append(f"the report failed: {type(exc).__name__}: {exc}")
+            report_note = "report failed"
+    meta["problems"] = problems
+    atomic_write_json(meta_path, meta)
+    line = (
+        f"[sweep] {counts['done']}/{counts['planned']} planned runs collected into {sweep_dir}/runs.parquet; "
+        f"{report_note}"
+    )
+    print(line)
+    if problems:
+        print(f"error: sweep {sweep_dir}: " + "; ".join(problems), file=sys.stderr)
+    return {**counts, "ok": not problems, "problems": problems}
 
 
 def _config_without_hydra(config: DictConfig) -> dict[str, Any]:
@@ -328,10 +467,3 @@ def _config_without_hydra(config: DictConfig) -> dict[str, Any]:
     resolved = OmegaConf.to_container(OmegaConf.create(plain), resolve=True)
     assert isinstance(resolved, dict)
     return resolved
-
-
-def _parse(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value

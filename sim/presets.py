@@ -1,0 +1,61 @@
+"""Named presets (``scenario``, ``policy``) read from the same YAML files the command line uses.
+
+``simulate({"scenario": "province", "policy": "all"})`` must run what
+``experiments/run.py scenario=province policy=all`` runs.  The root config
+(``conf/config.yaml``) composes, in this order: the schema's defaults, the scenario preset
+(default ``county``), the policy preset (default ``none``), then the command line's overrides.
+:func:`compose` does the same with plain OmegaConf merges of the same files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from sim.config import ConfigError
+
+#: The Hydra configuration folder (beside the package, in the repository).
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+#: Preset groups in the order the root config's defaults list applies them, with their defaults.
+GROUPS = {"scenario": "county", "policy": "none"}
+
+
+def preset_names(group: str) -> list[str]:
+    """The presets of one group (``scenario`` or ``policy``)."""
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def load_preset(group: str, name: Any) -> dict[str, Any]:
+    """The settings of one preset, as a nested dict (a ``@package _global_`` file).
+
+    Raises:
+        ConfigError: The name is not a string or names no preset of the group.
+    """
+    names = preset_names(group)
+    if not isinstance(name, str) or name not in names:
+        if not names:
+            raise ConfigError(f"{group}={name!r}: no presets found in {CONF_DIR / group}")
+        raise ConfigError(f"{group}={name!r} is not a preset; choose one of: {', '.join(names)}")
+    data = OmegaConf.to_container(OmegaConf.load(CONF_DIR / group / f"{name}.yaml"), resolve=True)
+    assert isinstance(data, dict)
+    if "defaults" in data:  # not used by the presets today; refuse rather than half-apply
+        raise ConfigError(f"{group}={name}: presets with a defaults list are not supported outside Hydra")
+    return data
+
+
+def compose(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The layers to merge, in order, for a mapping that may name presets.
+
+    Args:
+        config: A (partial, nested) configuration; its ``scenario`` and ``policy`` keys name presets.
+
+    Returns:
+        The scenario preset, the policy preset and the rest of ``config``, to be merged in this order.
+    """
+    rest = dict(config)
+    layers = [load_preset(group, rest.pop(group, default)) for group, default in GROUPS.items()]
+    return [*layers, rest]

@@ -18,7 +18,11 @@ from sim.simulate import resolve_config
 from tests.conftest import ROOT, run_sweep
 
 VOLATILE = ("runtime_s", "time_build_s", "time_loop_s", "time_vote_s", "time_setup_s")
-SHORT = {"schedule": {"campaign_days": 10, "post_election_days": 5}}
+SHORT_CLI = ("investigation.direct_days=5", "investigation.supervised_days=5")
+SHORT = {
+    "schedule": {"campaign_days": 10, "post_election_days": 5},
+    "investigation": {"direct_days": 5, "supervised_days": 5},
+}
 
 
 def _cli_summary(tmp_path, *args: str) -> dict:
@@ -49,7 +53,9 @@ def _stable(summary: dict) -> dict:
     ids=["county-all", "city-as-deployed"],
 )
 def test_presets_give_the_same_summary_as_the_command_line(tmp_path, mapping, cli):
-    expected = _cli_summary(tmp_path, *cli, "seed=3", "schedule.campaign_days=10", "schedule.post_election_days=5")
+    expected = _cli_summary(
+        tmp_path, *cli, "seed=3", "schedule.campaign_days=10", "schedule.post_election_days=5", *SHORT_CLI
+    )
     actual = simulate({**mapping, **SHORT}, seed=3).summary
     assert _stable(json.loads(json.dumps(actual))) == _stable(expected)
 
@@ -194,6 +200,7 @@ def test_load_results_returns_the_tidy_tables(tmp_path):
         "scenario=county",
         "schedule.campaign_days=10",
         "schedule.post_election_days=5",
+        *SHORT_CLI,
         "report=false",
         "policy=none,team_inspection",
         "replicates=2",

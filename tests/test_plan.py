@@ -17,7 +17,14 @@ import pytest
 
 from tests.conftest import ROOT
 
-FAST = ["scenario=county", "schedule.campaign_days=12", "schedule.post_election_days=6", "report=false"]
+FAST = [
+    "scenario=county",
+    "schedule.campaign_days=12",
+    "schedule.post_election_days=6",
+    "investigation.direct_days=5",
+    "investigation.supervised_days=6",
+    "report=false",
+]
 BASIC = "hydra/launcher=basic"
 
 

@@ -19,6 +19,8 @@ COMPARISON = [
     "scenario=county",
     "schedule.campaign_days=12",
     "schedule.post_election_days=6",
+    "investigation.direct_days=5",
+    "investigation.supervised_days=6",
     "policy=none,team_inspection,all",
     "replicates=3",
 ]

@@ -79,7 +79,12 @@ def test_intervals_of_counts_and_shares_stay_in_their_range():
     m, lo, hi = mean_ci(np.array([0.0, 0.0, 9.0]), bounds=(0.0, None))
     assert m == 3.0 and lo == 0.0 and hi > 9.0  # the raw t interval starts far below zero
     runs = pd.DataFrame(
-        {"arm": ["a"] * 3, "bribed_share": [0.0, 0.0, 0.02], "honest_removed": [0, 0, 4], "capture_rate_final": [1, 1, 0.9]}
+        {
+            "arm": ["a"] * 3,
+            "bribed_share": [0.0, 0.0, 0.02],
+            "honest_removed": [0, 0, 4],
+            "capture_rate_final": [1, 1, 0.9],
+        }
     )
     means = arm_means(runs, ["bribed_share", "honest_removed", "capture_rate_final"])
     assert (means.ci_low >= 0).all() and (means.ci_high <= [1, np.inf, 1]).all()
@@ -173,7 +178,9 @@ def dose_runs(curve, seeds: int, seed: int, noise: float = 0.03) -> pd.DataFrame
     rows = []
     for x in LEVELS:
         for s in range(seeds):
-            rows.append({"arm": f"team_inspection.n_teams={x}", "seed": s, "y": block[s] + curve(x) + rng.normal(0, noise)})
+            rows.append(
+                {"arm": f"team_inspection.n_teams={x}", "seed": s, "y": block[s] + curve(x) + rng.normal(0, noise)}
+            )
     return pd.DataFrame(rows)
 
 

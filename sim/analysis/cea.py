@@ -18,6 +18,8 @@ each arm has the highest net benefit (Fenwick, Claxton & Sculpher 2001, Health E
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -75,7 +77,7 @@ def frontier(arms: list[str], cost: np.ndarray, effect: np.ndarray) -> pd.DataFr
     changed = True
     while changed:  # extended dominance: remove arms whose ICER exceeds the next one's, until none does
         changed = False
-        icers = [(cost[b] - cost[a]) / (effect[b] - effect[a]) for a, b in zip(front, front[1:], strict=False)]
+        icers = [(cost[b] - cost[a]) / (effect[b] - effect[a]) for a, b in itertools.pairwise(front)]
         for k in range(len(icers) - 1):
             if icers[k] > icers[k + 1]:
                 status[front[k + 1]] = EXTENDED
@@ -130,9 +132,7 @@ def icer_interval(d_cost: np.ndarray, d_effect: np.ndarray, level: float = LEVEL
     return float(lo), float(hi)
 
 
-def acceptability(
-    boot_effect: np.ndarray, boot_cost: np.ndarray, arms: list[str], values: np.ndarray
-) -> pd.DataFrame:
+def acceptability(boot_effect: np.ndarray, boot_cost: np.ndarray, arms: list[str], values: np.ndarray) -> pd.DataFrame:
     """Cost-effectiveness acceptability curves (Fenwick et al. 2001).
 
     For each value ``v`` of a bought seat prevented (staff-days), the net benefit of an arm in a
@@ -153,10 +153,16 @@ def acceptability(
 
 
 def value_grid(table: pd.DataFrame, points: int = 121) -> np.ndarray:
-    """Values per seat at which to draw the acceptability curves: zero to twice the largest ICER."""
-    finite = table["icer"].replace([np.inf, -np.inf], np.nan).dropna()
-    top = 2 * float(finite.max()) if len(finite) and finite.max() > 0 else 100.0
-    return np.linspace(0.0, top, points)
+    """Values per seat at which to draw the acceptability curves, evenly on a log scale.
+
+    From a fifth of the smallest positive ICER (or average cost per seat) to five times the largest.
+    """
+    ratios = pd.concat([table["icer"], table["cost_per_seat"]]) if "cost_per_seat" in table else table["icer"]
+    finite = ratios.replace([np.inf, -np.inf], np.nan).dropna()
+    finite = finite[finite > 0]
+    if finite.empty:
+        return np.geomspace(1.0, 1e4, points)
+    return np.geomspace(float(finite.min()) / 5, 5 * float(finite.max()), points)
 
 
 def cost_effectiveness(

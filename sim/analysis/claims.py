@@ -23,7 +23,8 @@ NEAR_BEST_SHARE = 0.8
 def fmt_diff(key: str, value: float) -> str:
     """A difference in its display unit: percentage points for shares."""
     o = outcome(key)
-    return f"{o.scale * value:+.1f} {'points' if o.kind == 'share' else o.diff_unit}"
+    unit = {"share": " points", "count": ""}.get(o.kind, f" {o.diff_unit}")
+    return f"{o.scale * value:+.1f}{unit}"
 
 
 def fmt_interval(key: str, lo: float, hi: float) -> str:
@@ -168,8 +169,10 @@ def frontier_sentence(table: pd.DataFrame) -> str:
             f"95% CI {fmt_icer(r.icer_low)} to {fmt_icer(r.icer_high)})"
         )
     text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
-    for status, words in ((DOMINATED, "Dominated (another arm is cheaper and at least as effective)"),
-                          (EXTENDED, "Extendedly dominated (a mix of two efficient arms does better)")):
+    for status, words in (
+        (DOMINATED, "Dominated (another arm is cheaper and at least as effective)"),
+        (EXTENDED, "Extendedly dominated (a mix of two efficient arms does better)"),
+    ):
         names = table[table.status == status].arm
         if len(names):
             text += f" {words}: " + ", ".join(display_name(a) for a in names) + "."
@@ -178,7 +181,7 @@ def frontier_sentence(table: pd.DataFrame) -> str:
 
 # ------------------------------------------------------------------------------------ dose-response
 def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> str:
-    """"Returns diminish beyond X" when the marginal effects differ beyond their intervals, else a plain no."""
+    """Says returns diminish beyond X when the marginal effects differ beyond their intervals, else a plain no."""
     x = diminishing_from(marginals, outcome(key).better)
     n = int(marginals.pairs.iloc[0]) if len(marginals) else 0
     if x is None:
@@ -248,7 +251,7 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
             "simulated elections at fixed parameters; they do not include uncertainty in the model's parameters "
             "or structure."
         )
-    links = [f"[{name}]({href})" for name, href in sections.items()]
+    links = [f"[{name}]({href})" if href else name for name, href in sections.items()]
     if links:
         text += " For those, see " + " and ".join(links) + "."
     return text

@@ -1,5 +1,6 @@
-"""Statistics behind the report: the outcome registry, arm means, paired effects with t intervals,
-multiplicity adjustment, factorial effects blocked on seed, dose-response and sensitivity.
+"""Statistics behind the report: outcomes, intervals, multiplicity, factorial, dose-response, sensitivity.
+
+The outcome registry says what each outcome is, its unit, range and better direction.
 
 Intervals are Student t intervals: of the mean over replicates for one arm, and of the mean of
 seed-by-seed differences for a comparison (common random numbers make the pairs). The paired t
@@ -398,12 +399,22 @@ def dose_response(runs: pd.DataFrame, outcomes: list[str], level: float = LEVEL)
         for out in outcomes:
             m, lo, hi = mean_ci(group[out].to_numpy(), level, outcome(out).bounds)
             rows.append(
-                {"parameter": key, "intensity": x, "outcome": out, "n": len(group), "mean": m, "ci_low": lo, "ci_high": hi}
+                {
+                    "parameter": key,
+                    "intensity": x,
+                    "outcome": out,
+                    "n": len(group),
+                    "mean": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
             )
     table = pd.DataFrame(rows).sort_values(["outcome", "intensity"]).reset_index(drop=True)
     fits = []
     for _, sub in table.groupby("outcome", sort=False):
-        fits.append(pd.Series(monotone_fit(sub.intensity.to_numpy(), sub["mean"].to_numpy(), sub.n.to_numpy()), sub.index))
+        fits.append(
+            pd.Series(monotone_fit(sub.intensity.to_numpy(), sub["mean"].to_numpy(), sub.n.to_numpy()), sub.index)
+        )
     table["monotone_fit"] = pd.concat(fits)
     return table
 

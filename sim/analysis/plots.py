@@ -288,40 +288,53 @@ def _box_distance(box, px: float, py: float) -> float:
 
 
 def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[str], weights: list[str]) -> list:
-    """Annotate points without overlaps: each label takes the first free spot on rings around its point.
+    """Annotate points without overlaps: each label takes the first free spot around its point.
 
-    Candidate offsets are tried nearest first (right, left, above, below, diagonals, then farther);
-    a spot is free when its box overlaps no placed label and no point marker, stays inside the axes,
-    its leader line (drawn for labels away from their point) crosses no placed label while no placed
-    leader line crosses it, and a label without a leader line is nearer its own point than any other
-    (so it cannot be read as another point's name).
+    Candidate offsets are tried nearest first (rings right, left, above, below, diagonals, then a
+    coarse grid over the axes); a spot is free when its box overlaps no placed label and no point
+    marker, stays inside the axes, its leader line (drawn for labels away from their point) crosses
+    no placed label while no placed leader line crosses it, and a label without a leader line is
+    nearer its own point than any other (so it cannot be read as another point's name). Boxes are
+    computed from each label's measured size, so only the chosen spot is drawn.
 
     Returns:
         The annotation objects.
     """
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     axbox = ax.get_window_extent(renderer)
     pts = [ax.transData.transform(p) for p in points]
+    px_per_pt = fig.dpi / 72
     taken: list = []
     leaders: list = []
     texts = []
     ring = [(8, 4), (-8, 4), (0, 12), (0, -14), (8, -12), (-8, -12), (8, 14), (-8, 14)]
-    offsets = [(dx * r, dy * r) for r in (1, 2, 3, 4.5, 6, 8) for dx, dy in ring]
+    near = [(dx * r, dy * r) for r in (1, 2, 3, 4.5, 6, 8) for dx, dy in ring]
+    w_pt, h_pt = axbox.width / px_per_pt, axbox.height / px_per_pt
+    spots = [(gx, gy) for gx in np.arange(-w_pt, w_pt, 30.0) for gy in np.arange(-h_pt, h_pt, 12.0)]
+    far_spots = sorted((o for o in spots if np.hypot(*o) > 60), key=lambda o: np.hypot(*o))
     style = {
         "fontsize": 9,
         "va": "center",
         "textcoords": "offset points",
         "bbox": {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
     }
+
+    def box_at(p: np.ndarray, dx: float, dy: float, w: float, h: float) -> Bbox:
+        x0 = p[0] + dx * px_per_pt - (w if dx < 0 else 0.0)
+        return Bbox.from_bounds(x0, p[1] + dy * px_per_pt - h / 2, w, h).expanded(1.04, 1.2)
+
     for (x, y), p, text, weight in zip(points, pts, labels, weights, strict=True):
+        probe = ax.annotate(text, (x, y), xytext=(0, 0), fontweight=weight, **style)
+        extent = Text.get_window_extent(probe, renderer)
+        probe.remove()
         chosen = None
-        for dx, dy in offsets:
-            ann = ax.annotate(
-                text, (x, y), xytext=(dx, dy), fontweight=weight, ha="left" if dx >= 0 else "right", **style
-            )
-            box = ann.get_window_extent(renderer).expanded(1.04, 1.15)
+        for dx, dy in near + far_spots:
+            box = box_at(p, dx, dy, extent.width, extent.height)
             far = abs(dx) > 10 or abs(dy) > 16
             anchor = (box.x0 if dx >= 0 else box.x1, (box.y0 + box.y1) / 2)
             own = _box_distance(box, *p)
@@ -329,32 +342,30 @@ def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[s
                 (far or all(_box_distance(box, *q) > own + 4 for q in pts if q is not p))
                 and axbox.contains(box.x0, box.y0)
                 and axbox.contains(box.x1, box.y1)
-                and not any(box.contains(px, py) for px, py in pts)
+                and not any(box.contains(qx, qy) for qx, qy in pts)
                 and not any(box.overlaps(b) for b in taken)
                 and not any(_segment_hits(box, a, b) for a, b in leaders)
                 and not (far and any(_segment_hits(b, p, anchor) for b in taken))
             )
             if free:
-                chosen = (ann, box, far, anchor)
+                chosen = (dx, dy, box, far, anchor)
                 break
-            ann.remove()
-        if chosen is None:  # crowded beyond every ring: the farthest spot, kept anyway
-            dx, dy = offsets[-1]
-            ann = ax.annotate(text, (x, y), xytext=(dx, dy), fontweight=weight, **style)
-            box = ann.get_window_extent(renderer)
-            chosen = (ann, box, True, (box.x0, (box.y0 + box.y1) / 2))
-        ann, box, far, anchor = chosen
-        if far:  # away from its point: redraw with a leader line
-            ann.remove()
-            ann = ax.annotate(
-                text,
-                (x, y),
-                xytext=ann.xyann,
-                fontweight=weight,
-                ha=ann.get_ha(),
-                arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.7, "shrinkA": 0, "shrinkB": 4},
-                **style,
-            )
+        if chosen is None:  # no free spot anywhere: the nearest ring spot, kept anyway
+            dx, dy = near[-1]
+            box = box_at(p, dx, dy, extent.width, extent.height)
+            chosen = (dx, dy, box, True, (box.x0, (box.y0 + box.y1) / 2))
+        dx, dy, box, far, anchor = chosen
+        extra = {"arrowprops": {"arrowstyle": "-", "color": "#999999", "lw": 0.7, "shrinkA": 0, "shrinkB": 4}}
+        ann = ax.annotate(
+            text,
+            (x, y),
+            xytext=(dx, dy),
+            fontweight=weight,
+            ha="left" if dx >= 0 else "right",
+            **style,
+            **(extra if far else {}),
+        )
+        if far:
             leaders.append((p, anchor))
         taken.append(box)
         texts.append(ann)
@@ -470,7 +481,8 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
     ax.set_xticks(range(k), labels, rotation=35, ha="right")
     ax.set_yticks(range(k), labels)
     cbar = fig.colorbar(im, ax=ax, shrink=0.8)
-    cbar.set_label(f"effect on {outcome(key).label.lower()}\n({outcome(key).diff_unit})")
+    better = "negative" if outcome(key).better == "lower" else "positive"
+    cbar.set_label(f"effect on {outcome(key).label.lower()}\n({outcome(key).diff_unit}; {better} is better)")
     ax.set_title(
         "Main effects (diagonal) and interactions, blocked on seed\n"
         "* = significant at FDR 5% (others faded); off-diagonal < 0: complements, > 0: substitutes"

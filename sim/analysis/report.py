@@ -793,7 +793,7 @@ def _html(
         "line-height:1.45}img{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}"
         "figcaption,.cap{color:#555;font-size:13px}#answer{background:#f4f7fb;border:1px solid #c9d6e6;"
         "padding:.2em 1em .6em;border-radius:6px}#answer li{margin:.35em 0}nav{font-size:13px;margin-bottom:.5em}"
-        ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;"
+        ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;white-space:nowrap;"
         "border-bottom:1px solid #ddd;text-align:right}table.t th{background:#eef2f6}table.t td:first-child,"
         "table.t th:first-child{text-align:left}"
     )

@@ -193,7 +193,7 @@ def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> s
     s = outcome(key).scale
     return (
         f"Returns on {parameter} diminish beyond {x:g}: the marginal effect falls from "
-        f"{s * r.slope:+.2f} to {s * (r.slope + r.change):+.2f} {outcome(key).diff_unit} per unit "
+        f"{s * r.slope:+.2f} to {s * (r.slope + r.change):+.2f} {outcome(key).diff_unit} per unit of {parameter} "
         f"(change 95% CI {s * r.change_low:+.2f} to {s * r.change_high:+.2f}, Holm-adjusted)."
     )
 
@@ -247,7 +247,8 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
         )
     else:
         text = (
-            f"The {LEVEL:.0%} intervals (paired t over {n} seed{'s' if n != 1 else ''}) cover only the seed-to-seed randomness of the "
+            f"The {LEVEL:.0%} intervals (paired t over {n} seed{'s' if n != 1 else ''}) cover only the "
+            "seed-to-seed randomness of the "
             "simulated elections at fixed parameters; they do not include uncertainty in the model's parameters "
             "or structure."
         )

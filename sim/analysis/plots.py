@@ -500,8 +500,8 @@ def dose_response_plot(table: pd.DataFrame, parameter: str, diminish: dict[str, 
     for ax, key in zip(axes, outcomes, strict=True):
         sub = table[table.outcome == key]
         m, lo, hi, fit = (display(key, sub[c]) for c in ("mean", "ci_low", "ci_high", "monotone_fit"))
-        ax.errorbar(sub.intensity, m, yerr=[m - lo, hi - m], fmt="o", color=PALETTE[5], capsize=3, label="mean, 95% CI")
-        ax.plot(sub.intensity, fit, color=PALETTE[6], lw=1.5, label="monotone fit")
+        ax.errorbar(sub.intensity, m, yerr=[m - lo, hi - m], fmt="o", color=PALETTE[1], capsize=3, label="mean, 95% CI")
+        ax.plot(sub.intensity, fit, color=PALETTE[2], lw=1.5, label="monotone fit")
         x0 = diminish.get(key)
         if x0 is not None:
             ax.axvline(x0, color="grey", ls=":", lw=1.2)
@@ -509,13 +509,23 @@ def dose_response_plot(table: pd.DataFrame, parameter: str, diminish: dict[str, 
                 f"returns diminish\nbeyond {x0:g}",
                 (x0, 0.98),
                 xycoords=("data", "axes fraction"),
-                xytext=(4, 0),
+                xytext=(-4, 0),
                 textcoords="offset points",
                 va="top",
+                ha="right",
                 fontsize=9,
                 color="#555555",
+                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
             )
-        ax.set_xscale("symlog", linthresh=1)
+        levels = sorted(sub.intensity.unique())
+        if min(levels) >= 0 and max(levels) > 8 * max(min(x for x in levels if x > 0), 1e-12):
+            ax.set_xscale("symlog", linthresh=max(min(x for x in levels if x > 0), 1e-12))
+        ax.set_xticks(levels, [f"{x:g}" for x in levels])
+        span = max(levels) - min(levels)
+        ax.set_xlim(
+            min(levels) - 0.05 * span if ax.get_xscale() == "linear" else min(levels) - 0.3,
+            max(levels) * 1.25 if ax.get_xscale() != "linear" else max(levels) + 0.05 * span,
+        )
         ax.set_xlabel(xlabel)
         ax.set_title(panel_title(key, False), pad=14)
         better_arrow(ax, key, axis="y")

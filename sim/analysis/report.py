@@ -152,7 +152,7 @@ def write_report(sweep_dir: Path) -> Path:
     ]
     sections = [s for s in sections if s is not None]
     anchors = uncertainty_links(sections, sweep_dir)
-    screen = first_screen(runs, effects, base, ce, meta, note, anchors)
+    screen = first_screen(runs, effects, base, ce, meta, note, anchors, sections)
     table = headline_table(runs, effects, ce, base) if effects is not None else None
     if table is not None:
         _csv(out / "headline.csv", table)
@@ -170,12 +170,14 @@ def first_screen(
     meta: dict[str, Any],
     note: str,
     links: dict[str, str],
+    sections: list[Section],
 ) -> list[str]:
     """The answer in a few sentences (markdown): best arm, cheapest near-best, residual, harms, coverage."""
     lines = [sweep_sentence(runs, meta)]
     if effects is None:
         if meta.get("experiment") != "calibration" and dose_key(runs) is None:  # neither needs a baseline
             lines.append(note)
+        lines += [line for sec in sections for line in sec.lines]  # the sweep's own findings
         lines.append(claims.coverage_sentence(runs, links))
         return lines
     costs = runs.groupby("arm")["cost_total"].mean()
@@ -793,7 +795,8 @@ def _html(
         "line-height:1.45}img{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}"
         "figcaption,.cap{color:#555;font-size:13px}#answer{background:#f4f7fb;border:1px solid #c9d6e6;"
         "padding:.2em 1em .6em;border-radius:6px}#answer li{margin:.35em 0}nav{font-size:13px;margin-bottom:.5em}"
-        ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;white-space:nowrap;"
+        ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;"
+        "white-space:nowrap;"
         "border-bottom:1px solid #ddd;text-align:right}table.t th{background:#eef2f6}table.t td:first-child,"
         "table.t th:first-child{text-align:left}"
     )

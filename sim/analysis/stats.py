@@ -409,9 +409,12 @@ def dose_response(runs: pd.DataFrame, outcomes: list[str], level: float = LEVEL)
                     "ci_high": hi,
                 }
             )
-    table = pd.DataFrame(rows).sort_values(["outcome", "intensity"]).reset_index(drop=True)
+    table = pd.DataFrame(rows)
+    table["outcome"] = pd.Categorical(table.outcome, categories=outcomes, ordered=True)
+    table = table.sort_values(["outcome", "intensity"]).reset_index(drop=True)
+    table["outcome"] = table.outcome.astype(str)
     fits = []
-    for _, sub in table.groupby("outcome", sort=False):
+    for _, sub in table.groupby("outcome", sort=False):  # in the order given
         fits.append(
             pd.Series(monotone_fit(sub.intensity.to_numpy(), sub["mean"].to_numpy(), sub.n.to_numpy()), sub.index)
         )

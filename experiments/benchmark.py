@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import simulate  # noqa: E402
+from sim import build_config, simulate  # noqa: E402
 
 SCALES = {
     "county": {"n_cities": 1, "n_counties": 1, "n_townships": 12, "delegates_per_township": 67.0},
@@ -48,7 +48,8 @@ def single_run(scale: str, repeats: int) -> dict[str, float]:
         if best is None or row["total_s"] < best["total_s"]:
             best = row
     assert best is not None
-    days = 30 + 1 + 30
+    schedule = build_config({}).schedule
+    days = schedule.campaign_days + 1 + schedule.post_election_days
     best["delegate_days_per_s"] = best["delegates"] * days / best["loop_s"]
     return best
 

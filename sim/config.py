@@ -115,7 +115,16 @@ class DelegateConfig:
     integrity_sd: float = param(1.0, lo=0.0, unit="logit", doc="spread of moral cost across delegates")
     base_detection_belief: float = prob(0.08, doc="mean prior belief that a bribe is detected")
     accept_intercept: float = param(0.0, unit="logit", doc="intercept of the acceptance logit")
-    money_weight: float = param(2.0, lo=0.0, unit="logit per log-unit", doc="weight of log(1 + bribe)")
+    money_weight: float = param(
+        2.0, lo=0.0, unit="logit per log-unit", doc="weight of log(1 + bribe / bribe_reference) in the acceptance logit"
+    )
+    bribe_reference: float = param(
+        100.0,
+        lo=1.0,
+        unit="yuan",
+        source="LIT: township bribes of 50-500 yuan a vote (Xiushui 2002, Feitian 2006, Qidong 2007; see MODEL.md)",
+        doc="bribe at which log(1 + bribe / reference) is log 2: the scale on which delegates value money",
+    )
     reciprocity_weight: float = param(1.5, lo=0.0, unit="logit", doc="weight of reciprocity (0..1)")
     norm_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of the share of peers known to have accepted")
     risk_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of detection belief x sanction x risk aversion")
@@ -130,7 +139,13 @@ class DelegateConfig:
 class CandidateConfig:
     """Candidates' traits and their decision to buy votes."""
 
-    budget_mean: float = param(120.0, lo=0.0, unit="money units", doc="mean campaign war chest (lognormal)")
+    budget_mean: float = param(
+        12000.0,
+        lo=0.0,
+        unit="yuan",
+        source="LIT: township outlays of 2,500 (Xiushui 2002) to ~24,000 yuan (Feitian 2006); see MODEL.md",
+        doc="mean campaign war chest of a township candidate (lognormal); ~300 yuan a vote at the mean",
+    )
     budget_sd_log: float = param(0.6, lo=0.0, unit="log", doc="spread of the war chest")
     buy_intercept: float = param(-1.0, unit="logit", doc="intercept of the decision to buy")
     ambition_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of ambition (0..1)")
@@ -144,7 +159,13 @@ class CandidateConfig:
     vote_target_share: float = param(
         0.6, lo=0.0, hi=1.0, unit="share", doc="share of the congress a buyer budgets to buy"
     )
-    max_bribe: float = param(20.0, lo=0.0, unit="money units", doc="ceiling on the price offered per vote")
+    max_bribe: float = param(
+        2000.0,
+        lo=0.0,
+        unit="yuan",
+        source="LIT: the highest price regularly reported below provincial level (Shaoyang 2013, Hengyang)",
+        doc="ceiling on the price offered per vote",
+    )
     quit_risk_tolerance: float = param(
         0.25, lo=0.0, hi=1.0, unit="probability", doc="mean township risk above which a buyer stops funding"
     )
@@ -195,6 +216,11 @@ class InvestigationConfig:
     )
     p_substantiate_false: float = prob(0.005, doc="chance a false tip is wrongly substantiated")
     implicate_candidate: float = prob(0.5, doc="chance a sanctioned broker's client is implicated")
+    expose_delegate: float = prob(
+        0.5,
+        source="ASSUMPTION; the big cases sanctioned nearly all (Hengyang: 518 of 527 deputies resigned)",
+        doc="chance a delegate whose bribe is voided by a broker's sanction is sanctioned and loses its seat",
+    )
 
 
 @dataclass
@@ -210,7 +236,43 @@ class BeliefConfig:
 class VotingConfig:
     """Congress day."""
 
-    compliance: float = prob(0.75, doc="chance a bought delegate votes for the buyer (secret ballot)")
+    compliance: float = prob(
+        0.75,
+        source="LIT: Shaoyang 2013, 241 votes from 320 bribes (China Daily 2013-01-31; Truex 2016)",
+        doc="chance a typical bought delegate delivers the mark (average reciprocity and monitoring, no pledge, "
+        "no education); 0 and 1 are exact",
+    )
+    reciprocity_weight: float = param(
+        3.0,
+        lo=0.0,
+        unit="logit per unit",
+        source="LIT: Finan & Schechter 2012 (reciprocity drives targeting); size an assumption (+0.5 logit per sd)",
+        doc="delivery logit per unit of reciprocity (0..1, sd ~0.16)",
+    )
+    monitoring_by_kind: list[float] = param(
+        [0.0, 0.4, 0.8],
+        lo=0.0,
+        hi=1.0,
+        unit="logit",
+        source="LIT: Stokes 2005, Brusco et al. 2004 (monitoring makes buying work); Hengyang's ballot checkers; "
+        "sizes an assumption",
+        doc="how well political, clan and gang brokers can check a delegation's count",
+    )
+    monitoring_weight: float = param(1.0, lo=0.0, unit="logit", doc="delivery logit per unit of broker monitoring")
+    pledge_weight: float = param(
+        0.33,
+        lo=0.0,
+        unit="x",
+        source="LIT: Hicken et al. 2020, -10.9 points of vote selling after a promise (small stakes)",
+        doc="share of a pledge's commitment (logit, fading with the bribe) that lowers delivery",
+    )
+    education_weight: float = param(
+        0.375,
+        lo=0.0,
+        unit="x",
+        source="LIT: Vicente 2014 (a campaign changes how bought voters vote); size an assumption",
+        doc="share of education's moral cost (logit) that lowers delivery",
+    )
     merit_noise: float = param(1.0, lo=0.0, unit="merit sd", doc="noise in delegates' judgement of merit")
     bullet_vote: float = prob(0.5, doc="chance a complying bought delegate marks only the buyer (leaves rivals off)")
 
@@ -220,7 +282,13 @@ class ScheduleConfig:
     """Calendar of a run."""
 
     campaign_days: int = param(30, lo=1, unit="days", doc="days of campaigning before congress day")
-    post_election_days: int = param(30, lo=0, unit="days", doc="days after the vote in which findings unseat winners")
+    post_election_days: int = param(
+        45,
+        lo=0,
+        unit="days",
+        doc="days after the vote in which findings unseat winners; at least the slowest deadline "
+        "(investigation.supervised_days) so a case opened on congress day can close",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,7 +412,14 @@ class PledgesTalksConfig:
         1.0, source="FACTS: talks with every key official (Anhui, Shaanxi)", doc="share of candidates talked to"
     )
     commitment: float = param(1.5, lo=0.0, unit="logit", doc="moral cost added by a pledge against a small bribe")
-    bribe_scale: float = param(3.0, lo=0.01, unit="money units", doc="bribe at which the pledge's effect falls to 1/e")
+    bribe_scale: float = param(
+        200.0,
+        lo=0.01,
+        unit="yuan",
+        source="LIT: 200 yuan, the gift above which officials must hand gifts in (1995 gift rules); Hicken et al. "
+        "2020: promises worked only in the low-stakes race",
+        doc="bribe at which the pledge's effect falls to 1/e",
+    )
     candidate_commitment: float = param(
         0.8, lo=0.0, unit="logit", doc="reduction in a talked-to candidate's propensity to buy"
     )
@@ -463,6 +538,18 @@ def validate(cfg: SimConfig) -> None:
             raise ConfigError(f"world.{key}={getattr(w, key)} must have 3 entries (political, clan, gang)")
     if abs(sum(w.broker_kind_shares) - 1.0) > 1e-9:
         raise ConfigError(f"world.broker_kind_shares={w.broker_kind_shares} must sum to 1")
+    for key in ("monitoring_by_kind",):
+        if len(getattr(cfg.voting, key)) != 3:
+            raise ConfigError(f"voting.{key}={getattr(cfg.voting, key)} must have 3 entries (political, clan, gang)")
+    slowest = max(cfg.investigation.supervised_days, cfg.investigation.direct_days)
+    if 0 < cfg.schedule.post_election_days < slowest:
+        # A shorter window cuts off every case opened on congress day before it can close, so the
+        # post-election unseatings would measure the window, not the hotline.
+        raise ConfigError(
+            f"schedule.post_election_days={cfg.schedule.post_election_days} is shorter than the slowest "
+            f"investigation deadline ({slowest} days, investigation.supervised_days): cases opened on congress "
+            "day could never close; use 0 (no aftermath) or at least that many days"
+        )
     rs = cfg.interventions.risk_screening
     if rs.high_share + rs.medium_share > 1.0:
         raise ConfigError(

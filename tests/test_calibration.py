@@ -59,7 +59,7 @@ def test_calibration_loss_rises_away_from_the_fit():
 
 @pytest.mark.slow
 def test_validation_patterns_are_reproduced():
-    patterns, grid, spill = run_patterns(list(range(4)))
+    patterns, grid, spill = run_patterns(list(range(8)))  # 4 seeds leave the S-shape within seed noise
     failed = patterns[~patterns.holds]
     assert failed.empty, failed.to_string()
     assert len(grid) > 40 and set(spill.townships) == {"visited", "never visited"}

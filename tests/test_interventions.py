@@ -69,12 +69,12 @@ def test_screening_makes_inspection_find_more_per_visit(small):
 
 def test_pledges_work_better_against_small_bribes(small):
     def effect(budget: float) -> float:
-        base = {**small, "candidates": {"budget_mean": budget, "max_bribe": 1000.0}}
+        base = {**small, "candidates": {"budget_mean": budget, "max_bribe": 100_000.0}}
         pledge = with_intervention(base, "pledges_talks", candidate_coverage=0.0, delegate_coverage=1.0)
         off, on = paired(base, pledge, "acceptance_rate")
         return off - on
 
-    small_bribes, large_bribes = effect(40.0), effect(1200.0)
+    small_bribes, large_bribes = effect(4_000.0), effect(120_000.0)  # ~100 and ~3,000 yuan a vote
     assert small_bribes > 0
     assert small_bribes > large_bribes + 0.03
 
@@ -86,9 +86,9 @@ def test_pledges_and_talks_deter_candidates(small):
 
 
 @pytest.mark.parametrize("name", INTERVENTION_NAMES)
-def test_each_intervention_alone_lowers_capture_or_bribery(small, name):
+def test_each_intervention_alone_lowers_bought_seats_or_bribery(small, name):
     off, on = paired(small, with_intervention(small, name), "bribed_share")
-    cap_off, cap_on = paired(small, with_intervention(small, name), "capture_rate_final")
+    cap_off, cap_on = paired(small, with_intervention(small, name), "bought_seat_rate_final")
     assert on <= off + 1e-12 and cap_on <= cap_off + 1e-12
     assert (on < off) or (cap_on < cap_off)
 

@@ -19,22 +19,24 @@ from tests.conftest import ROOT, run_sweep
 def synthetic(effect: float, n: int = 40, noise: float = 0.05, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     base = rng.normal(0.4, 0.1, n)  # seed-level variation shared by both arms (CRN)
-    rows = [{"arm": "none", "interventions": "none", "seed": s, "capture_rate_final": b} for s, b in enumerate(base)]
+    rows = [
+        {"arm": "none", "interventions": "none", "seed": s, "bought_seat_rate_final": b} for s, b in enumerate(base)
+    ]
     rows += [
-        {"arm": "x", "interventions": "x", "seed": s, "capture_rate_final": b + effect + rng.normal(0, noise)}
+        {"arm": "x", "interventions": "x", "seed": s, "bought_seat_rate_final": b + effect + rng.normal(0, noise)}
         for s, b in enumerate(base)
     ]
     return pd.DataFrame(rows)
 
 
 def test_known_effect_is_recovered_with_a_covering_ci():
-    eff = paired_effects(synthetic(-0.1), ["capture_rate_final"]).iloc[0]
+    eff = paired_effects(synthetic(-0.1), ["bought_seat_rate_final"]).iloc[0]
     assert eff.ci_low < -0.1 < eff.ci_high
     assert not eff.crosses_zero and eff.pairs == 40 and eff.distinguishable
 
 
 def test_null_effect_has_a_ci_covering_zero():
-    eff = paired_effects(synthetic(0.0, seed=3), ["capture_rate_final"]).iloc[0]
+    eff = paired_effects(synthetic(0.0, seed=3), ["bought_seat_rate_final"]).iloc[0]
     assert eff.crosses_zero and not eff.distinguishable
 
 
@@ -42,7 +44,7 @@ def test_missing_baseline_is_a_clear_error():
     table = synthetic(-0.1)
     table = table[table.arm == "x"]
     with pytest.raises(AnalysisError, match="no baseline arm"):
-        paired_effects(table, ["capture_rate_final"])
+        paired_effects(table, ["bought_seat_rate_final"])
 
 
 def test_factorial_effects_recover_main_and_interaction_effects():
@@ -173,7 +175,15 @@ def test_report_opens_in_headless_chromium_with_every_image_loaded(real_sweep, t
 
 def _sweep(tmp_path_factory, name: str, *args: str):
     d = tmp_path_factory.mktemp(name)
-    run_sweep(d, "scenario=county", "schedule.campaign_days=12", "schedule.post_election_days=6", *args)
+    run_sweep(
+        d,
+        "scenario=county",
+        "schedule.campaign_days=12",
+        "schedule.post_election_days=6",
+        "investigation.direct_days=5",
+        "investigation.supervised_days=6",
+        *args,
+    )
     return d / "report"
 
 

@@ -56,9 +56,11 @@ def test_paired_interval_covers_on_discrete_seat_differences(n):
 def two_arms(effect: float, n: int, seed: int, noise: float = 0.05) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     base = rng.normal(0.4, 0.1, n)
-    rows = [{"arm": "none", "interventions": "none", "seed": s, "capture_rate_final": b} for s, b in enumerate(base)]
+    rows = [
+        {"arm": "none", "interventions": "none", "seed": s, "bought_seat_rate_final": b} for s, b in enumerate(base)
+    ]
     rows += [
-        {"arm": "x", "interventions": "x", "seed": s, "capture_rate_final": b + effect + rng.normal(0, noise)}
+        {"arm": "x", "interventions": "x", "seed": s, "bought_seat_rate_final": b + effect + rng.normal(0, noise)}
         for s, b in enumerate(base)
     ]
     return pd.DataFrame(rows)
@@ -66,9 +68,9 @@ def two_arms(effect: float, n: int, seed: int, noise: float = 0.05) -> pd.DataFr
 
 def test_paired_effects_is_the_paired_t_interval():
     runs = two_arms(-0.1, 6, seed=1)
-    eff = paired_effects(runs, ["capture_rate_final"]).iloc[0]
-    a = runs[runs.arm == "x"].capture_rate_final.to_numpy()
-    b = runs[runs.arm == "none"].capture_rate_final.to_numpy()
+    eff = paired_effects(runs, ["bought_seat_rate_final"]).iloc[0]
+    a = runs[runs.arm == "x"].bought_seat_rate_final.to_numpy()
+    b = runs[runs.arm == "none"].bought_seat_rate_final.to_numpy()
     ref = sps.ttest_rel(a, b)
     ci = ref.confidence_interval(0.95)
     assert eff.ci_low == pytest.approx(ci.low) and eff.ci_high == pytest.approx(ci.high)
@@ -83,10 +85,10 @@ def test_intervals_of_counts_and_shares_stay_in_their_range():
             "arm": ["a"] * 3,
             "bribed_share": [0.0, 0.0, 0.02],
             "honest_removed": [0, 0, 4],
-            "capture_rate_final": [1, 1, 0.9],
+            "bought_seat_rate_final": [1, 1, 0.9],
         }
     )
-    means = arm_means(runs, ["bribed_share", "honest_removed", "capture_rate_final"])
+    means = arm_means(runs, ["bribed_share", "honest_removed", "bought_seat_rate_final"])
     assert (means.ci_low >= 0).all() and (means.ci_high <= [1, np.inf, 1]).all()
 
 
@@ -119,15 +121,15 @@ def test_paired_effects_calls_distinguishable_only_after_holm():
     rows = []
     for arm, eff in (("none", 0), ("weak", -0.02), ("strong", -0.1), ("null", 0)):
         y = base + eff + (0 if arm == "none" else rng.normal(0, 0.03, 10))
-        rows += [{"arm": arm, "interventions": arm, "seed": s, "capture_rate_final": v} for s, v in enumerate(y)]
-    eff = paired_effects(pd.DataFrame(rows), ["capture_rate_final"]).set_index("arm")
+        rows += [{"arm": arm, "interventions": arm, "seed": s, "bought_seat_rate_final": v} for s, v in enumerate(y)]
+    eff = paired_effects(pd.DataFrame(rows), ["bought_seat_rate_final"]).set_index("arm")
     assert (eff.p_holm == holm(eff.p_value.to_numpy())).all()
     assert (eff.distinguishable == (eff.p_holm < 0.05)).all()
     assert eff.loc["strong", "distinguishable"] and not eff.loc["null", "distinguishable"]
 
 
 def test_a_real_effect_is_distinguishable_and_holm_is_no_larger_than_one():
-    eff = paired_effects(two_arms(-0.1, 10, seed=2), ["capture_rate_final"]).iloc[0]
+    eff = paired_effects(two_arms(-0.1, 10, seed=2), ["bought_seat_rate_final"]).iloc[0]
     assert eff.distinguishable and eff.p_value <= eff.p_holm <= 1
 
 
@@ -210,7 +212,7 @@ def test_a_saturating_response_is_called_diminishing_where_it_bends():
 
 def test_policy_wins_splits_ties_instead_of_giving_them_to_the_first_name():
     rows = [
-        {"sample": s, "arm": arm, "seed": 0, "capture_rate_final": v}
+        {"sample": s, "arm": arm, "seed": 0, "bought_seat_rate_final": v}
         for s in range(4)
         for arm, v in (("aa", 0.2), ("zz", 0.2), ("mm", 0.5))
     ]

@@ -15,8 +15,15 @@ import pytest
 
 from tests.conftest import ROOT, run_sweep
 
-FAST = ["scenario=county", "schedule.campaign_days=12", "schedule.post_election_days=6", "report=false"]
-OUTCOMES = ["capture_rate_final", "bribed_share", "tips", "detections", "cost_total", "merit_loss"]
+FAST = [
+    "scenario=county",
+    "schedule.campaign_days=12",
+    "schedule.post_election_days=6",
+    "investigation.direct_days=5",
+    "investigation.supervised_days=6",
+    "report=false",
+]
+OUTCOMES = ["bought_seat_rate_final", "bribed_share", "tips", "detections", "cost_total", "merit_loss"]
 
 
 def sweep(sweep_dir: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -44,12 +44,12 @@ def dense_brokers(seeds: list[int]) -> dict[str, Any]:
         assert m is not None
         w = m.world
         share = np.bincount(w.township[m.del_ever_bought], minlength=w.n_townships) / w.town_size
-        caps.append(res.summary["capture_rate"])
+        caps.append(res.summary["payer_seat_rate"])
         worst.append(share.max())
     cap, top = float(np.mean(caps)), float(np.mean(worst))
     return {
         "pattern": "dense brokers, no intervention: large capture, delegations largely bought",
-        "measure": f"seats captured {cap:.0%}; most-bought delegation {top:.0%} of its delegates",
+        "measure": f"seats held by payers {cap:.0%}; most-bought delegation {top:.0%} of its delegates",
         "expectation": "capture >= 50% of seats and a delegation >= 50% bought",
         "holds": cap >= 0.5 and top >= 0.5,
     }
@@ -65,8 +65,8 @@ def threshold_grid(seeds: list[int]) -> pd.DataFrame:
                 delegates={"sanction": sanction},
                 candidates={"sanction": sanction},
             )
-            caps = [simulate(cfg, seed=s).summary["capture_rate"] for s in seeds]
-            rows.append({"brokers_per_township": b, "sanction": sanction, "capture_rate": float(np.mean(caps))})
+            caps = [simulate(cfg, seed=s).summary["payer_seat_rate"] for s in seeds]
+            rows.append({"brokers_per_township": b, "sanction": sanction, "payer_seat_rate": float(np.mean(caps))})
     return pd.DataFrame(rows)
 
 
@@ -83,10 +83,10 @@ def threshold(grid: pd.DataFrame) -> dict[str, Any]:
     least twice as steep as both end steps).  A straight line passes neither.
     """
     by_brokers = grid[grid.sanction == grid.sanction.min()].sort_values("brokers_per_township")
-    sb = slopes(by_brokers.brokers_per_township.to_numpy(), by_brokers.capture_rate.to_numpy())
+    sb = slopes(by_brokers.brokers_per_township.to_numpy(), by_brokers.payer_seat_rate.to_numpy())
     saturation = float(sb[:2].max() / max(sb[-2:].max(), 1e-9))
     by_sanction = grid[grid.brokers_per_township == 3.0].sort_values("sanction")
-    ss = slopes(by_sanction.sanction.to_numpy(), by_sanction.capture_rate.to_numpy())
+    ss = slopes(by_sanction.sanction.to_numpy(), by_sanction.payer_seat_rate.to_numpy())
     s_shape = float(ss[1:-1].max() / max(ss[0], ss[-1], 1e-9))
     return {
         "pattern": "capture is a threshold phenomenon in broker density and sanction risk",

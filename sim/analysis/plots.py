@@ -686,25 +686,25 @@ def threshold_plot(grid: pd.DataFrame) -> Figure:
         sub = grid[grid.sanction == s].sort_values("brokers_per_township")
         ax1.plot(
             sub.brokers_per_township,
-            sub.capture_rate,
+            sub.payer_seat_rate,
             marker="o",
             color=cmap(i / max(len(sanctions) - 1, 1)),
             label=f"sanction {s:g}",
         )
     ax1.set_xlabel("brokers per township (mean)")
-    ax1.set_ylabel("seats captured by vote buyers (share)")
+    ax1.set_ylabel("seats held by candidates who paid (share)")
     ax1.legend(fontsize=9, title="sanction severity (logit)", loc="lower right", ncol=2)
     for i, b in enumerate(sorted(grid.brokers_per_township.unique())[1:]):
         sub = grid[grid.brokers_per_township == b].sort_values("sanction")
         ax2.plot(
-            sub.sanction, sub.capture_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g} brokers"
+            sub.sanction, sub.payer_seat_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g} brokers"
         )
     ax2.set_xlabel("sanction severity for delegates and candidates (logit)")
-    ax2.set_ylabel("seats captured by vote buyers (share)")
+    ax2.set_ylabel("seats held by candidates who paid (share)")
     ax2.legend(fontsize=9)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
-    fig.suptitle("Capture saturates in broker density and collapses past a sanction threshold", fontsize=11)
+    fig.suptitle("Seats held by payers saturate in broker density and collapse past a sanction threshold", fontsize=11)
     fig.tight_layout()
     return fig
 

@@ -613,7 +613,8 @@ def calibration_section(runs: pd.DataFrame, out: Path) -> Section:
             threshold_plot(grid),
             out,
             "threshold",
-            "Pattern: seats captured with no intervention against broker density and sanction (county scale, "
+            "Pattern: seats held by candidates who paid brokers, no intervention, against broker density and "
+            "sanction (county scale, "
             "8 seeds per point).",
             "threshold_grid.csv",
         ),

@@ -71,23 +71,29 @@ class Outcome:
 REGISTRY: dict[str, Outcome] = {
     o.key: o
     for o in (
-        Outcome("capture_rate_final", "Seats held by vote buyers after unseating", "share"),
+        Outcome("bought_seat_rate_final", "Seats vote buying changed, after unseating", "share"),
+        Outcome("bought_seat_rate", "Seats vote buying changed on congress day", "share"),
+        Outcome("seats_bought_final", "Seats vote buying changed, after unseating", "count"),
+        Outcome("payer_seat_rate_final", "Seats held by candidates who paid brokers", "share"),
         Outcome("bribed_share", "Delegates bribed", "share"),
         Outcome("detected_before_vote", "Vote buyers caught before the vote", "count", "higher"),
         Outcome("honest_removed", "Honest candidates removed", "count"),
+        Outcome("merit_loss_removals", "Merit lost per seat through removals", "merit"),
+        Outcome("merit_loss_buying", "Merit lost per seat through vote buying", "merit"),
         Outcome("merit_loss", "Merit lost per seat against a clean election", "merit"),
         Outcome("cost_total", "Cost", "cost"),
     )
 }
 
-#: The headline outcome: what an arm is ranked by and what cost-effectiveness counts.
-HEADLINE = "capture_rate_final"
+#: The headline outcome: what an arm is ranked by and what cost-effectiveness counts. A bought seat
+#: prevented (a seat whose winner vote buying would have changed) is the unit of benefit.
+HEADLINE = "bought_seat_rate_final"
 
 #: Harms of the interventions, shown beside the headline wherever it appears.
-HARMS: tuple[str, ...] = ("honest_removed",)
+HARMS: tuple[str, ...] = ("honest_removed", "merit_loss_removals")
 
 #: Outcomes compared between arms, in the order of tables and figure panels.
-OUTCOMES: list[str] = [HEADLINE, "bribed_share", "detected_before_vote", *HARMS, "cost_total"]
+OUTCOMES: list[str] = [HEADLINE, "payer_seat_rate_final", "bribed_share", "detected_before_vote", *HARMS, "cost_total"]
 
 
 def outcome(key: str) -> Outcome:

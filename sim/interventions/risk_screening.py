@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.config import RiskScreeningConfig
 from sim.interventions.base import Intervention
-from sim.model.campaign import buy_propensity
+from sim.model.campaign import buy_propensity, buying_decision
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
@@ -39,13 +39,13 @@ def grade(truly_risky: np.ndarray, score: np.ndarray, u: np.ndarray, cfg: RiskSc
 class RiskScreening(Intervention):
     """A noisy risk score per township and candidate before the campaign, graded in three levels.
 
-    The latent risk of a candidate is its propensity to buy votes (what a perfect screen would
-    see); a township's is the expected number of buyers who have brokers to work with.  Truly
-    risky (above-median) items are flagged with ``sensitivity``, clean ones with
-    ``1 - specificity``.  High-risk townships are supervised directly (delegates and candidates
-    there perceive ``high_risk_boost`` more risk, and inspection and vetting go there first),
-    medium ones are tracked (``medium_risk_boost``), low ones are left to the lower level.
-    Cost: screening units per township and per candidate.
+    The screen's score of a candidate is its propensity to buy votes; a township's is the expected
+    number of buyers who have brokers to work with.  A candidate set to buy votes (and a township
+    where one is, with brokers) is flagged with ``sensitivity``; any other with
+    ``1 - specificity``; flagged items are graded by score.  High-risk townships are supervised
+    directly (delegates and candidates there perceive ``high_risk_boost`` more risk, and
+    inspection and vetting go there first), medium ones are tracked (``medium_risk_boost``), low
+    ones are left to the lower level.  Cost: screening units per township and per candidate.
     """
 
     name = "risk_screening"
@@ -62,13 +62,15 @@ class RiskScreening(Intervention):
         rng = self.rng(model)
         u_town, u_cand = rng.random(w.n_townships), rng.random(w.n_candidates)
         noise_town, noise_cand = rng.normal(0, 0.5, w.n_townships), rng.normal(0, 0.5, w.n_candidates)
+        # The screen scores what it can see (propensities); whether it is right is judged against
+        # what candidates are actually set to do: buy votes, in a township with brokers to buy through.
         p_buy = buy_propensity(model)
+        will_buy = buying_decision(model)
         has_brokers = np.bincount(w.broker_township, minlength=w.n_townships) > 0
         town_risk = np.bincount(w.cand_township, weights=p_buy, minlength=w.n_townships) * has_brokers
-        model.town_grade = grade(
-            town_risk > np.median(town_risk), town_risk + noise_town * town_risk.std(), u_town, cfg
-        )
-        model.cand_grade = grade(p_buy > np.median(p_buy), p_buy + noise_cand * p_buy.std(), u_cand, cfg)
+        town_buying = (np.bincount(w.cand_township, weights=will_buy, minlength=w.n_townships) > 0) & has_brokers
+        model.town_grade = grade(town_buying, town_risk + noise_town * town_risk.std(), u_town, cfg)
+        model.cand_grade = grade(will_buy, p_buy + noise_cand * p_buy.std(), u_cand, cfg)
         boost = np.array([0.0, cfg.medium_risk_boost, cfg.high_risk_boost])
         model.town_watch += boost[model.town_grade]
         units = w.n_townships * cfg.units_per_township + w.n_candidates * cfg.units_per_candidate

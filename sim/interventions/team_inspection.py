@@ -88,10 +88,11 @@ class TeamInspection(Intervention):
             raise_risk(model, towns, cfg.visit_risk_jump, cfg.visit_risk_jump_county)
         model.counters["townships_visited"] = int(self.visited.sum())
 
-        # Active vote-buying ties in each team's township.
-        held = model.holds_live_bribe()
+        # Bribe-carrying ties in each team's township (where the bribes were paid).
+        live = model.live_bribes()
         in_field = self.team_town >= 0
-        active = np.where(in_field, np.bincount(w.township[held], minlength=w.n_townships)[self.team_town], 0)
+        ties_here = np.bincount(w.township[w.tie_delegate[live]], minlength=w.n_townships)
+        active = np.where(in_field, ties_here[self.team_town], 0)
         p_find = 1.0 - (1.0 - cfg.detect_per_tie_day) ** active
         found = np.flatnonzero(u_detect < p_find)
         if len(found):

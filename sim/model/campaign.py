@@ -40,18 +40,15 @@ def buy_propensity(model: ElectionModel) -> np.ndarray:
     return expit(buy_utility(model))
 
 
-def decide_buyers(model: ElectionModel) -> None:
-    """Each nominated candidate decides once, at the start of the campaign, whether to buy votes.
+def buying_decision(model: ElectionModel) -> np.ndarray:
+    """Which nominated candidates would buy votes, as things stand now (each with its own draw).
 
-    Sets ``cand_buyer``, the price per vote and the risk each buyer tolerates before quitting.
+    An arms race: the more rivals on one's ballot buy, the more one must.  Iterated best responses
+    from "nobody else buys" converge (monotonically) to the lowest equilibrium.
     """
     w, c = model.world, model.cfg.candidates
-    rng = model.streams.candidates
-    u_buy = rng.random(w.n_candidates)
-    u_quit = rng.random(w.n_candidates)
+    u_buy = model.cand_u_buy
     nominated = model.cand_status == CandidateStatus.NOMINATED
-    # An arms race: the more rivals on one's ballot buy, the more one must.  Iterated best
-    # responses from "nobody else buys" converge (monotonically) to the lowest equilibrium.
     k = model.cfg.world.candidates_per_township
     base = buy_utility(model)
     rivals_on_ballot = np.maximum(nominated.reshape(-1, k).sum(axis=1) - 1, 1)[w.cand_township]
@@ -62,10 +59,19 @@ def decide_buyers(model: ElectionModel) -> None:
         if np.array_equal(updated, buyer):
             break
         buyer = updated
-    model.cand_buyer = buyer
+    return buyer
+
+
+def decide_buyers(model: ElectionModel) -> None:
+    """Each nominated candidate decides once, at the start of the campaign, whether to buy votes.
+
+    Sets ``cand_buyer``, the price per vote and the risk each buyer tolerates before quitting.
+    """
+    w, c = model.world, model.cfg.candidates
+    model.cand_buyer = buying_decision(model)
     congress = w.town_size[w.cand_township].astype(float)
     model.cand_price = np.minimum(w.cand_budget / (c.vote_target_share * congress), c.max_bribe)
-    model.cand_quit_at = c.quit_risk_tolerance * (0.5 + u_quit)
+    model.cand_quit_at = c.quit_risk_tolerance * (0.5 + model.cand_u_quit)
 
 
 def assign_brokers(model: ElectionModel) -> None:
@@ -129,14 +135,16 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     A broker makes up to ``approaches_per_day`` offers it can pay for, to untried ties, favouring
     reciprocal delegates and those known to have taken money before.  The acceptance logit is
 
-    ``a0 + b_money log(1 + bribe) + b_recip reciprocity + b_norm peer_share
+    ``a0 + b_money log(1 + bribe / reference) + b_recip reciprocity + b_norm peer_share
     - (integrity + extra moral cost + pledge(bribe)) - b_risk risk_aversion belief sanction``.
 
-    A delegate accepting two offers the same day keeps the larger; a broker cannot pay out more
-    than it holds.
+    A delegate may take one bribe from each candidate (it sells one mark to each); of two offers
+    for the same candidate the same day it takes the larger.  A broker cannot pay out more than
+    it holds.
 
     Returns:
-        ``(approached, accepted)``: indices into the tie arrays.
+        ``(refused, paid)``: indices into the tie arrays of the offers refused, and of those
+        accepted and paid.  An accepted offer the contract cannot pay stays untried.
     """
     w, cfg = model.world, model.cfg
     n_ties = len(w.tie_broker)
@@ -152,7 +160,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     local = np.maximum(model.contract_client[ct], 0) % cfg.world.candidates_per_township
     # A delegate can sell a mark to several candidates (one bribe from each), but not twice to
     # the same one; one whose bribes were voided is known to investigators and left alone.
-    holds_this = ((model.del_held[d] >> local) & 1).astype(bool)
+    holds_this = model.del_held[d, local]
     eligible = (
         contract_live(model)[ct]
         & (model.tie_state == TieState.UNTRIED)
@@ -172,6 +180,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     )
     p_approach = np.minimum(1.0, quota[ct] * weight / np.maximum(w_contract[ct], 1e-12))
     approached = np.flatnonzero(eligible & (u_offer < p_approach))
+    model.count("offers", len(approached))
     if len(approached) == 0:
         return approached, approached
 
@@ -183,13 +192,15 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     risk = model.perceived_risk()[da]
     utility = (
         dc.accept_intercept
-        + dc.money_weight * np.log1p(bribe)
+        + dc.money_weight * np.log1p(bribe / dc.bribe_reference)
         + dc.reciprocity_weight * w.reciprocity[da]
         + dc.norm_weight * peer_share[da]
         - moral
         - dc.risk_weight * w.risk_aversion[da] * risk * dc.sanction
     )
-    yes = approached[u_decide[approached] < expit(utility)]
+    said_yes = approached[u_decide[approached] < expit(utility)]
+    model.count("offers_accepted", len(said_yes))
+    yes = said_yes
     if len(yes):
         # One bribe per delegate and candidate: of two offers for the same candidate, the larger.
         key = d[yes] * cfg.world.candidates_per_township + local[yes]
@@ -203,9 +214,13 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
         before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
         yes = yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
-    model.tie_state[approached] = TieState.REFUSED
+    # A yes that was not paid (the contract ran out of cash, or the same candidate's other broker
+    # paid more) is no refusal: the tie stays untried and the delegate has nothing to report.
+    model.count("offers_unpaid", len(said_yes) - len(yes))
+    refused = np.setdiff1d(approached, said_yes, assume_unique=True)
+    model.tie_state[refused] = TieState.REFUSED
     model.tie_state[yes] = TieState.ACCEPTED
-    return approached, yes
+    return refused, yes
 
 
 def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:
@@ -218,14 +233,12 @@ def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:
     np.add.at(model.del_money, d, bribe)  # a delegate may take several bribes the same day
     model.del_state[d] = DelegateState.BOUGHT
     local = model.contract_client[ct] % model.cfg.world.candidates_per_township
-    np.bitwise_or.at(model.del_held, d, np.left_shift(1, local))
+    model.del_held[d, local] = True
     model.del_ever_bought[d] = True
 
 
-def record_refusals(model: ElectionModel, approached: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-    """Mark delegates who refused today and hold no bribe; return the refusing ties."""
-    refused = np.setdiff1d(approached, accepted, assume_unique=True)
+def record_refusals(model: ElectionModel, refused: np.ndarray) -> None:
+    """Mark delegates who refused an offer today and hold no bribe."""
     d = model.world.tie_delegate[refused]
     untouched = model.del_state[d] == DelegateState.UNTOUCHED
     model.del_state[d[untouched]] = DelegateState.REFUSED
-    return refused

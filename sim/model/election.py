@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.config import SimConfig
+from sim.config import SimConfig, WorldConfig
 from sim.model.agents import Broker, Candidate, CandidateStatus, DelegateState, DelegateView, TieState
 from sim.model.campaign import (
     assign_brokers,
@@ -70,7 +70,9 @@ class ElectionModel(mesa.Model):
         n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
         # Delegates
         self.del_state = np.zeros(n_del, dtype=np.int8)
-        self.del_held = np.zeros(n_del, dtype=np.int64)  # bit c set: holds the bribe of local candidate c
+        # del_held[d, c]: delegate d holds a bribe of its township's candidate c (any ballot size)
+        self.del_held = np.zeros((n_del, cfg.world.candidates_per_township), dtype=bool)
+        self.del_present = np.ones(n_del, dtype=bool)  # still holds its seat in the congress
         self.del_money = np.zeros(n_del)
         self.del_ever_bought = np.zeros(n_del, dtype=bool)
         self.del_moral_extra = np.zeros(n_del)  # moral cost added by interventions
@@ -97,6 +99,12 @@ class ElectionModel(mesa.Model):
         self.cand_removed_by = np.full(n_cand, "", dtype="<U24")
         self.votes = np.zeros(n_cand, dtype=np.int64)
         self.elected_on_day = np.zeros(n_cand, dtype=bool)
+        # The counterfactual congresses (see sim.model.voting): without bribes, and clean.
+        self.congress_slate = np.zeros(n_cand, dtype=bool)
+        self.cf_elected = np.zeros(n_cand, dtype=bool)
+        self.cf_elected_on_day = np.zeros(n_cand, dtype=bool)
+        self.cf_votes = np.zeros(n_cand, dtype=np.int64)
+        self.clean_elected = np.zeros(n_cand, dtype=bool)
         # Brokers
         self.broker_active = np.ones(n_brok, dtype=bool)
         self.broker_bought = np.zeros(n_brok, dtype=np.int64)
@@ -116,13 +124,19 @@ class ElectionModel(mesa.Model):
         # Mesa agents for candidates and brokers: thin views over the arrays above.
         self.candidate_agents = [Candidate(self, i) for i in range(n_cand)]
         self.broker_agents = [Broker(self, i) for i in range(n_brok)]
-        # The clean-election benchmark: the best S of the initial slate by true merit.
-        seats = cfg.world.seats_per_township
-        top = -np.sort(-w.cand_merit.reshape(-1, cfg.world.candidates_per_township), axis=1)[:, :seats]
-        self.clean_merit = float(top.sum())
-        merit = w.cand_merit.reshape(-1, cfg.world.candidates_per_township)
-        rank = np.argsort(np.argsort(-merit, axis=1), axis=1)
-        self.clean_winner = (rank < seats).ravel()  # who a clean election (true merit) would seat
+        # Draws fixed per agent for the whole run, so that the same event has the same consequence
+        # in every arm (common random numbers): a candidate's inclination to buy and its risk
+        # tolerance; whether a sanctioned broker implicates its clients; whether a delegate whose
+        # bribe comes to light is sanctioned.
+        self.cand_u_buy = self.streams.candidates.random(n_cand)
+        self.cand_u_quit = self.streams.candidates.random(n_cand)
+        self.broker_implicate_u = self.streams.enforcement.random(n_brok)
+        self.del_sanction_u = self.streams.enforcement.random(n_del)
+        # Centring points of the delivery logit (sim.model.voting.delivery_probability): the mean
+        # reciprocity (Beta(2, 5), see world.py) and the monitoring of the default mix of brokers,
+        # fixed so that a province with more gang brokers gets more marks delivered.
+        self.mean_reciprocity = 2.0 / 7.0
+        self.mean_monitoring = float(np.dot(WorldConfig().broker_kind_shares, cfg.voting.monitoring_by_kind))
 
         if interventions is None:
             # The model layer does not import the interventions; they are handed in (see
@@ -209,14 +223,15 @@ class ElectionModel(mesa.Model):
         t0 = perf_counter()
         self.offers_today = self.accepted_today = 0
         if self.day < self.congress_day:
+            offers_before = self.counters["offers"]
             fund_brokers(self)
             peer_share = peer_bought_share(self)
-            approached, accepted = make_offers(self, peer_share)
-            settle_acceptances(self, accepted)
-            refused = record_refusals(self, approached, accepted)
-            self.offers_today, self.accepted_today = len(approached), len(accepted)
-            self.count("offers", len(approached))
-            self.count("offers_accepted", len(accepted))
+            refused, paid = make_offers(self, peer_share)
+            settle_acceptances(self, paid)
+            record_refusals(self, refused)
+            self.offers_today = int(self.counters["offers"] - offers_before)
+            self.accepted_today = len(paid)
+            self.count("bribes_paid", len(paid))
             file_tips(self, refused, peer_share, campaign=True)
         elif self.day == self.congress_day:
             tv = perf_counter()

@@ -32,11 +32,15 @@ def raise_risk(model: ElectionModel, townships: np.ndarray, local: float, county
 
 
 def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> None:
-    """Remove brokers, void the bribes they paid and possibly implicate their clients."""
+    """Remove brokers, void the bribes they paid, expose the delegates who took them, implicate clients.
+
+    Every random decision here reads a draw fixed per broker or per delegate for the whole run
+    (``model.broker_implicate_u``, ``model.del_sanction_u``), so a sanction of the same broker has
+    the same consequences in every arm that makes it, whichever process made it and whatever else
+    was sanctioned that day (common random numbers).
+    """
     brokers = np.unique(np.asarray(brokers, dtype=np.int64))
-    u = model.streams.investigation.random(len(brokers))
-    active = model.broker_active[brokers]
-    brokers, u = brokers[active], u[active]
+    brokers = brokers[model.broker_active[brokers]]
     if len(brokers) == 0:
         return
     w = model.world
@@ -47,12 +51,12 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     voided = (model.tie_state == TieState.ACCEPTED) & removed[w.tie_broker]
     model.tie_state[voided] = TieState.VOIDED
     k = model.cfg.world.candidates_per_township
-    local = model.contract_client[w.tie_contract[voided]] % k
-    np.bitwise_and.at(model.del_held, w.tie_delegate[voided], ~np.left_shift(1, local))
+    model.del_held[w.tie_delegate[voided], model.contract_client[w.tie_contract[voided]] % k] = False
     exposed = (model.del_state == DelegateState.BOUGHT) & ~model.holds_live_bribe()
     model.del_state[exposed] = DelegateState.EXPOSED
     model.count("brokers_removed", len(brokers))
     model.count("delegates_exposed", int(exposed.sum()))
+    sanction_delegates(model, np.unique(w.tie_delegate[voided]))
     of_removed = removed[w.contract_broker]
     working = np.bincount(w.contract_broker[of_removed & (model.contract_client >= 0)], minlength=w.n_brokers)
     model.count_detection(int((working[brokers] > 0).sum()), cause)
@@ -60,10 +64,30 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     raise_risk(model, w.broker_township[brokers], b.sanction_jump_local, b.sanction_jump_county)
     # Each sanctioned broker may implicate its clients (one draw per broker, for all of them).
     implicating = np.zeros(w.n_brokers, dtype=bool)
-    implicating[brokers[u < model.cfg.investigation.implicate_candidate]] = True
+    implicating[brokers[model.broker_implicate_u[brokers] < model.cfg.investigation.implicate_candidate]] = True
     client = model.contract_client[implicating[w.contract_broker]]
     implicated = client[client >= 0]
     sanction_candidates(model, implicated, cause)
+
+
+def sanction_delegates(model: ElectionModel, delegates: np.ndarray) -> None:
+    """Delegates whose bribes came to light are sanctioned with ``investigation.expose_delegate``.
+
+    A sanctioned delegate loses its seat in the congress (it casts no ballot), and the delegates of
+    its county see it: their perceived risk rises as after any visible sanction.
+    """
+    delegates = np.asarray(delegates, dtype=np.int64)
+    hit = delegates[
+        model.del_present[delegates] & (model.del_sanction_u[delegates] < model.cfg.investigation.expose_delegate)
+    ]
+    if len(hit) == 0:
+        return
+    model.del_present[hit] = False
+    model.count("delegates_sanctioned", len(hit))
+    if model.day >= model.congress_day:  # on congress day, sanctions follow the vote
+        model.count("delegates_sanctioned_after_vote", len(hit))
+    b = model.cfg.beliefs
+    raise_risk(model, np.unique(model.world.township[hit]), b.sanction_jump_local, b.sanction_jump_county)
 
 
 def sanction_candidates(model: ElectionModel, candidates: np.ndarray, cause: str) -> None:
@@ -85,8 +109,8 @@ def sanction_candidates(model: ElectionModel, candidates: np.ndarray, cause: str
         return
     model.count("candidates_disqualified", len(pre))
     model.count("winners_unseated", len(post))
-    model.count_detection(int(model.cand_buyer[hit].sum()), cause)
+    model.count_detection(int(model.vote_buyers()[hit].sum()), cause)
     b = model.cfg.beliefs
     raise_risk(model, model.world.cand_township[hit], b.sanction_jump_local, b.sanction_jump_county)
     if len(post):
-        refill_seats(model, model.world.cand_township[post])
+        refill_seats(model, post)

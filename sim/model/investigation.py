@@ -50,18 +50,23 @@ class HotlineSettings:
 
 
 def culprit_broker_per_township(model: ElectionModel) -> np.ndarray:
-    """The active broker holding most bribed votes in each township (-1 if none)."""
+    """In each township, the active broker holding most bribes paid *there* (-1 if none).
+
+    Bribes are located where they were paid (the bribed delegate's township), not where the broker
+    lives: a broker working a neighbouring township is found there.  Ties between brokers go to
+    the lower index.
+    """
     w = model.world
-    brk = w.tie_broker[model.live_bribes()]
-    count = np.bincount(brk, minlength=w.n_brokers)
+    live = np.flatnonzero(model.live_bribes())
     culprit = np.full(w.n_townships, -1, dtype=np.int64)
-    if w.n_brokers == 0:
+    if len(live) == 0:
         return culprit
-    order = np.lexsort((-count, w.broker_township))
-    first = np.concatenate([[True], w.broker_township[order][1:] != w.broker_township[order][:-1]])
-    best = order[first]
-    best = best[count[best] > 0]
-    culprit[w.broker_township[best]] = best
+    pair = w.township[w.tie_delegate[live]] * w.n_brokers + w.tie_broker[live]
+    pairs, count = np.unique(pair, return_counts=True)
+    town, broker = pairs // w.n_brokers, pairs % w.n_brokers
+    order = np.lexsort((broker, -count, town))
+    first = np.concatenate([[True], town[order][1:] != town[order][:-1]])
+    culprit[town[order][first]] = broker[order][first]
     return culprit
 
 
@@ -95,18 +100,23 @@ def process_queue(model: ElectionModel) -> None:
     p = np.where(tips.is_true[due], np.where(target_type == TipTarget.TOWNSHIP, hot.p_vague, hot.p_true), hot.p_false)
     found = tips.evidence[due] < np.minimum(p, 1.0)
 
-    culprit = culprit_broker_per_township(model)
     on_town = due[found & (target_type == TipTarget.TOWNSHIP)]
     true_town = on_town[tips.is_true[on_town]]
     false_town = on_town[~tips.is_true[on_town]]
     # A true vague tip is only substantiated if there is still someone to find.
-    town_broker = culprit[tips.target[true_town]]
+    if len(true_town):
+        town_broker = culprit_broker_per_township(model)[tips.target[true_town]]
+    else:
+        town_broker = np.zeros(0, dtype=np.int64)
     tips.substantiated[due[found & (target_type != TipTarget.TOWNSHIP)]] = True
     tips.substantiated[true_town[town_broker >= 0]] = True
     # A false vague tip "substantiated" by mistake falls on a random candidate of the township.
     k = model.cfg.world.candidates_per_township
     if len(false_town):
-        pick = (model.streams.investigation.random(len(false_town)) * k).astype(np.int64)
+        # Given that a tip was substantiated (evidence < p), evidence / p is a uniform draw of its
+        # own, fixed when the tip was filed: it picks the candidate, whatever else is in the queue.
+        p_found = np.minimum(hot.p_false, 1.0)
+        pick = np.minimum((tips.evidence[false_town] / p_found * k).astype(np.int64), k - 1)
         wrongly = tips.target[false_town] * k + pick
         tips.substantiated[false_town] = True
         sanction_candidates(model, wrongly, "hotline")

@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.model.agents import CandidateStatus, DelegateState
 from sim.model.tips import TipStatus
+from sim.model.voting import seats_differing
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
@@ -31,6 +32,8 @@ SERIES_COLUMNS = (
     "mean_perceived_risk",
     "mean_trust",
     "township_visits",
+    "seats_bought",
+    "delegates_sanctioned",
 )
 
 
@@ -65,6 +68,11 @@ class TimeSeries:
         col["mean_perceived_risk"][d] = model.perceived_risk().mean()
         col["mean_trust"][d] = model.trust.mean()
         col["township_visits"][d] = model.counters["township_visits"]
+        if d >= model.congress_day:  # seats vote buying holds, as unseating and refills leave them
+            held = model.cand_status == CandidateStatus.ELECTED
+            k = model.cfg.world.candidates_per_township
+            col["seats_bought"][d] = int(seats_differing(held, model.cf_elected, k).sum())
+        col["delegates_sanctioned"][d] = model.counters["delegates_sanctioned"]
 
     def as_dict(self) -> dict[str, list[float]]:
         """Columns as lists (JSON/CSV-ready)."""
@@ -75,18 +83,44 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else 0.0
 
 
+def deadline_compliance(model: ElectionModel) -> dict[str, float]:
+    """Share of tips handled within their deadline, over every tip whose deadline has passed.
+
+    A case still queued or open at the end of the run and past its deadline counts as late (the
+    ``_closed`` keys count closed cases only, as a case book that forgets open files would).
+    """
+    tips, hot = model.tips, model.hotline
+    last_day = model.n_days - 1
+    closed = tips.status == TipStatus.CLOSED
+    direct = tips.kind == 0
+    deadline = np.where(direct, hot.direct_days, hot.supervised_days)
+    delay = np.where(closed, tips.close_day - tips.day, last_day - tips.day)
+    on_time = closed & (delay <= deadline)
+    due = closed | (delay > deadline)  # closed, or open past its deadline
+    out = {}
+    for name, kind in (("direct", direct), ("supervised", ~direct)):
+        out[f"{name}_within_deadline"] = _ratio((on_time & kind).sum(), (due & kind).sum())
+        out[f"{name}_within_deadline_closed"] = _ratio((on_time & kind).sum(), (closed & kind).sum())
+    return out
+
+
 def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     """The run's outcome scalars (flat, JSON-ready)."""
     cfg, w, c = model.cfg, model.world, model.counters
     tips = model.tips
     seats = w.n_townships * cfg.world.seats_per_township
+    k = cfg.world.candidates_per_township
     held = model.cand_status == CandidateStatus.ELECTED
     removed = model.removed_candidates()
-    tainted, buyer, paid = w.cand_tainted, model.cand_buyer, model.vote_buyers()
+    tainted, paid = w.cand_tainted, model.vote_buyers()
     closed = tips.status == TipStatus.CLOSED
-    delay = (tips.close_day - tips.day)[closed]
-    kind_direct = tips.kind[closed] == 0
-    hot = model.hotline
+    merit = w.cand_merit
+    # The three congresses (sim.model.voting): as it happened (and as unseating left it), without
+    # bribes (same removals, same refills), clean (initial slate).  Merit lost against the clean
+    # congress splits exactly into what removals and what buying cost.
+    seats_bought_final = int(seats_differing(held, model.cf_elected, k).sum())
+    merit_clean, merit_cf, merit_held = (float(merit[m].sum()) for m in (model.clean_elected, model.cf_elected, held))
+    lost_clean_winner = model.clean_elected & removed & ~model.cf_elected
     n_tips = len(tips)
     n_closed = int(closed.sum())
     enabled = cfg.enabled_interventions()
@@ -101,17 +135,29 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "brokers": w.n_brokers,
         "seats": seats,
         "buyers": int(model.vote_buyers().sum()),
-        "seats_captured": model.results.get("seats_captured", 0),
-        "capture_rate": _ratio(model.results.get("seats_captured", 0), seats),
-        "seats_captured_final": int((held & paid).sum()),
-        "capture_rate_final": _ratio((held & paid).sum(), seats),
-        "seats_flipped": int((held & paid & ~model.clean_winner).sum()),
-        "flip_rate": _ratio((held & paid & ~model.clean_winner).sum(), seats),
+        "seats_bought": int(model.results.get("seats_bought", 0)),
+        "bought_seat_rate": _ratio(model.results.get("seats_bought", 0), seats),
+        "seats_bought_final": seats_bought_final,
+        "bought_seat_rate_final": _ratio(seats_bought_final, seats),
+        "seats_changed_by_removals": int(model.results.get("seats_changed_by_removals", 0)),
+        "seats_changed_by_removals_final": int(seats_differing(model.cf_elected, model.clean_elected, k).sum()),
+        "clean_winners_removed_buyers": int((lost_clean_winner & paid).sum()),
+        "clean_winners_removed_tainted": int((lost_clean_winner & tainted & ~paid).sum()),
+        "clean_winners_removed_honest": int((lost_clean_winner & ~tainted & ~paid).sum()),
+        "payer_seats": int(model.results.get("payer_seats", 0)),
+        "payer_seat_rate": _ratio(model.results.get("payer_seats", 0), seats),
+        "payer_seats_final": int((held & paid).sum()),
+        "payer_seat_rate_final": _ratio((held & paid).sum(), seats),
+        "merit_loss": _ratio(merit_clean - merit_held, seats),
+        "merit_loss_removals": _ratio(merit_clean - merit_cf, seats),
+        "merit_loss_buying": _ratio(merit_cf - merit_held, seats),
         "delegates_bribed": int(model.del_ever_bought.sum()),
         "bribed_share": _ratio(model.del_ever_bought.sum(), w.n_delegates),
         "offers": int(c["offers"]),
         "offers_accepted": int(c["offers_accepted"]),
         "acceptance_rate": _ratio(c["offers_accepted"], c["offers"]),
+        "bribes_paid": int(c["bribes_paid"]),
+        "offers_unpaid": int(c["offers_unpaid"]),
         "money_spent": float(model.cand_spent.sum()),
         "broker_cut": float(model.contract_cut.sum()),
         "broker_funds_left": float(model.contract_funds.sum()),
@@ -120,14 +166,17 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "tips_true": int(tips.is_true.sum()),
         "tips_closed": n_closed,
         "tips_substantiated": int(tips.substantiated.sum()),
-        "substantiation_rate": _ratio(tips.substantiated.sum(), n_closed),
-        "mean_resolution_days": float(delay.mean()) if n_closed else 0.0,
-        "direct_within_deadline": _ratio((delay[kind_direct] <= hot.direct_days).sum(), kind_direct.sum()),
-        "supervised_within_deadline": _ratio((delay[~kind_direct] <= hot.supervised_days).sum(), (~kind_direct).sum()),
+        "tips_open_at_end": n_tips - n_closed,
+        "substantiation_rate": _ratio(tips.substantiated.sum(), n_tips),
+        "substantiation_rate_closed": _ratio(tips.substantiated.sum(), n_closed),
+        "mean_resolution_days": float((tips.close_day - tips.day)[closed].mean()) if n_closed else 0.0,
+        **deadline_compliance(model),
         "detections": int(c["detections"]),
         "detected_before_vote": int(c["detected_before_vote"]),
         "brokers_removed": int(c["brokers_removed"]),
         "delegates_exposed": int(c["delegates_exposed"]),
+        "delegates_sanctioned": int(c["delegates_sanctioned"]),
+        "delegates_sanctioned_after_vote": int(c["delegates_sanctioned_after_vote"]),
         "candidates_disqualified": int(c["candidates_disqualified"]),
         "winners_unseated": int(c["winners_unseated"]),
         "township_visits": int(c["township_visits"]),
@@ -138,10 +187,9 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "candidates_vetted": int(c["candidates_vetted"]),
         "tainted_candidates": int(tainted.sum()),
         "tainted_removed": int((removed & tainted).sum()),
-        "honest_removed": int((removed & ~tainted & ~buyer).sum()),
-        "buyers_removed": int((removed & buyer).sum()),
+        "honest_removed": int((removed & ~tainted & ~paid).sum()),
+        "buyers_removed": int((removed & paid).sum()),
         "vetting_removed": int((model.cand_status == CandidateStatus.EXCLUDED).sum()),
-        "merit_loss": _ratio(model.clean_merit - float(w.cand_merit[held].sum()), seats),
         "mean_final_trust": float(model.trust.mean()),
     }
     for key in (

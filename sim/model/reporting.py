@@ -71,7 +71,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
         cand[names_candidate],
         ct,
         w.town_county[ct],
-        model.cand_buyer[cand[names_candidate]],
+        model.vote_buyers()[cand[names_candidate]],  # true only if the named candidate paid
         ev_false[names_candidate],
     )
     tv = towns[~names_candidate]
@@ -113,7 +113,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     # Rivals who are not buying report the township's biggest buyer.
     if campaign:
         t_c = w.cand_township
-        rival = (model.cand_status == CandidateStatus.NOMINATED) & ~model.cand_buyer & town_buying[t_c]
+        rival = (model.cand_status == CandidateStatus.NOMINATED) & ~model.vote_buyers() & town_buying[t_c]
         p_rival = r.rival_campaign * model.trust[w.town_county[t_c]]
         c_rep = np.flatnonzero(rival & (u_rival < p_rival))
         tr = t_c[c_rep]
@@ -135,13 +135,14 @@ def rivals_report_winners(model: ElectionModel) -> None:
     rng = model.streams.reporting
     u = rng.random(w.n_candidates)
     k = model.cfg.world.candidates_per_township
-    won_bought = (model.cand_status == CandidateStatus.ELECTED) & model.cand_buyer
+    paid = model.vote_buyers()  # intent alone is invisible to rivals; payment through brokers is not
+    won_bought = (model.cand_status == CandidateStatus.ELECTED) & paid
     # the buying winner with most votes in each township
     score = np.where(won_bought, model.votes + 1, 0).reshape(-1, k)
     target = np.arange(score.shape[0]) * k + score.argmax(axis=1)
     has_target = score.max(axis=1) > 0
     t_c = w.cand_township
-    reporter = (model.cand_status == CandidateStatus.DEFEATED) & ~model.cand_buyer & has_target[t_c]
+    reporter = (model.cand_status == CandidateStatus.DEFEATED) & ~paid & has_target[t_c]
     c_rep = np.flatnonzero(reporter & (u < r.rival_after_vote))
     tr = t_c[c_rep]
     model.tips.add(

@@ -14,7 +14,16 @@ import zlib
 import numpy as np
 
 #: The processes of the core model.  Interventions get streams named after themselves.
-CORE_STREAMS = ("world", "candidates", "offers", "decisions", "reporting", "investigation", "voting")
+CORE_STREAMS = (
+    "world",
+    "candidates",
+    "offers",
+    "decisions",
+    "reporting",
+    "investigation",
+    "enforcement",
+    "voting",
+)
 
 
 def stream_seed(seed: int, name: str) -> np.random.SeedSequence:

@@ -1,31 +1,158 @@
-"""Congress day: every delegate marks up to ``S`` candidates; seats go to the top ``S``.
+"""Congress day: the vote as it happened, and the two counterfactual congresses that measure it.
 
-Honest delegates mark the ``S`` candidates they judge best (merit plus noise).  A delegate may
-hold bribes from several candidates (each buys one of the delegate's marks); for each candidate
-still on the ballot the mark is delivered with probability ``compliance``: the secret ballot lets
-the others take the money and vote their judgement.  A delegate who delivers marks only the
-candidates who paid with probability ``bullet_vote`` (leaving rivals off), otherwise fills the
-remaining marks by judgement.  A candidate needs the
-votes of more than half of the delegates present to be elected in the first round; seats left
-unfilled go to the next-ranked candidates in a runoff (modelled as the same ranking), as election
-rules provide for a second round.  A winner unseated later is replaced by the best-placed
-defeated candidate still in good standing (a by-election).
+Every delegate present marks up to ``S`` candidates (``S`` seats).  Honest delegates mark the
+candidates they judge best (merit plus their own noise).  A delegate holding bribes owes one mark
+to each paying candidate still on the ballot and delivers it with a probability set by
+reciprocity, the broker's monitoring, pledges and education (:func:`delivery_probability`); one
+who delivers marks only the paying candidates with probability ``bullet_vote``, otherwise fills
+the remaining marks by judgement.
+
+Election rule (Electoral Law of the PRC for the NPC and local people's congresses, arts. 44–45 of
+the 2020 text: a candidate needs the votes of more than half of the delegates voting; seats left
+unfilled go to a second round among the remaining candidates, where the most votes win, provided
+they reach one third of the ballots): round one elects the top ``S`` candidates who have a
+majority; round two is held among the rest for the unfilled seats, each delegate marking up to
+that many with the same judgement and the same owed marks; a seat whose best candidate has less
+than a third of the ballots stays vacant.
+
+Each township votes three times on the **same** noise and the same delivery draws:
+
+1. as it happened;
+2. with no bribe delivered (every delegate votes as if never approached), on the slate as it
+   stood on congress day;
+3. a clean election: the initial slate, nobody removed, no bribes.
+
+Seats whose winner differs between 1 and 2 are the seats vote buying changed; between 2 and 3,
+the seats removals (vetting, disqualification) changed.  A winner unseated later is replaced by
+the best-placed defeated candidate still in good standing (a by-election); the counterfactual
+congress 2 applies the same removal and the same refill rule to its own result, so the two stay
+comparable to the end.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit, logit
 
 from sim.model.agents import CandidateStatus
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
 
+#: The election law's thresholds: more than half of the ballots in round one, at least a third in
+#: round two (Electoral Law of the PRC, 2020 text, arts. 44 and 45).
+MAJORITY, RUNOFF_MINIMUM = 1 / 2, 1 / 3
+
+
+@dataclass
+class Tally:
+    """The result of one congress (all townships at once).
+
+    Attributes:
+        elected: Mask over candidates: won a seat.
+        first_round: Mask over candidates: won in round one (with a majority).
+        votes: Round-one votes per candidate (the ranking a by-election refill uses).
+        marks: Delegates x local candidates: the round-one marks.
+    """
+
+    elected: np.ndarray
+    first_round: np.ndarray
+    votes: np.ndarray
+    marks: np.ndarray
+
+
+def _marks(score: np.ndarray, n_marks: np.ndarray) -> np.ndarray:
+    """Each delegate's marks: its ``n_marks`` best-scored candidates among those scored above -inf."""
+    order = np.argsort(-score, axis=1, kind="stable")
+    marks = np.zeros(score.shape, dtype=bool)
+    np.put_along_axis(marks, order, np.arange(score.shape[1]) < n_marks[:, None], axis=1)
+    return marks & (score > -np.inf)
+
+
+def _rank_in_township(key: np.ndarray) -> np.ndarray:
+    """Rank (0 = first) of each candidate within its township by ``key`` (n_townships x k)."""
+    return np.argsort(np.argsort(-key, axis=1, kind="stable"), axis=1)
+
+
+def tally(
+    score: np.ndarray, on_ballot: np.ndarray, town: np.ndarray, present: np.ndarray, seats: int, merit: np.ndarray
+) -> Tally:
+    """Hold every township's congress (two rounds) on the delegates' scores.
+
+    Args:
+        score: Delegates x local candidates; ``-inf`` where a delegate will not mark a candidate,
+            ``+inf`` for an owed mark.  Rows of absent delegates are ignored.
+        on_ballot: Townships x local candidates: standing for election.
+        town: Each delegate's township.
+        present: Mask of delegates who vote.
+        seats: Seats per township.
+        merit: Candidates' merit, which breaks ties in votes.
+
+    Returns:
+        The tally.
+    """
+    n_town, k = on_ballot.shape
+    ballots = np.bincount(town[present], minlength=n_town).astype(float)
+    tie_break = 1e-6 * (merit - merit.min()) / max(float(np.ptp(merit)), 1e-12)
+    ballot = on_ballot[town] & present[:, None]
+    score = np.where(ballot, score, -np.inf)
+
+    def count(marks: np.ndarray) -> np.ndarray:
+        rows, cols = np.nonzero(marks)
+        return np.bincount(town[rows] * k + cols, minlength=n_town * k).reshape(n_town, k)
+
+    marks1 = _marks(score, np.full(len(town), seats))
+    votes1 = count(marks1)
+    key1 = np.where(on_ballot, votes1 + tie_break.reshape(n_town, k), -1.0)
+    first = on_ballot & (_rank_in_township(key1) < seats) & (votes1 > MAJORITY * ballots[:, None])
+    open_seats = seats - first.sum(axis=1)
+
+    # Round two among the rest, for the seats still open (only where some are).
+    voting_again = np.flatnonzero(open_seats[town] > 0)
+    score2 = np.where(first[town[voting_again]], -np.inf, score[voting_again])
+    rows, cols = np.nonzero(_marks(score2, open_seats[town[voting_again]]))
+    votes2 = np.bincount(town[voting_again[rows]] * k + cols, minlength=n_town * k).reshape(n_town, k)
+    standing = on_ballot & ~first
+    key2 = np.where(standing, votes2 + tie_break.reshape(n_town, k), -1.0)
+    second = (
+        standing
+        & (_rank_in_township(key2) < open_seats[:, None])
+        & (votes2 >= RUNOFF_MINIMUM * ballots[:, None])
+        & (votes2 > 0)
+    )
+    return Tally(elected=(first | second).ravel(), first_round=first.ravel(), votes=votes1.ravel(), marks=marks1)
+
+
+def delivery_probability(model: ElectionModel, ties: np.ndarray) -> np.ndarray:
+    """Chance that the delegate on each bribe-carrying tie delivers the mark it was paid for.
+
+    A logit around ``voting.compliance`` (the delivery probability of a delegate of average
+    reciprocity, bought by a broker of average monitoring, with no pledge and no education):
+    reciprocity raises it (Finan & Schechter 2012), a broker who can check a delegation's count
+    raises it (clan and gang brokers more than political ones; Stokes 2005), a signed pledge and
+    a warning session lower it (Vicente 2014: a campaign changes how people vote, not only whether
+    they take money).  ``compliance`` 0 and 1 are exact: nobody or everybody delivers.
+    """
+    w, v = model.world, model.cfg.voting
+    d = w.tie_delegate[ties]
+    monitoring = np.asarray(v.monitoring_by_kind)[w.broker_kind[w.tie_broker[ties]]]
+    bribe = model.contract_offer()[w.tie_contract[ties]]
+    pledge = model.del_pledge[d] * np.exp(-bribe / model.pledge_bribe_scale)  # fades with the bribe
+    shift = (
+        v.reciprocity_weight * (w.reciprocity[d] - model.mean_reciprocity)
+        + v.monitoring_weight * (monitoring - model.mean_monitoring)
+        - v.pledge_weight * pledge
+        - v.education_weight * model.del_moral_extra[d]
+    )
+    with np.errstate(divide="ignore"):
+        return expit(logit(v.compliance) + shift)
+
 
 def hold_congress(model: ElectionModel) -> None:
-    """Cast and count every congress's ballots and declare the winners."""
+    """Hold every congress three times (as it happened, without bribes, clean) and declare the winners."""
     w, cfg = model.world, model.cfg
     k, seats = cfg.world.candidates_per_township, cfg.world.seats_per_township
     rng = model.streams.voting
@@ -35,47 +162,51 @@ def hold_congress(model: ElectionModel) -> None:
     u_bullet = rng.random(n_del)
 
     town = w.township
-    on_ballot = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k)
-    score = w.cand_merit.reshape(-1, k)[town] + noise
-    score[~on_ballot[town]] = -np.inf
+    judged = w.cand_merit.reshape(-1, k)[town] + noise
+    slate = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k)
+    present = model.del_present
 
     # Every live bribe for a candidate still on the ballot is a mark owed; the secret ballot lets
-    # the delegate keep the money and not deliver (each bribe complies with ``compliance``).
+    # the delegate keep the money and not deliver.
     client = model.contract_client[w.tie_contract]
     held = model.live_bribes() & (model.cand_status[np.maximum(client, 0)] == CandidateStatus.NOMINATED)
+    held &= present[w.tie_delegate]
     held_ties = np.flatnonzero(held)
-    complies = held_ties[u_comply[held_ties] < cfg.voting.compliance]
+    complies = held_ties[u_comply[held_ties] < delivery_probability(model, held_ties)]
     hd, hc = w.tie_delegate[complies], client[complies] % k
     bullet = np.unique(hd[u_bullet[hd] < cfg.voting.bullet_vote])
-    score[bullet] = -np.inf  # marks nobody but the candidates who paid (set just below)
-    score[hd, hc] = np.inf
+    bought_score = judged.copy()
+    bought_score[bullet] = -np.inf  # marks nobody but the candidates who paid (set just below)
+    bought_score[hd, hc] = np.inf
 
-    marked = np.argsort(-score, axis=1, kind="stable")[:, :seats]
-    valid = np.take_along_axis(score, marked, axis=1) > -np.inf
-    cand = town[:, None] * k + marked
-    votes = np.bincount(cand[valid], minlength=w.n_candidates)
-    model.votes = votes
-    marked_mask = np.zeros((n_del, k), dtype=bool)
-    np.put_along_axis(marked_mask, marked, valid, axis=1)
-    delivered = marked_mask[w.tie_delegate[held_ties], client[held_ties] % k]
+    actual = tally(bought_score, slate, town, present, seats, w.cand_merit)
+    no_bribes = tally(judged, slate, town, present, seats, w.cand_merit)
+    everyone = np.ones_like(slate)
+    clean = tally(judged, everyone, town, np.ones(n_del, dtype=bool), seats, w.cand_merit)
 
-    # Rank candidates within each township by votes, then merit (ties are broken by merit).
-    key = np.where(on_ballot.ravel(), votes + 1e-6 * (w.cand_merit - w.cand_merit.min()), -1.0).reshape(-1, k)
-    rank = np.argsort(np.argsort(-key, axis=1, kind="stable"), axis=1).ravel()
-    nominated = on_ballot.ravel()
-    elected = nominated & (rank < seats)
-    model.cand_status[elected] = CandidateStatus.ELECTED
-    model.cand_status[nominated & ~elected] = CandidateStatus.DEFEATED
-    model.elected_on_day = elected.copy()
+    nominated = slate.ravel()
+    model.cand_status[actual.elected] = CandidateStatus.ELECTED
+    model.cand_status[nominated & ~actual.elected] = CandidateStatus.DEFEATED
+    model.votes = actual.votes
+    model.elected_on_day = actual.elected.copy()
+    model.congress_slate = nominated.copy()
+    model.cf_elected = no_bribes.elected.copy()
+    model.cf_votes = no_bribes.votes
+    model.cf_elected_on_day = no_bribes.elected.copy()
+    model.clean_elected = clean.elected
 
-    majority = votes > w.town_size[w.cand_township] / 2.0
+    # Which owed marks were delivered (the delegate marked the candidate in round one).
+    delivered = actual.marks[w.tie_delegate[held_ties], client[held_ties] % k]
+    ballots = int(present.sum())
     model.results.update(
-        ballots=int(n_del),
-        delegates_present=int(n_del),
-        seats_filled=int(elected.sum()),
-        seats_first_round=int((elected & majority).sum()),
-        seats_vacant=int(w.n_townships * seats - elected.sum()),
-        seats_captured=int((elected & model.vote_buyers()).sum()),
+        ballots=ballots,
+        delegates_present=ballots,
+        seats_filled=int(actual.elected.sum()),
+        seats_first_round=int(actual.first_round.sum()),
+        seats_vacant=int(w.n_townships * seats - actual.elected.sum()),
+        seats_bought=int(seats_differing(actual.elected, no_bribes.elected, k).sum()),
+        seats_changed_by_removals=int(seats_differing(no_bribes.elected, clean.elected, k).sum()),
+        payer_seats=int((actual.elected & model.vote_buyers()).sum()),
         bought_votes_held=len(held_ties),
         bought_votes_delivered=int(delivered.sum()),
         defections=int((~delivered).sum()),
@@ -83,16 +214,60 @@ def hold_congress(model: ElectionModel) -> None:
     )
 
 
-def refill_seats(model: ElectionModel, townships: np.ndarray) -> None:
-    """Give each vacated seat to the best-placed defeated candidate of its township."""
-    k = model.cfg.world.candidates_per_township
-    for t in np.asarray(townships, dtype=np.int64):
+def seats_differing(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """Per township, the seats whose holder differs between two results (masks over candidates).
+
+    With ``S`` seat slots, a seat differs when it is held by someone not elected in the other
+    result, or left vacant there: the larger of the two one-sided differences.
+    """
+    only_a = (a & ~b).reshape(-1, k).sum(axis=1)
+    only_b = (b & ~a).reshape(-1, k).sum(axis=1)
+    return np.maximum(only_a, only_b)
+
+
+def refill(elected: np.ndarray, standing: np.ndarray, votes: np.ndarray, townships: np.ndarray, k: int) -> np.ndarray:
+    """For each vacated seat, the best-placed standing candidate of its township (-1 if none).
+
+    Args:
+        elected: Mask of seated candidates (updated in place with the refills).
+        standing: Mask of candidates who may take a vacated seat (updated in place).
+        votes: Ranking of candidates (round-one votes).
+        townships: One entry per vacated seat.
+        k: Candidates per township.
+
+    Returns:
+        The candidate given each seat, or -1 where nobody was left.
+    """
+    picks = np.full(len(townships), -1, dtype=np.int64)
+    for i, t in enumerate(np.asarray(townships, dtype=np.int64)):  # a handful of by-elections a run
         block = slice(t * k, (t + 1) * k)
-        standing = model.cand_status[block] == CandidateStatus.DEFEATED
-        if not standing.any():
-            model.count("seats_left_vacant", 1)
+        if not standing[block].any():
             continue
-        votes = np.where(standing, model.votes[block], -1)
-        best = t * k + int(np.argmax(votes))
-        model.cand_status[best] = CandidateStatus.ELECTED
-        model.count("seats_refilled", 1)
+        best = t * k + int(np.argmax(np.where(standing[block], votes[block], -1)))
+        elected[best], standing[best] = True, False
+        picks[i] = best
+    return picks
+
+
+def refill_seats(model: ElectionModel, unseated: np.ndarray) -> None:
+    """Give each seat vacated by ``unseated`` winners to the best-placed defeated candidate.
+
+    The counterfactual congress without bribes loses the same candidates (a removal is the
+    enforcement's doing, not the buying's) and refills by the same rule from its own ranking.
+    """
+    k = model.cfg.world.candidates_per_township
+    unseated = np.asarray(unseated, dtype=np.int64)
+    towns = unseated // k
+    elected = model.cand_status == CandidateStatus.ELECTED
+    standing = model.cand_status == CandidateStatus.DEFEATED
+    picks = refill(elected, standing, model.votes, towns, k)
+    model.cand_status[picks[picks >= 0]] = CandidateStatus.ELECTED
+    model.count("seats_refilled", int((picks >= 0).sum()))
+    model.count("seats_left_vacant", int((picks < 0).sum()))
+
+    # The counterfactual: those of the unseated it had seated leave it too.
+    cf_vacated = unseated[model.cf_elected[unseated]]
+    model.cf_elected[cf_vacated] = False
+    removed = model.removed_candidates()
+    cf_standing = model.congress_slate & ~model.cf_elected & ~removed
+    refill(model.cf_elected, cf_standing, model.cf_votes, cf_vacated // k, k)

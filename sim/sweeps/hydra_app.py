@@ -100,9 +100,10 @@ def human_summary(s: dict[str, Any]) -> str:
         f"scenario {s['scenario']} | seed {s['seed']} | interventions: {s['interventions']}",
         f"  {s['townships']} townships, {s['delegates']:,} delegates, {s['candidates']} candidates, "
         f"{s['brokers']} brokers; {s['buyers']} candidates bought votes",
-        f"  seats captured by vote buyers: {s['seats_captured']}/{s['seats']} on congress day "
-        f"({s['capture_rate']:.1%}), {s['seats_captured_final']} after unseating ({s['capture_rate_final']:.1%}); "
-        f"{s['seats_flipped']} of them a clean election would have given to another",
+        f"  seats vote buying changed: {s['seats_bought']}/{s['seats']} on congress day "
+        f"({s['bought_seat_rate']:.1%}), {s['seats_bought_final']} after unseating "
+        f"({s['bought_seat_rate_final']:.1%}); seats held by candidates who paid: {s['payer_seats_final']}; "
+        f"seats removals changed: {s['seats_changed_by_removals_final']}",
         f"  delegates bribed: {s['delegates_bribed']:,} ({s['bribed_share']:.1%}); offers {s['offers']:,}, "
         f"accepted {s['offers_accepted']:,}; bought votes not delivered {s['defections']}",
         f"  tips {s['tips']:,}, substantiated {s['tips_substantiated']} ({s['substantiation_rate']:.1%}), "

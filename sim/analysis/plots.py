@@ -98,9 +98,11 @@ def display(key: str, values):
 
 def panel_title(key: str, difference: bool) -> str:
     """A panel's title: the outcome in words and its unit."""
+    import textwrap
+
     o = outcome(key)
     unit = o.diff_unit if difference else o.unit
-    return f"{o.label}\n({unit})"
+    return textwrap.fill(o.label, 30) + f"\n({unit})"
 
 
 def better_arrow(ax: plt.Axes, key: str, axis: str = "x") -> None:
@@ -180,8 +182,8 @@ def forest_plot(effects: pd.DataFrame, colours: dict[str, str], order: list[str]
         ax.set_yticks(range(len(order)), [arm_name(a) for a in order] if k % 3 == 0 else [])
     n = int(effects.pairs.max()) if len(effects) else 0
     fig.suptitle(
-        f"Difference from no intervention, paired by seed ({n} seeds; 95% CI; "
-        "open marker: not distinguishable after Holm's adjustment)"
+        f"Difference from no intervention, paired by seed ({n} seeds; 95% CI)\n"
+        "open marker: not distinguishable from no intervention after Holm's adjustment over the arms"
     )
     fig.tight_layout()
     return fig
@@ -431,14 +433,29 @@ def acceptability_plot(curves: pd.DataFrame, colours: dict[str, str], icers: pd.
         if sub.probability.max() < 0.02:
             continue
         ax.plot(sub.value, 100 * sub.probability, color=colours.get(arm, "grey"), lw=2, label=arm_name(arm))
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     for r in icers.dropna(subset=["icer"]).itertuples():
-        if np.isfinite(r.icer) and r.icer <= curves.value.max():
-            ax.axvline(r.icer, color="#bbbbbb", ls=":", lw=1)
+        if np.isfinite(r.icer) and curves.value.min() <= r.icer <= curves.value.max():
+            ax.axvline(r.icer, color="#999999", ls=":", lw=1)
+            ax.annotate(
+                f"ICER {r.icer:,.0f}",
+                (r.icer, 75),
+                xytext=(3, 0),
+                textcoords="offset points",
+                rotation=90,
+                va="center",
+                fontsize=9,
+                color="#555555",
+                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
+            )
     ax.set_xscale("log")
     ax.set_xlabel("value placed on one bought seat prevented (staff-days, log scale)")
     ax.set_ylabel("chance the arm is the best buy (%)")
     ax.set_ylim(-2, 102)
-    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.grid(alpha=0.3)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     ax.set_title(

@@ -276,30 +276,33 @@ def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> 
     if arm is None:
         return f"{o.label}: {without}." if without else ""
     r = means.loc[arm]
-    return (
-        f"What is left under {arm_name(arm)}: {o.label.lower()} {claims.fmt_level(HEADLINE, r['mean'])} "
-        f"(95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}), "
-        f"against {without}."
-    )
+    level = claims.fmt_level(HEADLINE, r["mean"])
+    what = o.residual.format(level=level) if o.residual else f"{o.label.lower()} {level}"
+    ci = f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
+    return f"What is left: under {arm_name(arm)}, {what} ({ci}), against {without}."
 
 
 def harms_sentence(effects: pd.DataFrame, arms: list[str]) -> str:
     """Each harm under the named arms: the paired change against no intervention with its CI."""
-    bits = []
-    for key in HARMS:
-        rows = effects[(effects.outcome == key) & effects.arm.isin(arms)].set_index("arm")
-        if rows.empty:
-            continue
-        per = [
-            f"{arm_name(a)} {claims.fmt_diff(key, rows.loc[a, 'diff'])} "
-            f"({claims.fmt_interval(key, rows.loc[a, 'ci_low'], rows.loc[a, 'ci_high'])})"
-            for a in arms
-            if a in rows.index
-        ]
-        bits.append(f"{outcome(key).label.lower()} per round against no intervention: " + "; ".join(per))
-    if not bits:
+    parts = []
+    for arm in arms:
+        bits = []
+        for key in HARMS:
+            rows = effects[(effects.outcome == key) & (effects.arm == arm)]
+            if rows.empty:
+                continue
+            r = rows.iloc[0]
+            digits = 2 if outcome(key).kind == "merit" else 1
+            s = outcome(key).scale
+            bits.append(
+                f"{s * r['diff']:+.{digits}f} {outcome(key).label.lower()} "
+                f"(95% CI {s * r.ci_low:+.{digits}f} to {s * r.ci_high:+.{digits}f})"
+            )
+        if bits:
+            parts.append(f"under {arm_name(arm)}, " + "; ".join(bits))
+    if not parts:
         return ""
-    return "Harms: " + ". ".join(bits) + "."
+    return "Harms against no intervention, per election round: " + ". ".join(parts) + "."
 
 
 def headline_table(
@@ -333,7 +336,8 @@ def headline_table(
             )
         for key in HARMS:
             h = effects[(effects.outcome == key) & (effects.arm == arm)]
-            row[f"{outcome(key).label.lower()} (change)"] = round(float(h["diff"].iloc[0]), 2) if len(h) else 0.0
+            value = round(float(h["diff"].iloc[0]), 2) if len(h) else 0.0
+            row[f"{outcome(key).label.lower()} (change)"] = value + 0.0  # no "-0"
         row[f"{o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[arm, "mean"]), 1)
         rows.append(row)
     return pd.DataFrame(rows)

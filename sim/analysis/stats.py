@@ -39,12 +39,14 @@ class Outcome:
         kind: ``share`` (0..1, shown in per cent, differences in percentage points), ``count``,
             ``merit`` (a mean merit difference) or ``cost`` (staff-days).
         better: ``lower`` or ``higher``.
+        residual: How to say what is left of it, with ``{level}`` for the value (optional).
     """
 
     key: str
     label: str
     kind: str
     better: str = "lower"
+    residual: str = ""
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:
@@ -71,7 +73,12 @@ class Outcome:
 REGISTRY: dict[str, Outcome] = {
     o.key: o
     for o in (
-        Outcome("bought_seat_rate_final", "Seats vote buying changed, after unseating", "share"),
+        Outcome(
+            "bought_seat_rate_final",
+            "Seats vote buying changed, after unseating",
+            "share",
+            residual="vote buying still changes the winner of {level} of seats after unseating",
+        ),
         Outcome("bought_seat_rate", "Seats vote buying changed on congress day", "share"),
         Outcome("seats_bought_final", "Seats vote buying changed, after unseating", "count"),
         Outcome("payer_seat_rate_final", "Seats held by candidates who paid brokers", "share"),

@@ -121,6 +121,11 @@ def write_report(sweep_dir: Path) -> Path:
     """Write ``SWEEP_DIR/report/`` and return the path of report.html."""
     sweep_dir = Path(sweep_dir)
     runs, ts, meta = load_sweep(sweep_dir)
+    if HEADLINE not in runs.columns:
+        raise ReportError(
+            f"{sweep_dir} has no {HEADLINE} outcome: it was made by an older version of the model; "
+            "run the sweep again (finished runs of the current version are kept)"
+        )
     out = sweep_dir / "report"
     out.mkdir(exist_ok=True)
     for stale in [*out.glob("*.png"), *out.glob("*.svg"), *out.glob("*.csv")]:

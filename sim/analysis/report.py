@@ -195,6 +195,7 @@ def first_screen(
     lines.append(residual_sentence(runs, base, top))
     lines.append(harms_sentence(effects, [a for a in dict.fromkeys([top, near]) if a]))
     lines.append(claims.distinguishable_sentence(effects, HEADLINE) or "")
+    lines += [line for sec in sections if sec.anchor != "cost-effectiveness" for line in sec.lines]
     lines.append(claims.coverage_sentence(runs, links))
     return [x for x in lines if x]
 

@@ -227,15 +227,6 @@ def pair_keys(runs: pd.DataFrame) -> list[str]:
     return [k for k in ("sample", "seed") if k in runs.columns]
 
 
-def paired_differences(runs: pd.DataFrame, key: str, arm: str, reference: str) -> pd.DataFrame:
-    """Seed-by-seed ``arm`` minus ``reference`` values of ``key`` (pairs present in both arms only)."""
-    keys = pair_keys(runs)
-    a = runs[runs.arm == arm].set_index(keys)[key]
-    b = runs[runs.arm == reference].set_index(keys)[key]
-    joined = pd.concat({"arm": a, "ref": b}, axis=1, join="inner")
-    return joined.assign(diff=joined["arm"] - joined["ref"])
-
-
 def paired_effects(
     runs: pd.DataFrame, outcomes: list[str], baseline: str | None = None, level: float = LEVEL
 ) -> pd.DataFrame:
@@ -251,20 +242,24 @@ def paired_effects(
         crosses_zero, p_value, p_holm, distinguishable``.
     """
     baseline = baseline or baseline_arm(runs)
+    keys = pair_keys(runs)
     rows = []
-    for arm in runs.arm.unique():
-        if arm == baseline:
-            continue
-        for key in outcomes:
-            pairs = paired_differences(runs, key, arm, baseline)
-            m, lo, hi, p = t_interval(pairs["diff"].to_numpy(dtype=float), level)
+    for key in outcomes:
+        wide = runs.pivot_table(index=keys, columns="arm", values=key, aggfunc="mean", dropna=False)
+        ref = wide[baseline]
+        for arm in runs.arm.unique():
+            if arm == baseline:
+                continue
+            ok = wide[arm].notna() & ref.notna()
+            d = (wide[arm] - ref)[ok].to_numpy(dtype=float)
+            m, lo, hi, p = t_interval(d, level)
             lo, hi = clip_interval(lo, hi, diff_bounds(outcome(key).bounds))
             rows.append(
                 {
                     "arm": arm,
                     "outcome": key,
-                    "pairs": len(pairs),
-                    "baseline_mean": float(pairs["ref"].mean()),
+                    "pairs": int(ok.sum()),
+                    "baseline_mean": float(ref[ok].mean()),
                     "diff": float(m),
                     "ci_low": float(lo),
                     "ci_high": float(hi),
@@ -277,7 +272,11 @@ def paired_effects(
         return table.assign(p_holm=[], distinguishable=[])
     table["p_holm"] = table.groupby("outcome")["p_value"].transform(lambda s: pd.Series(holm(s.to_numpy()), s.index))
     table["distinguishable"] = table["p_holm"] < 1 - level
-    return table
+    order = {a: i for i, a in enumerate(runs.arm.unique())}
+    return table.sort_values(
+        ["arm", "outcome"],
+        key=lambda c: c.map(order) if c.name == "arm" else c.map({k: i for i, k in enumerate(outcomes)}),
+    ).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------ factorial

@@ -325,11 +325,12 @@ def headline_table(
         row: dict[str, Any] = {"arm": arm_name(arm)}
         if arm in head.index:
             e = head.loc[arm]
-            row[f"effect ({o.diff_unit})"] = round(o.scale * e["diff"], 2)
+            row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = round(o.scale * e["diff"], 2)
             row["95% CI"] = f"{o.scale * e.ci_low:+.1f} to {o.scale * e.ci_high:+.1f}"
             row["p (Holm)"] = "<0.001" if e.p_holm < 0.001 else f"{e.p_holm:.3f}"
         else:
-            row[f"effect ({o.diff_unit})"], row["95% CI"], row["p (Holm)"] = 0.0, "(reference)", ""
+            row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = 0.0
+            row["95% CI"], row["p (Holm)"] = "(reference)", ""
         if ce_t is not None and arm in ce_t.index:
             c = ce_t.loc[arm]
             row["seats prevented"] = round(float(c.effect), 2)
@@ -344,7 +345,7 @@ def headline_table(
             h = effects[(effects.outcome == key) & (effects.arm == arm)]
             value = round(float(h["diff"].iloc[0]), 2) if len(h) else 0.0
             row[f"{outcome(key).label.lower()} (change)"] = value + 0.0  # no "-0"
-        row[f"{o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[arm, "mean"]), 1)
+        row[f"left: {o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[arm, "mean"]), 1)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -808,7 +809,8 @@ def _html(
         "padding:.2em 1em .6em;border-radius:6px}#answer li{margin:.35em 0}nav{font-size:13px;margin-bottom:.5em}"
         ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;"
         "white-space:nowrap;"
-        "border-bottom:1px solid #ddd;text-align:right}table.t th{background:#eef2f6}table.t td:first-child,"
+        "border-bottom:1px solid #ddd;text-align:right}"
+        "table.t th{background:#eef2f6;white-space:normal;vertical-align:bottom;max-width:9em}table.t td:first-child,"
         "table.t th:first-child{text-align:left}"
     )
     return (

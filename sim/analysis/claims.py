@@ -247,7 +247,7 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
         )
     else:
         text = (
-            f"The {LEVEL:.0%} intervals (paired t over {n} seed{'s' if n != 1 else ''}) cover only the "
+            f"The {LEVEL:.0%} intervals (t over {n} seed{'s' if n != 1 else ''}, paired between arms) cover only the "
             "seed-to-seed randomness of the "
             "simulated elections at fixed parameters; they do not include uncertainty in the model's parameters "
             "or structure."

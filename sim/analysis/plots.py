@@ -696,29 +696,31 @@ def township_network(model: ElectionModel, township: int) -> Figure:
 
 def threshold_plot(grid: pd.DataFrame) -> Figure:
     """Captured seats against broker density (one line per sanction severity) and against sanction."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 4.5))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MAX_WIDTH_IN, 5.6))
     sanctions = sorted(grid.sanction.unique())
     cmap = plt.get_cmap("viridis")
     for i, s in enumerate(sanctions):
         sub = grid[grid.sanction == s].sort_values("brokers_per_township")
         ax1.plot(
             sub.brokers_per_township,
-            sub.payer_seat_rate,
+            100 * sub.payer_seat_rate,
             marker="o",
             color=cmap(i / max(len(sanctions) - 1, 1)),
             label=f"sanction {s:g}",
         )
     ax1.set_xlabel("brokers per township (mean)")
-    ax1.set_ylabel("seats held by candidates who paid (share)")
-    ax1.legend(fontsize=9, title="sanction severity (logit)", loc="lower right", ncol=2)
+    ax1.set_ylabel("seats held by candidates who paid (%)")
+    ax1.legend(
+        title="sanction severity (logit)", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False
+    )
     for i, b in enumerate(sorted(grid.brokers_per_township.unique())[1:]):
         sub = grid[grid.brokers_per_township == b].sort_values("sanction")
         ax2.plot(
-            sub.sanction, sub.payer_seat_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g} brokers"
+            sub.sanction, 100 * sub.payer_seat_rate, marker="o", color=PALETTE[(i + 1) % len(PALETTE)], label=f"{b:g}"
         )
     ax2.set_xlabel("sanction severity for delegates and candidates (logit)")
-    ax2.set_ylabel("seats held by candidates who paid (share)")
-    ax2.legend(fontsize=9)
+    ax2.set_ylabel("seats held by candidates who paid (%)")
+    ax2.legend(title="brokers per township", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
     fig.suptitle("Seats held by payers saturate in broker density and collapse past a sanction threshold", fontsize=11)

@@ -137,7 +137,7 @@ def test_first_screen_answers_the_question(real_sweep):
     answer = html[html.index('<section id="answer">') : html.index("</section>")]
     assert re.search(r"Largest effect|tie for the largest|none is named best", answer)
     assert "What is left" in answer or "No arm" in answer
-    assert "Harms:" in answer and "honest candidates removed" in answer
+    assert "Harms against no intervention" in answer and "honest candidates removed" in answer
     assert "cover only the seed-to-seed randomness" in answer
     assert "<table" in answer and "ICER" in answer
 

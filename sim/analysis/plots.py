@@ -572,7 +572,7 @@ def sensitivity_plot(indices: pd.DataFrame, wins: pd.DataFrame, colours: dict[st
             color=colours.get(arm, "grey"),
             label=arm_name(arm),
             xerr=sub.S1_conf,
-            error_kw={"lw": 0.8},
+            error_kw={"lw": 0.8, "ecolor": "#888888"},
         )
     ax1.set_yticks(np.arange(len(params)) + 0.4 - height / 2, params)
     ax1.invert_yaxis()

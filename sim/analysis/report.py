@@ -58,6 +58,7 @@ from sim.analysis.stats import (
     sensitivity_indices,
     sensitivity_parameters,
 )
+from sim.analysis.terms import n_terms, outlives_sentences, term_effects, terms_plot
 from sim.atomic_io import atomic_write_text, atomic_write_with
 from sim.config import ConfigError
 
@@ -149,6 +150,7 @@ def write_report(sweep_dir: Path) -> Path:
         comparison_section(runs, effects, base, order, colours, outcomes, out),
         cost_section(ce, colours, out),
         time_section(ts, order, colours, base, out),
+        terms_section(runs, base, colours, out),
         factorial_section(runs, out),
         dose_section(runs, out),
         sensitivity_section(runs, meta, colours, out),
@@ -501,6 +503,28 @@ def time_section(ts: pd.DataFrame, order: list[str], colours: dict[str, str], ba
                 "time_course.csv",
             )
         )
+    return sec
+
+
+def terms_section(runs: pd.DataFrame, base: str | None, colours: dict[str, str], out: Path) -> Section | None:
+    """Term by term over several elections: figure, CSV and whether an effect outlives its term."""
+    if base is None or n_terms(runs) <= 1:
+        return None
+    effects = term_effects(runs, base)
+    _csv(out / "terms.csv", effects)
+    names = {a: arm_name(a) for a in effects.arm.unique()}
+    sec = Section("terms", "Term by term")
+    sec.lines += outlives_sentences(effects, runs, names)
+    sec.figures.append(
+        _save(
+            terms_plot(effects, colours, names),
+            out,
+            "terms",
+            "Each arm's mean share of seats vote buying changed, and patronage rents (posts sold by seated vote "
+            "buyers), in each election of the horizon.",
+            "terms.csv",
+        )
+    )
     return sec
 
 

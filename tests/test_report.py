@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -10,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.stats import AnalysisError, factorial_effects, paired_effects, pareto_front
+from sim.analysis.stats import AnalysisError, factorial_effects, paired_effects
 from tests.conftest import ROOT, run_sweep
 
 
@@ -30,12 +32,12 @@ def synthetic(effect: float, n: int = 40, noise: float = 0.05, seed: int = 0) ->
 def test_known_effect_is_recovered_with_a_covering_ci():
     eff = paired_effects(synthetic(-0.1), ["bought_seat_rate_final"]).iloc[0]
     assert eff.ci_low < -0.1 < eff.ci_high
-    assert not eff.crosses_zero and eff.pairs == 40
+    assert not eff.crosses_zero and eff.pairs == 40 and eff.distinguishable
 
 
 def test_null_effect_has_a_ci_covering_zero():
     eff = paired_effects(synthetic(0.0, seed=3), ["bought_seat_rate_final"]).iloc[0]
-    assert eff.crosses_zero
+    assert eff.crosses_zero and not eff.distinguishable
 
 
 def test_missing_baseline_is_a_clear_error():
@@ -45,12 +47,6 @@ def test_missing_baseline_is_a_clear_error():
         paired_effects(table, ["bought_seat_rate_final"])
 
 
-def test_pareto_front_on_a_hand_made_example():
-    cost = np.array([0, 10, 20, 15, 30])
-    benefit = np.array([0, 5, 9, 4, 9])
-    assert pareto_front(cost, benefit).tolist() == [True, True, True, False, False]
-
-
 def test_factorial_effects_recover_main_and_interaction_effects():
     rows = []
     for a in (0, 1):
@@ -58,7 +54,7 @@ def test_factorial_effects_recover_main_and_interaction_effects():
             for rep in range(5):
                 y = 0.5 - 0.2 * a - 0.1 * b + 0.08 * a * b + 0.001 * rep
                 name = "+".join(n for n, on in (("a", a), ("b", b)) if on) or "none"
-                rows.append({"interventions": name, "y": y})
+                rows.append({"interventions": name, "seed": rep, "y": y})
     eff = factorial_effects(pd.DataFrame(rows), "y", ["a", "b"]).set_index(["term_a", "term_b"]).effect
     # effect of a averaged over b: -0.2 + 0.08 / 2
     assert eff[("a", "")] == pytest.approx(-0.16, abs=1e-9)
@@ -66,23 +62,88 @@ def test_factorial_effects_recover_main_and_interaction_effects():
     assert eff[("a", "b")] == pytest.approx(0.04, abs=1e-9)
 
 
+def test_cost_chart_labels_never_overlap_on_a_crowded_plane():
+    from sim.analysis.plots import arm_colours, cost_effectiveness_plot
+
+    rng = np.random.default_rng(0)
+    arms = ["none", *[f"arm_{k}_with_a_long_name" for k in range(11)]]
+    cost = np.r_[0, rng.uniform(200, 900, 11)]
+    eff = np.r_[0, rng.uniform(5, 20, 11)]
+    table = pd.DataFrame(
+        {"arm": arms, "cost": cost, "effect": eff, "effect_low": eff - 2, "effect_high": eff + 2, "status": "dominated"}
+    )
+    fig = cost_effectiveness_plot(table, arm_colours(arms))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = [t.get_bbox_patch().get_window_extent() for t in ax.texts]  # the label's box, without its leader line
+    assert len(boxes) == len(arms)
+    overlaps = [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    assert overlaps == []
+
+
+#: Warnings about figures (text under 9 pt, too wide) logged while the shared sweep's report was written.
+FIGURE_WARNINGS: list[str] = []
+
+
+class _Collect(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("figure"):
+            FIGURE_WARNINGS.append(record.getMessage())
+
+
 @pytest.fixture(scope="module")
 def real_sweep(tmp_path_factory):
+    from sim.analysis.report import write_report
+
     d = tmp_path_factory.mktemp("sweep")
-    run_sweep(d, "scenario=county", "replicates=4", "policy=none,team_inspection,pledges_talks,all")
+    run_sweep(d, "scenario=county", "replicates=4", "policy=none,team_inspection,pledges_talks,all", "report=false")
+    handler = _Collect(logging.WARNING)
+    logging.getLogger("sim").addHandler(handler)
+    try:
+        write_report(d)
+    finally:
+        logging.getLogger("sim").removeHandler(handler)
     return d
+
+
+FIGURES = (
+    "arm_means",
+    "effects_forest",
+    "cost_effectiveness",
+    "acceptability",
+    "time_bribed_share",
+    "time_tips",
+    "time_detections",
+    "township",
+)
 
 
 def test_report_is_written_with_every_figure_and_table(real_sweep):
     out = real_sweep / "report"
-    for stem in ("arm_means", "effects_forest", "cost_effectiveness", "time_course", "township"):
+    for stem in FIGURES:
         assert (out / f"{stem}.png").stat().st_size > 10_000
         assert (out / f"{stem}.svg").exists()
-    for table in ("arm_means.csv", "effects_vs_baseline.csv", "cost_effectiveness.csv"):
+    for table in ("arm_means.csv", "effects_vs_baseline.csv", "cost_effectiveness.csv", "headline.csv"):
         assert len(pd.read_csv(out / table)) > 0
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == len(list(out.glob("*.png"))) == 5
+    assert html.count("data:image/png;base64,") == len(list(out.glob("*.png"))) == len(FIGURES)
     assert "replicates per arm" in html
+    for csv in out.glob("*.csv"):
+        assert f'href="{csv.name}"' in html, csv.name
+
+
+def test_first_screen_answers_the_question(real_sweep):
+    html = (real_sweep / "report" / "report.html").read_text()
+    answer = html[html.index('<section id="answer">') : html.index("</section>")]
+    assert re.search(r"Largest effect|tie for the largest|none is named best", answer)
+    assert "What is left" in answer or "No arm" in answer
+    assert "Harms against no intervention" in answer and "honest candidates removed" in answer
+    assert "cover only the seed-to-seed randomness" in answer
+    assert "<table" in answer and "ICER" in answer
+
+
+def test_report_figures_are_legible(real_sweep):
+    assert FIGURE_WARNINGS == []
 
 
 def test_report_cli_gives_a_clear_message_for_a_missing_sweep(tmp_path):
@@ -171,3 +232,26 @@ def test_factorial_dose_and_sensitivity_sweeps_get_their_sections(tmp_path_facto
     for report in (fac, dose, sens):
         assert (report / "township.png").exists()
         assert "Traceback" not in (report / "report.html").read_text()
+
+
+def test_legibility_check_flags_small_text_and_wide_figures():
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.plots import legibility_problems
+
+    fig, ax = plt.subplots(figsize=(14, 3))
+    ax.set_title("tiny", fontsize=7)
+    problems = legibility_problems(fig)
+    plt.close(fig)
+    assert any("wide" in p for p in problems) and any("'tiny' is 7.0 pt" in p for p in problems)
+
+
+def test_a_sweep_without_the_headline_outcome_gets_a_clear_error(tmp_path):
+    from sim.analysis.report import ReportError, write_report
+
+    pd.DataFrame({"arm": ["none"], "interventions": ["none"], "seed": [1], "old_outcome": [0.5]}).to_parquet(
+        tmp_path / "runs.parquet"
+    )
+    pd.DataFrame({"arm": ["none"], "day": [0]}).to_parquet(tmp_path / "timeseries.parquet")
+    with pytest.raises(ReportError, match="older version"):
+        write_report(tmp_path)

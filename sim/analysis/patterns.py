@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.stats import bootstrap_mean_ci
+from sim.analysis.stats import mean_ci
 from sim.simulate import simulate
 
 COUNTY = {"n_cities": 1, "n_counties": 1, "n_townships": 12, "delegates_per_township": 67.0}
@@ -126,7 +126,7 @@ def spillover(seeds: list[int]) -> tuple[dict[str, Any], pd.DataFrame]:
             rows.append({"seed": s, "townships": group, "diff": float((share1 - share0)[mask].mean())})
     table = pd.DataFrame(rows)
     unvisited = table[table.townships == "never visited"]["diff"].to_numpy()
-    lo, hi = bootstrap_mean_ci(unvisited)
+    _, lo, hi = mean_ci(unvisited)
     result = {
         "pattern": "deterrence spreads beyond the places inspected",
         "measure": f"bribed share in never-visited townships changes by {100 * unvisited.mean():+.1f} points "

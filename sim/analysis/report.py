@@ -1,4 +1,9 @@
-"""The report of a sweep: figures (PNG and SVG), the tables behind them (CSV), report.md and report.html."""
+"""The report of a sweep: figures (PNG and SVG), the tables behind them (CSV), report.md and report.html.
+
+The first screen answers the analyst's question: the best arm and the cheapest arm close to it,
+each with its effect, interval, cost and the incremental cost between them; the problem left under
+the best arm; the harms; and what the intervals cover. The sections below hold the evidence.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import base64
 import html
 import json
 import logging
+import re
+import struct
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,29 +22,38 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.analysis import claims
+from sim.analysis.cea import bootstrap_means, cost_effectiveness, icer_interval, per_pair
 from sim.analysis.plots import (
+    TIME_SERIES,
+    acceptability_plot,
     arm_colours,
     arm_means_plot,
     arm_name,
-    cost_effectiveness,
+    cost_effectiveness_plot,
     dose_response_plot,
     forest_plot,
     interaction_heatmap,
+    legibility_problems,
     sensitivity_plot,
     time_course,
     township_network,
 )
 from sim.analysis.stats import (
+    HARMS,
+    HEADLINE,
     OUTCOMES,
     AnalysisError,
     arm_means,
     baseline_arm,
+    diminishing_from,
     dose_key,
     dose_response,
     factorial_effects,
     factorial_factors,
+    marginal_effects,
+    outcome,
     paired_effects,
-    pareto_front,
     policy_wins,
     sensitivity_indices,
     sensitivity_parameters,
@@ -47,9 +64,29 @@ from sim.config import ConfigError
 
 log = logging.getLogger("sim")
 
+#: Fewest uncertainty samples for which sensitivity indices are computed.
+MIN_SENSITIVITY_SAMPLES = 32
+
+#: Most arms shown in the per-arm figures (a factorial has 64; the best are shown).
+MAX_ARMS_SHOWN = 16
+
+#: Resolution of the PNGs; the HTML shows them at 96 CSS px per inch, so text keeps its point size.
+DPI = 192
+
 
 class ReportError(RuntimeError):
     """A sweep directory that cannot be reported on; the message says why."""
+
+
+@dataclass
+class Section:
+    """One section of the report: paragraphs, figures (stem, caption) and tables (title, table, csv, caption)."""
+
+    anchor: str
+    title: str
+    lines: list[str] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame, str, str]] = field(default_factory=list)
 
 
 def load_sweep(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
@@ -71,277 +108,582 @@ def load_sweep(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, A
 
 
 def arm_order(runs: pd.DataFrame, effects: pd.DataFrame | None) -> list[str]:
-    """Baseline first, then arms by their effect on bought seats (most effective first)."""
+    """Baseline first, then arms by their effect on the headline outcome (most favourable first)."""
     arms = list(runs.arm.unique())
     base = [a for a in arms if (runs[runs.arm == a].interventions == "none").all()]
     if effects is not None and len(effects):
-        cap = effects[effects.outcome == "bought_seat_rate_final"].sort_values("diff")
-        return base + [a for a in cap.arm if a not in base]
+        head = effects[effects.outcome == HEADLINE].sort_values("diff", ascending=outcome(HEADLINE).better == "lower")
+        return base + [a for a in head.arm if a not in base]
     return base + sorted(a for a in arms if a not in base)
 
 
-#: Fewest uncertainty samples for which sensitivity indices are computed.
-MIN_SENSITIVITY_SAMPLES = 32
-
-#: Most arms shown in the per-arm figures (a factorial has 64; the best are shown).
-MAX_ARMS_SHOWN = 16
-
-
+# ------------------------------------------------------------------------------------ the report
 def write_report(sweep_dir: Path) -> Path:
     """Write ``SWEEP_DIR/report/`` and return the path of report.html."""
     sweep_dir = Path(sweep_dir)
     runs, ts, meta = load_sweep(sweep_dir)
+    if HEADLINE not in runs.columns:
+        raise ReportError(
+            f"{sweep_dir} has no {HEADLINE} outcome: it was made by an older version of the model; "
+            "run the sweep again (finished runs of the current version are kept)"
+        )
     out = sweep_dir / "report"
     out.mkdir(exist_ok=True)
     for stale in [*out.glob("*.png"), *out.glob("*.svg"), *out.glob("*.csv")]:
         stale.unlink()  # figures of sections this sweep no longer has
     outcomes = [o for o in OUTCOMES if o in runs.columns]
     try:
-        base = baseline_arm(runs)
+        base: str | None = baseline_arm(runs)
         effects = paired_effects(runs, outcomes, base)
+        note = ""
     except AnalysisError as exc:
         base, effects, note = None, None, str(exc)
-    else:
-        note = ""
-        if effects.empty:  # the baseline alone: nothing to compare it with
-            effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
+    if effects is not None and effects.empty:  # the baseline alone: nothing to compare it with
+        effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
     order = arm_order(runs, effects)
     colours = arm_colours(order)
+    ce = (
+        cost_effectiveness(runs, HEADLINE, base)
+        if effects is not None and {"seats", "cost_total"} <= set(runs)
+        else None
+    )
+
+    sections = [
+        comparison_section(runs, effects, base, order, colours, outcomes, out),
+        cost_section(ce, colours, out),
+        time_section(ts, order, colours, base, out),
+        terms_section(runs, base, colours, out),
+        factorial_section(runs, out),
+        dose_section(runs, out),
+        sensitivity_section(runs, meta, colours, out),
+        calibration_section(runs, out) if meta.get("experiment") == "calibration" else None,
+        township_section(sweep_dir, runs, base, out),
+    ]
+    sections = [s for s in sections if s is not None]
+    anchors = uncertainty_links(sections, sweep_dir)
+    screen = first_screen(runs, effects, base, ce, meta, note, anchors, sections)
+    table = headline_table(runs, effects, ce, base) if effects is not None else None
+    if table is not None:
+        _csv(out / "headline.csv", table)
+    atomic_write_text(out / "report.md", _markdown(screen, table, sections, runs, meta))
+    atomic_write_text(out / "report.html", _html(screen, table, sections, out, runs, meta))
+    return out / "report.html"
+
+
+# ------------------------------------------------------------------------------------ first screen
+def first_screen(
+    runs: pd.DataFrame,
+    effects: pd.DataFrame | None,
+    base: str | None,
+    ce: tuple[pd.DataFrame, pd.DataFrame] | None,
+    meta: dict[str, Any],
+    note: str,
+    links: dict[str, str],
+    sections: list[Section],
+) -> list[str]:
+    """The answer in a few sentences (markdown): best arm, cheapest near-best, residual, harms, coverage."""
+    lines = [sweep_sentence(runs, meta)]
+    if effects is None:
+        if meta.get("experiment") != "calibration" and dose_key(runs) is None:  # neither needs a baseline
+            lines.append(note)
+        lines += [line for sec in sections for line in sec.lines]  # the sweep's own findings
+        lines.append(claims.coverage_sentence(runs, links))
+        return lines
+    costs = runs.groupby("arm")["cost_total"].mean()
+    best = find_best(runs, effects)
+    lines.append(claims.best_sentence(best, HEADLINE, float(costs.get(best.arm, 0.0)) if best else 0.0))
+    near = claims.near_best_arm(effects, costs, best, HEADLINE)
+    if best is not None and near is not None:
+        lines.append(near_best_sentence(runs, effects, base, best.arm, near, costs, ce))
+    top = best.arm if best is not None else None
+    lines.append(residual_sentence(runs, base, top))
+    lines.append(harms_sentence(effects, [a for a in dict.fromkeys([top, near]) if a]))
+    lines.append(claims.distinguishable_sentence(effects, HEADLINE) or "")
+    lines += [line for sec in sections if sec.anchor != "cost-effectiveness" for line in sec.lines]
+    lines.append(claims.coverage_sentence(runs, links))
+    return [x for x in lines if x]
+
+
+def sweep_sentence(runs: pd.DataFrame, meta: dict[str, Any]) -> str:
+    """What was run: experiment, scenario, arms, replicates."""
+    per_arm = runs.groupby("arm").size()
+    count = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
+    reps = f"{count} replicates per arm"
+    if "sample" in runs.columns and (runs["sample"] >= 0).any():
+        samples = runs["sample"].nunique()
+        reps = f"{samples} uncertainty samples x {runs['replicate'].nunique()} replicates = {count} runs per arm"
+    arms = f"{len(per_arm)} arm" + ("" if len(per_arm) == 1 else "s")
+    scenario = runs["scenario"].iloc[0]
+    text = f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({len(runs)} runs)."
+    if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
+        text += f" Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in."
+    return text
+
+
+def find_best(runs: pd.DataFrame, effects: pd.DataFrame) -> claims.Best | None:
+    """The best arm on the headline outcome, compared pair by pair with every other arm."""
+    head = effects[effects.outcome == HEADLINE]
+    if head.empty:
+        return None
+    sign = 1.0 if outcome(HEADLINE).better == "lower" else -1.0
+    top = head.loc[(sign * head["diff"]).idxmin(), "arm"]
+    vs_best = paired_effects(runs, [HEADLINE], baseline=top) if runs.arm.nunique() > 2 else None
+    return claims.best_arm(effects, vs_best, HEADLINE)
+
+
+def near_best_sentence(
+    runs: pd.DataFrame,
+    effects: pd.DataFrame,
+    base: str | None,
+    best: str,
+    near: str,
+    costs: pd.Series,
+    ce: tuple[pd.DataFrame, pd.DataFrame] | None,
+) -> str:
+    """The cheapest near-best arm with effect, CI and cost, and what the step up to the best arm costs.
+
+    When the best arm is itself the cheapest near-best, the next efficient arm below it is given instead.
+    """
+    share = f"at least {claims.NEAR_BEST_SHARE:.0%} of the best arm's effect"
+    if near != best:
+        intro = f"Cheapest arm with {share}: **{arm_name(near)}**"
+        lower = near
+    else:
+        table = ce[0].set_index("arm") if ce is not None else None
+        ref = table.loc[best, "reference"] if table is not None and best in table.index else ""
+        if not ref or ref == base:
+            return f"No cheaper arm achieves {share}."
+        intro = f"No cheaper arm achieves {share}; the next efficient arm below it is **{arm_name(ref)}**"
+        lower = ref
+    e = effects[(effects.outcome == HEADLINE) & (effects.arm == lower)].iloc[0]
+    step = incremental(runs, base, lower, best)
+    return (
+        f"{intro}: {claims.fmt_diff(HEADLINE, e['diff'])} ({claims.fmt_interval(HEADLINE, e.ci_low, e.ci_high)}), "
+        f"at {costs[lower]:,.0f} staff-days. Going on to {arm_name(best)} costs {step['d_cost']:,.0f} staff-days "
+        f"more for {step['d_effect']:.1f} more bought seats prevented per round: "
+        f"{claims.fmt_icer(step['icer'])} staff-days per extra seat (95% CI {claims.fmt_icer(step['low'])} "
+        f"to {claims.fmt_icer(step['high'])})."
+    )
+
+
+def incremental(runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: int = 2000) -> dict[str, float]:
+    """Extra cost, extra seats prevented and ICER of ``b`` over ``a`` with a paired bootstrap interval."""
+    effect, cost = per_pair(runs, HEADLINE, base or a)
+    boot_e, boot_c = bootstrap_means(effect[[a, b]], cost[[a, b]], n_boot)
+    d_cost = float(cost[b].mean() - cost[a].mean())
+    d_effect = float(effect[b].mean() - effect[a].mean())
+    low, high = icer_interval(boot_c[:, 1] - boot_c[:, 0], boot_e[:, 1] - boot_e[:, 0])
+    icer = d_cost / d_effect if d_effect > 0 else float("inf")
+    return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high}
+
+
+def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> str:
+    """The headline outcome left under ``arm`` (or the no-intervention level when there is no best arm)."""
+    means = arm_means(runs, [HEADLINE]).set_index("arm")
+    o = outcome(HEADLINE)
+    b = means.loc[base] if base in means.index else None
+    without = f"{claims.fmt_level(HEADLINE, b['mean'])} with no intervention" if b is not None else ""
+    if arm is None:
+        return f"{o.label}: {without}." if without else ""
+    r = means.loc[arm]
+    level = claims.fmt_level(HEADLINE, r["mean"])
+    what = o.residual.format(level=level) if o.residual else f"{o.label.lower()} {level}"
+    ci = f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
+    return f"What is left: under {arm_name(arm)}, {what} ({ci}), against {without}."
+
+
+def harms_sentence(effects: pd.DataFrame, arms: list[str]) -> str:
+    """Each harm under the named arms: the paired change against no intervention with its CI."""
+    parts = []
+    for arm in arms:
+        bits = []
+        for key in HARMS:
+            rows = effects[(effects.outcome == key) & (effects.arm == arm)]
+            if rows.empty:
+                continue
+            r = rows.iloc[0]
+            digits = 2 if outcome(key).kind == "merit" else 1
+            s = outcome(key).scale
+            bits.append(
+                f"{s * r['diff']:+.{digits}f} {outcome(key).label.lower()} "
+                f"(95% CI {s * r.ci_low:+.{digits}f} to {s * r.ci_high:+.{digits}f})"
+            )
+        if bits:
+            parts.append(f"under {arm_name(arm)}, " + "; ".join(bits))
+    if not parts:
+        return ""
+    return "Harms against no intervention, per election round: " + ". ".join(parts) + "."
+
+
+def headline_table(
+    runs: pd.DataFrame, effects: pd.DataFrame, ce: tuple[pd.DataFrame, pd.DataFrame] | None, base: str | None
+) -> pd.DataFrame:
+    """One row per arm: headline effect and CI, Holm p, seats, cost, frontier status, ICER, harms, level left."""
+    o = outcome(HEADLINE)
+    head = effects[effects.outcome == HEADLINE].set_index("arm")
+    means = arm_means(runs, [HEADLINE]).set_index("arm")
+    order = arm_order(runs, effects)
+    rows = []
+    ce_t = ce[0].set_index("arm") if ce is not None else None
+    for arm in order:
+        row: dict[str, Any] = {"arm": arm_name(arm)}
+        if arm in head.index:
+            e = head.loc[arm]
+            row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = round(o.scale * e["diff"], 2)
+            row["95% CI"] = f"{o.scale * e.ci_low:+.1f} to {o.scale * e.ci_high:+.1f}"
+            row["p (Holm)"] = "<0.001" if e.p_holm < 0.001 else f"{e.p_holm:.3f}"
+        else:
+            row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = 0.0
+            row["95% CI"], row["p (Holm)"] = "(reference)", ""
+        if ce_t is not None and arm in ce_t.index:
+            c = ce_t.loc[arm]
+            row["seats prevented"] = round(float(c.effect), 2)
+            row["cost (staff-days)"] = round(float(c.cost), 0)
+            row["status"] = c.status
+            row["ICER (staff-days per seat)"] = (
+                f"{claims.fmt_icer(c.icer)} ({claims.fmt_icer(c.icer_low)} to {claims.fmt_icer(c.icer_high)})"
+                if c.reference
+                else ""
+            )
+        for key in HARMS:
+            h = effects[(effects.outcome == key) & (effects.arm == arm)]
+            value = round(float(h["diff"].iloc[0]), 2) if len(h) else 0.0
+            row[f"{outcome(key).label.lower()} (change)"] = value + 0.0  # no "-0"
+        row[f"left: {o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[arm, "mean"]), 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def uncertainty_links(sections: list[Section], sweep_dir: Path) -> dict[str, str]:
+    """Where parameter uncertainty is treated.
+
+    This report's sections, else sibling sweeps' reports, else the command that makes them (no link).
+    """
+    links = {}
+    for name in ("sensitivity", "calibration"):
+        if any(s.anchor == name for s in sections):
+            links[f"the {name} section"] = f"#{name}"
+            continue
+        found = sorted((sweep_dir.parent.parent / name).glob("*/report/report.html"))
+        if found:
+            links[f"the {name} report"] = str(
+                Path("..", "..", "..", *found[0].relative_to(sweep_dir.parent.parent).parts)
+            )
+        else:
+            links[f"the {name} experiment (`experiment={name}`)"] = ""
+    return links
+
+
+# ------------------------------------------------------------------------------------ sections
+def comparison_section(
+    runs: pd.DataFrame,
+    effects: pd.DataFrame | None,
+    base: str | None,
+    order: list[str],
+    colours: dict[str, str],
+    outcomes: list[str],
+    out: Path,
+) -> Section:
+    """Each arm's outcomes, and the paired differences from no intervention."""
+    sec = Section("comparison", "Comparison of arms")
     shown = order[:MAX_ARMS_SHOWN]
-    means = arm_means(runs, outcomes)
-    _csv(out / "arm_means.csv", means)
-    figures: list[tuple[str, str, str]] = []  # (file stem, title, caption)
-    extra_lines: list[str] = []
     cut = (
-        f" The {len(shown)} most effective of {len(order)} arms are shown; the CSV has all."
+        f" The {len(shown)} arms with the most favourable effect of {len(order)} are shown; the CSV has all."
         if len(order) > len(shown)
         else ""
     )
-
-    figures.append(
+    means = arm_means(runs, outcomes)
+    _csv(out / "arm_means.csv", means)
+    sec.figures.append(
         _save(
             arm_means_plot(means[means.arm.isin(shown)], colours, shown),
             out,
             "arm_means",
-            "Outcomes by arm",
-            "Mean of each outcome over replicates, with 95% confidence intervals." + cut,
+            "Mean of each outcome over seeds with 95% t intervals (kept within each outcome's range). "
+            "Shares in per cent." + cut,
+            "arm_means.csv",
         )
     )
-    if effects is not None:
-        _csv(out / "effects_vs_baseline.csv", effects)
-        figures.append(
-            _save(
-                forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a != base]),
-                out,
-                "effects_forest",
-                "Effects against no intervention",
-                "Differences from the no-intervention arm, computed seed by seed (common random "
-                "numbers), with bootstrap 95% CIs; arms sorted by their effect on bought seats." + cut,
-            )
-        )
-        ce = cost_table(runs, effects)
-        _csv(out / "cost_effectiveness.csv", ce)
-        figures.append(
-            _save(
-                cost_effectiveness(ce, colours),
-                out,
-                "cost_effectiveness",
-                "Cost-effectiveness",
-                "Reduction in the share of seats held by vote buyers against cost; Pareto-efficient "
-                "arms (no other arm is both cheaper and more effective) in bold.",
-            )
-        )
-        efficient = ce[ce.efficient].sort_values("cost")
-        extra_lines.append(
-            "Pareto-efficient arms, cheapest first: "
-            + "; ".join(
-                f"{arm_name(r.arm)} ({r.cost:,.0f} staff-days, {r.reduction:.1f} points"
-                + (
-                    f", {r.cost_per_seat_protected:,.0f} staff-days per seat protected)"
-                    if r.seats_protected > 0
-                    else ")"
-                )
-                for r in efficient.itertuples()
-            )
-            + "."
-        )
-    congress = int(ts.loc[ts.days_to_congress == 0, "day"].iloc[0]) if (ts.days_to_congress == 0).any() else 0
-    figures.append(
+    if effects is None:
+        return sec
+    _csv(out / "effects_vs_baseline.csv", effects)
+    sec.figures.append(
         _save(
-            time_course(ts[ts.arm.isin(shown[:8])], colours, shown[:8], congress),
+            forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a != base]),
             out,
-            "time_course",
-            "Time course",
-            "Daily means over replicates with 95% bands; the dashed line marks "
-            "congress day." + (" The first 8 arms are shown." if len(shown) > 8 else ""),
+            "effects_forest",
+            "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
+            "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
+            "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction." + cut,
+            "effects_vs_baseline.csv",
         )
     )
+    sec.tables.append(
+        (
+            "Effects against no intervention",
+            effects_display(effects),
+            "effects_vs_baseline.csv",
+            "Paired differences (display units) with 95% CIs and Holm-adjusted p-values.",
+        )
+    )
+    return sec
 
-    factors = factorial_factors(runs)
-    if factors:
-        fx = factorial_effects(runs, "bought_seat_rate_final", factors)
-        _csv(out / "factorial_effects.csv", fx)
-        figures.append(
+
+def effects_display(effects: pd.DataFrame) -> pd.DataFrame:
+    """The effects table in display units, for the HTML."""
+    t = effects.copy()
+    scale = t.outcome.map(lambda k: outcome(k).scale)
+    for c in ("baseline_mean", "diff", "ci_low", "ci_high"):
+        t[c] = (t[c] * scale).round(2)
+    t["unit"] = t.outcome.map(lambda k: outcome(k).diff_unit)
+    t["arm"] = t.arm.map(arm_name)
+    t["outcome"] = t.outcome.map(lambda k: outcome(k).label)
+    return t[["outcome", "arm", "pairs", "diff", "ci_low", "ci_high", "unit", "p_value", "p_holm", "distinguishable"]]
+
+
+def cost_section(ce: tuple[pd.DataFrame, pd.DataFrame] | None, colours: dict[str, str], out: Path) -> Section | None:
+    """Cost-effectiveness plane, frontier, ICERs and acceptability curves."""
+    if ce is None:
+        return None
+    table, curves = ce
+    sec = Section("cost-effectiveness", "Cost-effectiveness")
+    _csv(out / "cost_effectiveness.csv", table)
+    _csv(out / "acceptability.csv", curves)
+    sec.lines.append(claims.frontier_sentence(table))
+    sec.figures.append(
+        _save(
+            cost_effectiveness_plot(table, colours),
+            out,
+            "cost_effectiveness",
+            "Bought seats prevented per election round against extra cost, no intervention at the origin. The line "
+            "joins the efficient arms; an arm is dominated when another is cheaper and at least as effective, and "
+            "extendedly dominated when a mix of two efficient arms would be (Drummond et al. 2015).",
+            "cost_effectiveness.csv",
+        )
+    )
+    sec.figures.append(
+        _save(
+            acceptability_plot(curves, colours, table),
+            out,
+            "acceptability",
+            "Cost-effectiveness acceptability curves (Fenwick et al. 2001): for each value one places on a bought "
+            "seat prevented, the share of 2,000 paired bootstrap resamples of the seeds in which each arm has the "
+            "highest net benefit (value x seats prevented - cost).",
+            "acceptability.csv",
+        )
+    )
+    t = table.copy()
+    t["arm"] = t.arm.map(arm_name)
+    sec.tables.append(
+        (
+            "Cost-effectiveness table",
+            t.round(2),
+            "cost_effectiveness.csv",
+            "ICER: extra staff-days per extra bought seat prevented against the previous efficient arm, "
+            "with its paired bootstrap 95% interval (inf: the extra effect may be nothing).",
+        )
+    )
+    return sec
+
+
+def time_section(ts: pd.DataFrame, order: list[str], colours: dict[str, str], base: str | None, out: Path) -> Section:
+    """Daily series, one small panel per arm against no intervention."""
+    sec = Section("time-course", "Time course")
+    congress = int(ts.loc[ts.days_to_congress == 0, "day"].iloc[0]) if (ts.days_to_congress == 0).any() else 0
+    arms = order[:9]
+    daily = ts[ts.arm.isin(arms)].groupby(["arm", "day"])[[c for c, _, _ in TIME_SERIES]].mean().reset_index()
+    _csv(out / "time_course.csv", daily)
+    for col, label, smooth in TIME_SERIES:
+        sec.figures.append(
             _save(
-                interaction_heatmap(fx, factors, "seats held by vote buyers"),
+                time_course(ts[ts.arm.isin(arms)], col, colours, arms, base, congress),
                 out,
-                "interactions",
-                "Interactions",
-                "Effects estimated by least squares on the two-level design "
-                "(effect = change from off to on, averaged over the other factors).",
+                f"time_{col}",
+                f"{label}: mean over seeds with a 95% band kept at or above zero"
+                + ("; each run's series is smoothed with a centred 7-day mean first" if smooth else "")
+                + (f". The first {len(arms)} arms are shown." if len(order) > len(arms) else "."),
+                "time_course.csv",
             )
         )
-        inter = fx[fx.term_b != ""].sort_values("effect")
-        best, worst = inter.iloc[0], inter.iloc[-1]
-        extra_lines.append(
-            f"Strongest complements: {arm_name(best.term_a)} with {arm_name(best.term_b)} "
-            f"({100 * best.effect:+.1f} points beyond their separate effects); strongest substitutes: "
-            f"{arm_name(worst.term_a)} with {arm_name(worst.term_b)} ({100 * worst.effect:+.1f} points)."
-        )
-
-    key = dose_key(runs)
-    if key:
-        dr = dose_response(runs, [o for o in ("bought_seat_rate_final", "bribed_share", "cost_total") if o in runs])
-        _csv(out / "dose_response.csv", dr)
-        figures.append(
-            _save(
-                dose_response_plot(dr, key),
-                out,
-                "dose_response",
-                "Dose-response",
-                "Outcome against the intensity of the swept parameter; the dotted line marks the first "
-                "level whose marginal gain is under half that of the first step.",
-            )
-        )
-        dim = dr[(dr.outcome == "bought_seat_rate_final") & dr.diminishing]
-        if len(dim):
-            extra_lines.append(f"Returns on {key} diminish from {dim.intensity.iloc[0]:g} on.")
-
-    if "sample" in runs.columns and (runs["sample"] >= 0).any():
-        params = sensitivity_parameters(
-            runs,
-            list(meta.get("config", {}).get("sensitivity", {}).get("parameters", {}))
-            or [c[3:] for c in runs.columns if c.startswith("in.")],
-        )
-        if params and runs["sample"].nunique() >= MIN_SENSITIVITY_SAMPLES:
-            idx = sensitivity_indices(runs, "bought_seat_rate_final", params)
-            wins = policy_wins(runs)
-            _csv(out / "sensitivity_indices.csv", idx)
-            _csv(out / "policy_wins.csv", wins)
-            figures.append(
-                _save(
-                    sensitivity_plot(idx, wins, colours),
-                    out,
-                    "sensitivity",
-                    "Sensitivity",
-                    "Left: how much of the variation in bought seats each uncertain parameter "
-                    "explains, per arm. Right: how often each arm is the best across the samples.",
-                )
-            )
-            top = wins.iloc[0]
-            extra_lines.append(
-                f"Across {int(top.samples)} samples of the uncertain parameters, "
-                f"{arm_name(top.arm)} is best in {top.win_share:.0%} of them."
-            )
-
-    if base is not None and n_terms(runs) > 1:
-        figures_terms, lines_terms = terms_section(runs, base, colours, out)
-        figures.extend(figures_terms)
-        extra_lines.extend(lines_terms)
-
-    tables: list[tuple[str, pd.DataFrame, str]] = []
-    if meta.get("experiment") == "calibration":
-        tables, calib_figures, calib_lines = calibration_section(runs, out)
-        figures.extend(calib_figures)
-        extra_lines.extend(calib_lines)
-
-    net = township_figure(sweep_dir, runs, base)
-    if net is not None:
-        figures.append(
-            _save(
-                net,
-                out,
-                "township",
-                "One township up close",
-                "Delegates (circles, by state), brokers (squares) and candidates (triangles) of the "
-                "township with most bribes in one run of the baseline arm.",
-            )
-        )
-
-    summary_lines = written_summary(runs, effects, base, meta, note) + extra_lines
-    md = _markdown(summary_lines, figures, runs, meta, tables)
-    atomic_write_text(out / "report.md", md)
-    page = _html(summary_lines, figures, out, runs, meta, tables)
-    atomic_write_text(out / "report.html", page)
-    return out / "report.html"
+    return sec
 
 
-def terms_section(
-    runs: pd.DataFrame, base: str, colours: dict[str, str], out: Path
-) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """The terms section of a sweep over several elections: figure, CSV and what outlives its term."""
+def terms_section(runs: pd.DataFrame, base: str | None, colours: dict[str, str], out: Path) -> Section | None:
+    """Term by term over several elections: figure, CSV and whether an effect outlives its term."""
+    if base is None or n_terms(runs) <= 1:
+        return None
     effects = term_effects(runs, base)
     _csv(out / "terms.csv", effects)
     names = {a: arm_name(a) for a in effects.arm.unique()}
-    figure = _save(
-        terms_plot(effects, colours, names),
-        out,
-        "terms",
-        "Term by term",
-        "Each arm's mean share of seats vote buying changed, and patronage rents (posts sold by seated "
-        "vote buyers), in each election of the horizon.",
+    sec = Section("terms", "Term by term")
+    sec.lines += outlives_sentences(effects, runs, names)
+    sec.figures.append(
+        _save(
+            terms_plot(effects, colours, names),
+            out,
+            "terms",
+            "Each arm's mean share of seats vote buying changed, and patronage rents (posts sold by seated vote "
+            "buyers), in each election of the horizon.",
+            "terms.csv",
+        )
     )
-    return [figure], outlives_sentences(effects, runs, names)
+    return sec
 
 
-def calibration_section(
-    runs: pd.DataFrame, out: Path
-) -> tuple[list[tuple[str, pd.DataFrame, str]], list[tuple[str, str, str]], list[str]]:
+def factorial_section(runs: pd.DataFrame, out: Path) -> Section | None:
+    """Main and interaction effects of a two-level factorial, blocked on seed, with FDR."""
+    factors = factorial_factors(runs)
+    if not factors:
+        return None
+    fx = factorial_effects(runs, HEADLINE, factors)
+    _csv(out / "factorial_effects.csv", fx)
+    sec = Section("interactions", "Interactions")
+    sec.lines.append(claims.interaction_sentence(fx, HEADLINE))
+    sec.figures.append(
+        _save(
+            interaction_heatmap(fx, factors, HEADLINE),
+            out,
+            "interactions",
+            "Effects by least squares on the two-level design with a fixed effect per seed (statsmodels OLS): "
+            "effect = change from off to on, averaged over the other factors; * = significant with "
+            "Benjamini-Hochberg false discovery rate 5% over all effects.",
+            "factorial_effects.csv",
+        )
+    )
+    return sec
+
+
+def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
+    """Outcome against the intensity of one swept parameter; diminishing returns only where shown."""
+    key = dose_key(runs)
+    if not key:
+        return None
+    keys = [o for o in (HEADLINE, *HARMS, "cost_total") if o in runs]
+    dr = dose_response(runs, keys)
+    _csv(out / "dose_response.csv", dr)
+    sec = Section("dose-response", "Dose-response")
+    diminish = {}
+    for k in keys[:-1] if "cost_total" in keys else keys:
+        m = marginal_effects(runs, k)
+        _csv(out / f"marginal_{k}.csv", m)
+        diminish[k] = diminishing_from(m, outcome(k).better)
+        if k == HEADLINE:
+            sec.lines.append(claims.diminishing_sentence(m, k, key))
+    sec.figures.append(
+        _save(
+            dose_response_plot(dr, key, diminish),
+            out,
+            "dose_response",
+            "Mean and 95% CI by intensity (log-like axis), with a monotone (isotonic) fit. A dotted line marks where "
+            "returns diminish only when the change of the marginal effect is distinguishable from zero (paired "
+            "over seeds, Holm-adjusted over levels).",
+            "dose_response.csv",
+        )
+    )
+    return sec
+
+
+def sensitivity_section(runs: pd.DataFrame, meta: dict[str, Any], colours: dict[str, str], out: Path) -> Section | None:
+    """Sensitivity indices and how often each arm is best across sampled parameters."""
+    if "sample" not in runs.columns or not (runs["sample"] >= 0).any():
+        return None
+    params = sensitivity_parameters(
+        runs,
+        list(meta.get("config", {}).get("sensitivity", {}).get("parameters", {}))
+        or [c[3:] for c in runs.columns if c.startswith("in.")],
+    )
+    if not params or runs["sample"].nunique() < MIN_SENSITIVITY_SAMPLES:
+        return None
+    idx = sensitivity_indices(runs, HEADLINE, params)
+    wins = policy_wins(runs, HEADLINE)
+    _csv(out / "sensitivity_indices.csv", idx)
+    _csv(out / "policy_wins.csv", wins)
+    sec = Section("sensitivity", "Sensitivity")
+    sec.lines.append(claims.wins_sentence(wins))
+    sec.figures.append(
+        _save(
+            sensitivity_plot(idx, wins, colours, HEADLINE),
+            out,
+            "sensitivity",
+            "Left: how much of the variation in the headline outcome each uncertain parameter explains, per arm. "
+            "Right: how often each arm is best across the samples (ties shared equally).",
+            "sensitivity_indices.csv",
+        )
+    )
+    return sec
+
+
+def calibration_section(runs: pd.DataFrame, out: Path) -> Section:
     """The calibration table (against FACTS.md) and the pattern-oriented validation."""
     from sim.analysis.calibration import calibration_table
     from sim.analysis.patterns import run_patterns
     from sim.analysis.plots import spillover_plot, threshold_plot
 
     table = calibration_table(runs)
-    _csv(
-        out / "calibration.csv",
-        table[["target", "observed", "simulated_mean", "ci_low", "ci_high", "tolerance", "within"]],
-    )
+    cols = ["target", "observed", "simulated_mean", "ci_low", "ci_high", "tolerance", "within"]
+    _csv(out / "calibration.csv", table[cols])
     patterns, grid, spill = run_patterns(list(range(8)))
     _csv(out / "patterns.csv", patterns)
     _csv(out / "threshold_grid.csv", grid)
     _csv(out / "spillover.csv", spill)
-    figures = [
+    sec = Section("calibration", "Calibration and validation")
+    sec.lines.append(
+        f"Calibration: {int(table.within.sum())} of {len(table)} targets within tolerance; "
+        f"{int(patterns.holds.sum())} of {len(patterns)} validation patterns reproduced."
+    )
+    sec.tables += [
+        (
+            "Calibration against the source report",
+            table,
+            "calibration.csv",
+            "Observed figure (FACTS.md) against the simulated mean over replicates with its 95% CI.",
+        ),
+        (
+            "Pattern-oriented validation",
+            patterns,
+            "patterns.csv",
+            "Qualitative patterns from the record; see docs/VALIDATION.md.",
+        ),
+    ]
+    sec.figures += [
         _save(
             threshold_plot(grid),
             out,
             "threshold",
-            "Pattern: seats held by payers against broker density and sanction",
-            "Seats held by candidates who paid, with no intervention (county scale, 8 seeds per point).",
+            "Pattern: seats held by candidates who paid brokers, no intervention, against broker density and "
+            "sanction (county scale, "
+            "8 seeds per point).",
+            "threshold_grid.csv",
         ),
         _save(
             spillover_plot(spill),
             out,
             "spillover",
-            "Pattern: deterrence beyond the places inspected",
-            "Change in the share of delegates bribed when two inspection teams work (city scale, same seeds), "
-            "in townships they visited and in those they never visited.",
+            "Pattern: change in the share of delegates bribed when two inspection teams work (city scale, same "
+            "seeds), in townships they visited and in those they never visited.",
+            "spillover.csv",
         ),
     ]
-    met = int(table.within.sum())
-    lines = [
-        f"Calibration: {met} of {len(table)} targets within tolerance; "
-        f"{int(patterns.holds.sum())} of {len(patterns)} validation patterns reproduced."
-    ]
-    tables = [
-        (
-            "Calibration against the source report",
-            table,
-            "Observed figure (FACTS.md) against the simulated mean over replicates with its 95% CI.",
-        ),
-        ("Pattern-oriented validation", patterns, "Qualitative patterns from the record; see docs/VALIDATION.md."),
-    ]
-    return tables, figures, lines
+    return sec
+
+
+def township_section(sweep_dir: Path, runs: pd.DataFrame, base: str | None, out: Path) -> Section | None:
+    """One township up close, re-run from the stored configuration."""
+    net = township_figure(sweep_dir, runs, base)
+    if net is None:
+        return None
+    sec = Section("township", "One township up close")
+    sec.figures.append(
+        _save(
+            net,
+            out,
+            "township",
+            "Delegates (circles, by state), brokers (blue squares) and candidates (triangles: black paid brokers, "
+            "green did not) of the township with most bribes in one run of the baseline arm.",
+            "",
+        )
+    )
+    return sec
 
 
 def township_figure(sweep_dir: Path, runs: pd.DataFrame, base: str | None) -> Figure | None:
@@ -365,96 +707,28 @@ def township_figure(sweep_dir: Path, runs: pd.DataFrame, base: str | None) -> Fi
     return None
 
 
-def cost_table(runs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
-    """Per arm: mean cost, bought-seat reduction (points) with CI, harms, Pareto flag, cost per seat protected.
-
-    A seat protected is a bought seat prevented (``bought_seat_rate_final``), nothing else; the
-    harms (honest candidates removed, merit lost through removals) stand beside it.
-    """
-    cap = effects[effects.outcome == "bought_seat_rate_final"].set_index("arm")
-    cost = runs.groupby("arm")["cost_total"].mean()
-    seats = runs.groupby("arm")["seats"].mean()
-    table = pd.DataFrame(
-        {
-            "arm": cap.index,
-            "cost": cost.reindex(cap.index).to_numpy(),
-            "reduction": -100 * cap["diff"].to_numpy(),
-            "ci_low": -100 * cap["ci_high"].to_numpy(),
-            "ci_high": -100 * cap["ci_low"].to_numpy(),
-        }
-    )
-    seats_protected = table.reduction / 100 * seats.reindex(cap.index).to_numpy()
-    table["seats_protected"] = seats_protected
-    table["honest_removed"] = runs.groupby("arm")["honest_removed"].mean().reindex(cap.index).to_numpy()
-    table["merit_loss_removals"] = runs.groupby("arm")["merit_loss_removals"].mean().reindex(cap.index).to_numpy()
-    table["cost_per_seat_protected"] = table.cost / seats_protected.where(seats_protected > 0)
-    table["efficient"] = pareto_front(table.cost.to_numpy(), table.reduction.to_numpy())
-    return table
-
-
-def written_summary(
-    runs: pd.DataFrame, effects: pd.DataFrame | None, base: str | None, meta: dict[str, Any], note: str
-) -> list[str]:
-    """A few sentences generated from the numbers."""
-    per_arm = runs.groupby("arm").size()
-    count = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
-    reps = f"{count} replicates per arm"
-    if "sample" in runs.columns and (runs["sample"] >= 0).any():
-        samples = runs["sample"].nunique()
-        reps = f"{samples} uncertainty samples x {runs['replicate'].nunique()} replicates = {count} runs per arm"
-    arms = f"{len(per_arm)} arm" + ("" if len(per_arm) == 1 else "s")
-    scenario = runs["scenario"].iloc[0]
-    lines = [f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({len(runs)} runs)."]
-    if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
-        lines.append(f"Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in.")
-    if effects is None:
-        if meta.get("experiment") != "calibration" and dose_key(runs) is None:  # neither needs a baseline
-            lines.append(note)
-        return lines
-    b = runs[runs.arm == base]
-    lines.append(
-        f"Without intervention, vote buying changes the winner of {b.bought_seat_rate_final.mean():.1%} of seats "
-        f"(after the post-election window; candidates who paid brokers hold {b.payer_seat_rate_final.mean():.1%}, "
-        f"most of them on merit) and {b.bribed_share.mean():.1%} of delegates take a bribe."
-    )
-    cap = effects[effects.outcome == "bought_seat_rate_final"].sort_values("diff")
-    best = cap.iloc[0]
-    cost = runs[runs.arm == best.arm].cost_total.mean()
-    lines.append(
-        f"The largest reduction in bought seats comes from **{arm_name(best.arm)}**: "
-        f"{-100 * best['diff']:.1f} percentage points (95% CI {-100 * best.ci_high:.1f} to "
-        f"{-100 * best.ci_low:.1f}), at {cost:,.0f} staff-days per election round, removing "
-        f"{runs[runs.arm == best.arm].honest_removed.mean():.1f} honest candidates a round "
-        f"(merit lost through removals {runs[runs.arm == best.arm].merit_loss_removals.mean():.3f} per seat)."
-    )
-    singles = cap[~cap.arm.str.contains(r"\+") & ~cap.arm.isin(["all", "as_deployed", "all_first_term"])]
-    if len(singles):
-        s = singles.iloc[0]
-        lines.append(
-            f"The most effective single intervention is **{arm_name(s.arm)}** "
-            f"({-100 * s['diff']:.1f} points, CI {-100 * s.ci_high:.1f} to {-100 * s.ci_low:.1f})."
-        )
-    unclear = cap[cap.crosses_zero].arm.tolist()
-    if unclear:
-        lines.append(
-            "Not distinguishable from no intervention (95% CI crosses zero): "
-            + ", ".join(arm_name(a) for a in unclear)
-            + "."
-        )
-    return lines
-
-
+# ------------------------------------------------------------------------------------ writing
 def _csv(path: Path, table: pd.DataFrame) -> None:
     atomic_write_with(path, lambda p: table.to_csv(p, index=False))
 
 
-def _save(fig: Figure, out: Path, stem: str, title: str, caption: str) -> tuple[str, str, str]:
+def _save(fig: Figure, out: Path, stem: str, caption: str, csv: str) -> tuple[str, str]:
+    """Save PNG and SVG; warn about text under 9 pt or a figure too wide for the page."""
+    for problem in legibility_problems(fig):
+        log.warning("figure %s: %s", stem, problem)
     for ext in ("png", "svg"):
         atomic_write_with(
-            out / f"{stem}.{ext}", lambda p, ext=ext: fig.savefig(p, dpi=130, format=ext, bbox_inches="tight")
+            out / f"{stem}.{ext}", lambda p, ext=ext: fig.savefig(p, dpi=DPI, format=ext, bbox_inches="tight")
         )
     plt.close(fig)
-    return stem, title, caption
+    return stem, caption + (f" Data: {csv}." if csv else "")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height in pixels of a PNG (from its header)."""
+    head = path.read_bytes()[16:24]
+    w, h = struct.unpack(">II", head)
+    return w, h
 
 
 def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
@@ -467,9 +741,6 @@ def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
     ]
 
 
-Table = tuple[str, pd.DataFrame, str]  # (title, table, caption)
-
-
 def _md_table(table: pd.DataFrame) -> list[str]:
     def cell(v: Any) -> str:
         return f"{v:.4g}" if isinstance(v, float) else str(v)
@@ -480,53 +751,93 @@ def _md_table(table: pd.DataFrame) -> list[str]:
 
 
 def _markdown(
-    summary: list[str],
-    figures: list[tuple[str, str, str]],
-    runs: pd.DataFrame,
-    meta: dict[str, Any],
-    tables: list[Table] | None = None,
+    screen: list[str], table: pd.DataFrame | None, sections: list[Section], runs: pd.DataFrame, meta: dict[str, Any]
 ) -> str:
-    parts = ["# Sweep report", "", *summary, ""]
-    for title, table, caption in tables or []:
-        parts += [f"## {title}", "", *_md_table(table), "", caption, ""]
-    for stem, title, caption in figures:
-        parts += [f"## {title}", "", f"![{title}]({stem}.png)", "", caption, ""]
+    parts = ["# Sweep report", "", "## The answer", "", *[f"- {s}" for s in screen], ""]
+    if table is not None:
+        parts += [*_md_table(table), "", "Data: headline.csv", ""]
+    for sec in sections:
+        parts += [f"## {sec.title}", "", *sec.lines, ""]
+        for title, t, csv, caption in sec.tables:
+            parts += [f"### {title}", "", *_md_table(t), "", f"{caption} Data: {csv}", ""]
+        for stem, caption in sec.figures:
+            parts += [f"![{sec.title}]({stem}.png)", "", caption, ""]
     parts += ["## Metadata", "", *[f"- {line}" for line in _meta_lines(runs, meta)], ""]
     return "\n".join(parts)
 
 
+def _inline(text: str) -> str:
+    """Markdown's bold and links to HTML, the rest escaped."""
+    escaped = html.escape(text)
+    while "**" in escaped:
+        escaped = escaped.replace("**", "<b>", 1).replace("**", "</b>", 1)
+    escaped = re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r'<a href="\2">\1</a>', escaped)
+
+
+def _html_table(table: pd.DataFrame, csv: str) -> str:
+    body = table.to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="", border=0, classes="t")
+    link = f'<p class="cap">Data: <a href="{html.escape(csv)}">{html.escape(csv)}</a></p>' if csv else ""
+    return f'<div class="tw">{body}</div>{link}'
+
+
 def _html(
-    summary: list[str],
-    figures: list[tuple[str, str, str]],
+    screen: list[str],
+    table: pd.DataFrame | None,
+    sections: list[Section],
     out: Path,
     runs: pd.DataFrame,
     meta: dict[str, Any],
-    tables: list[Table] | None = None,
 ) -> str:
-    def md_bold(text: str) -> str:
-        escaped = html.escape(text)
-        while "**" in escaped:
-            escaped = escaped.replace("**", "<b>", 1).replace("**", "</b>", 1)
-        return escaped
-
-    body = ["<h1>Sweep report</h1>", *[f"<p>{md_bold(s)}</p>" for s in summary]]
-    for title, table, caption in tables or []:
-        body += [
-            f"<h2>{html.escape(title)}</h2>",
-            table.to_html(index=False, float_format=lambda v: f"{v:.4g}"),
-            f"<p class='cap'>{html.escape(caption)}</p>",
-        ]
-    for stem, title, caption in figures:
-        data = base64.b64encode((out / f"{stem}.png").read_bytes()).decode("ascii")
-        body += [
-            f"<h2>{html.escape(title)}</h2>",
-            f'<img alt="{html.escape(title)}" src="data:image/png;base64,{data}">',
-            f"<p class='cap'>{html.escape(caption)}</p>",
-        ]
-    body += ["<h2>Metadata</h2><ul>", *[f"<li>{html.escape(x)}</li>" for x in _meta_lines(runs, meta)], "</ul>"]
+    toc = " · ".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
+    body = [
+        "<h1>Sweep report</h1>",
+        f'<nav>{toc} · <a href="#data">Data</a> · <a href="#metadata">Metadata</a></nav>',
+        '<section id="answer"><h2>The answer</h2><ul>',
+        *[f"<li>{_inline(s)}</li>" for s in screen],
+        "</ul>",
+    ]
+    if table is not None:
+        body.append(_html_table(table, "headline.csv"))
+    body.append("</section>")
+    for sec in sections:
+        body.append(f'<h2 id="{sec.anchor}">{html.escape(sec.title)}</h2>')
+        body += [f"<p>{_inline(line)}</p>" for line in sec.lines]
+        for stem, caption in sec.figures:
+            data = base64.b64encode((out / f"{stem}.png").read_bytes()).decode("ascii")
+            w, _ = png_size(out / f"{stem}.png")
+            body += [
+                f'<figure><img alt="{html.escape(sec.title)}" width="{round(w * 96 / DPI)}" '
+                f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)} '
+                f'<a href="{stem}.svg">SVG</a></figcaption></figure>'
+            ]
+        for title, t, csv, caption in sec.tables:
+            body += [
+                f"<h3>{html.escape(title)}</h3>",
+                _html_table(t, csv),
+                f"<p class='cap'>{html.escape(caption)}</p>",
+            ]
+    csvs = sorted(p.name for p in out.glob("*.csv"))
+    body += [
+        '<h2 id="data">Data</h2><p>Every table behind the figures: '
+        + ", ".join(f'<a href="{c}">{c}</a>' for c in csvs)
+        + "</p>"
+    ]
+    body += [
+        '<h2 id="metadata">Metadata</h2><ul>',
+        *[f"<li>{html.escape(x)}</li>" for x in _meta_lines(runs, meta)],
+        "</ul>",
+    ]
     style = (
-        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
-        "img{max-width:100%;border:1px solid #ddd}.cap{color:#555;font-size:90%}"
+        "body{font-family:sans-serif;max-width:1150px;margin:1.5em auto;padding:0 1em;color:#222;font-size:15px;"
+        "line-height:1.45}img{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}"
+        "figcaption,.cap{color:#555;font-size:13px}#answer{background:#f4f7fb;border:1px solid #c9d6e6;"
+        "padding:.2em 1em .6em;border-radius:6px}#answer li{margin:.35em 0}nav{font-size:13px;margin-bottom:.5em}"
+        ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;"
+        "white-space:nowrap;"
+        "border-bottom:1px solid #ddd;text-align:right}"
+        "table.t th{background:#eef2f6;white-space:normal;vertical-align:bottom;max-width:9em}table.t td:first-child,"
+        "table.t th:first-child{text-align:left}"
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Sweep report</title>"

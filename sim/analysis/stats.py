@@ -1,21 +1,111 @@
-"""Statistics behind the report: arm means, paired effects with bootstrap CIs, Pareto sets, factorial effects."""
+"""Statistics behind the report: outcomes, intervals, multiplicity, factorial, dose-response, sensitivity.
+
+The outcome registry says what each outcome is, its unit, range and better direction.
+
+Intervals are Student t intervals: of the mean over replicates for one arm, and of the mean of
+seed-by-seed differences for a comparison (common random numbers make the pairs). The paired t
+interval keeps its 95% coverage at every replicate count for differences that are close to normal;
+a percentile bootstrap does not at small counts (Efron & Tibshirani 1993, ch. 13: it is too narrow by
+the factor sqrt((n-1)/n) and ignores the t quantile). ``tests/test_stats.py`` measures the coverage.
+
+Intervals of quantities with a natural range (shares in [0, 1], counts >= 0) are intersected with
+that range: the true value always lies in it, so the intersection covers exactly as often as the
+interval it comes from, and no band runs below zero.
+"""
 
 from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.optimize import isotonic_regression
+from statsmodels.stats.multitest import multipletests  # Benjamini-Hochberg for the factorial
 
-#: Outcomes compared between arms, with their labels (and units) for tables and figures.
-OUTCOMES = {
-    "bought_seat_rate_final": "Seats vote buying changed, after unseating (share)",
-    "payer_seat_rate_final": "Seats held by candidates who paid brokers (share)",
-    "bribed_share": "Delegates bribed (share)",
-    "detected_before_vote": "Vote buyers caught before the vote (count)",
-    "honest_removed": "Honest candidates removed (count)",
-    "merit_loss_removals": "Merit lost through removals (per seat)",
-    "cost_total": "Cost (staff-days)",
+#: Confidence level of every interval in the report, and family-wise error rate of its claims.
+LEVEL = 0.95
+ALPHA = 1 - LEVEL
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome of a run: what it is, its unit and range, and which direction is better.
+
+    Attributes:
+        key: Column name in ``runs.parquet`` / ``summary.json``.
+        label: Words for tables and figures, without the unit.
+        kind: ``share`` (0..1, shown in per cent, differences in percentage points), ``count``,
+            ``merit`` (a mean merit difference) or ``cost`` (staff-days).
+        better: ``lower`` or ``higher``.
+        residual: How to say what is left of it, with ``{level}`` for the value (optional).
+    """
+
+    key: str
+    label: str
+    kind: str
+    better: str = "lower"
+    residual: str = ""
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """The range of a run's value (None: unbounded)."""
+        return {"share": (0.0, 1.0), "count": (0.0, None), "cost": (0.0, None)}.get(self.kind, (None, None))
+
+    @property
+    def scale(self) -> float:
+        """Factor from stored value to displayed value (shares are shown in per cent)."""
+        return 100.0 if self.kind == "share" else 1.0
+
+    @property
+    def unit(self) -> str:
+        """Unit of a displayed level."""
+        return {"share": "%", "count": "count", "cost": "staff-days", "merit": "merit points"}[self.kind]
+
+    @property
+    def diff_unit(self) -> str:
+        """Unit of a displayed difference."""
+        return "percentage points" if self.kind == "share" else self.unit
+
+
+#: Every outcome the report knows, by key.
+REGISTRY: dict[str, Outcome] = {
+    o.key: o
+    for o in (
+        Outcome(
+            "bought_seat_rate_final",
+            "Seats vote buying changed, after unseating",
+            "share",
+            residual="vote buying still changes the winner of {level} of seats after unseating",
+        ),
+        Outcome("bought_seat_rate", "Seats vote buying changed on congress day", "share"),
+        Outcome("seats_bought_final", "Seats vote buying changed, after unseating", "count"),
+        Outcome("payer_seat_rate_final", "Seats held by candidates who paid brokers", "share"),
+        Outcome("bribed_share", "Delegates bribed", "share"),
+        Outcome("detected_before_vote", "Vote buyers caught before the vote", "count", "higher"),
+        Outcome("honest_removed", "Honest candidates removed", "count"),
+        Outcome("merit_loss_removals", "Merit lost per seat through removals", "merit"),
+        Outcome("merit_loss_buying", "Merit lost per seat through vote buying", "merit"),
+        Outcome("merit_loss", "Merit lost per seat against a clean election", "merit"),
+        Outcome("cost_total", "Cost", "cost"),
+    )
 }
+
+#: The headline outcome: what an arm is ranked by and what cost-effectiveness counts. A bought seat
+#: prevented (a seat whose winner vote buying would have changed) is the unit of benefit.
+HEADLINE = "bought_seat_rate_final"
+
+#: Harms of the interventions, shown beside the headline wherever it appears.
+HARMS: tuple[str, ...] = ("honest_removed", "merit_loss_removals")
+
+#: Outcomes compared between arms, in the order of tables and figure panels.
+OUTCOMES: list[str] = [HEADLINE, "payer_seat_rate_final", "bribed_share", "detected_before_vote", *HARMS, "cost_total"]
+
+
+def outcome(key: str) -> Outcome:
+    """The registry entry of ``key`` (a plain count for keys the registry does not know)."""
+    return REGISTRY.get(key, Outcome(key, key.replace("_", " ").capitalize(), "count"))
 
 
 class AnalysisError(ValueError):
@@ -37,128 +127,222 @@ def baseline_arm(runs: pd.DataFrame) -> str:
     return str(arms[0])
 
 
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of independent replicates."""
+# ------------------------------------------------------------------------------------ intervals
+def clip_interval(
+    lo: np.ndarray | float, hi: np.ndarray | float, bounds: tuple[float | None, float | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Intersect intervals with the range their parameter lies in (coverage is unchanged)."""
+    low, high = bounds
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    if low is not None:
+        lo, hi = np.maximum(lo, low), np.maximum(hi, low)
+    if high is not None:
+        lo, hi = np.minimum(lo, high), np.minimum(hi, high)
+    return lo, hi
+
+
+def diff_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None, float | None]:
+    """Range of a difference of two values that each lie in ``bounds``."""
+    low, high = bounds
+    if low is None or high is None:
+        return None, None
+    return low - high, high - low
+
+
+def t_interval(
+    values: np.ndarray, level: float = LEVEL, axis: int = -1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, Student t interval and two-sided p-value (against 0) along ``axis`` (scipy.stats.ttest_1samp).
+
+    Vectorised: ``values`` may hold many samples at once. With fewer than two values the interval
+    is the mean itself and the p-value 1; with no spread the interval is the mean and the p-value
+    0 unless the mean is 0 (a difference that is the same in every pair is certain).
+
+    Returns:
+        ``mean, low, high, p`` arrays (scalars for one sample).
+    """
     values = np.asarray(values, dtype=float)
-    m = float(values.mean()) if len(values) else float("nan")
-    if len(values) < 2 or np.all(values == values[0]):
-        return m, m, m
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return m, m - half, m + half
+    n = values.shape[axis]
+    mean = values.mean(axis=axis) if n else np.full(np.delete(values.shape, axis), np.nan)
+    if n < 2:
+        return mean, mean, mean, np.ones_like(mean)
+    spread = values.std(axis=axis, ddof=1)
+    with warnings.catch_warnings():  # near-constant samples are handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.ttest_1samp(values, 0.0, axis=axis)
+    ci = res.confidence_interval(level)
+    flat = spread <= 1e-12 * np.maximum(np.abs(mean), 1.0)
+    lo = np.where(flat, mean, ci.low)
+    hi = np.where(flat, mean, ci.high)
+    p = np.where(flat, np.where(np.abs(mean) > 0, 0.0, 1.0), res.pvalue)
+    return mean, lo, hi, p
+
+
+def mean_ci(
+    values: np.ndarray, level: float = LEVEL, bounds: tuple[float | None, float | None] = (None, None)
+) -> tuple[float, float, float]:
+    """Mean and Student t confidence interval of independent replicates, kept within ``bounds``."""
+    m, lo, hi, _ = t_interval(np.asarray(values, dtype=float), level)
+    lo, hi = clip_interval(lo, hi, bounds)
+    return float(m), float(lo), float(hi)
+
+
+def holm(pvalues: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values along the last axis (each row one family; Holm 1979, Scand J Stat 6:65).
+
+    The step-down adjustment ``max_(j<=i) min(1, (m - j + 1) p_(j))`` over the sorted p-values,
+    vectorised over many families at once; ``tests/test_stats.py`` checks it against
+    statsmodels' ``multipletests(method="holm")``. Missing p-values are left out of the family.
+    """
+    p = np.asarray(pvalues, dtype=float)
+    if p.ndim == 1 and not np.isfinite(p).all():
+        out = np.full(p.shape, np.nan)
+        ok = np.isfinite(p)
+        out[ok] = holm(p[ok])
+        return out
+    m = p.shape[-1]
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, axis=-1, kind="stable")
+    ranked = np.take_along_axis(p, order, axis=-1) * (m - np.arange(m))
+    adjusted = np.minimum(np.maximum.accumulate(ranked, axis=-1), 1.0)
+    out = np.empty_like(adjusted)
+    np.put_along_axis(out, order, adjusted, axis=-1)
+    return out
 
 
 def arm_means(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Per arm and outcome: replicates, mean and 95% CI (tidy)."""
+    """Per arm and outcome: replicates, mean and 95% t interval within the outcome's range (tidy)."""
     rows = []
     for arm, group in runs.groupby("arm", sort=False):
         for key in outcomes:
-            m, lo, hi = mean_ci(group[key].to_numpy())
+            m, lo, hi = mean_ci(group[key].to_numpy(), bounds=outcome(key).bounds)
             rows.append({"arm": arm, "outcome": key, "n": len(group), "mean": m, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
 
 
-def bootstrap_mean_ci(diffs: np.ndarray, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Bootstrap (BCa, falling back to percentile) CI of the mean of paired differences."""
-    diffs = np.asarray(diffs, dtype=float)
-    if len(diffs) < 2 or np.all(diffs == diffs[0]):
-        m = float(diffs.mean()) if len(diffs) else float("nan")
-        return m, m
-    rng = np.random.default_rng(seed)
-    for method in ("BCa", "percentile"):
-        res = stats.bootstrap((diffs,), np.mean, confidence_level=level, n_resamples=2000, method=method, rng=rng)
-        lo, hi = res.confidence_interval
-        if np.isfinite(lo) and np.isfinite(hi):
-            return float(lo), float(hi)
-    return float("nan"), float("nan")
+def pair_keys(runs: pd.DataFrame) -> list[str]:
+    """Columns that identify a pair across arms: the seed (and the uncertainty sample, if any)."""
+    return [k for k in ("sample", "seed") if k in runs.columns]
 
 
-def paired_effects(runs: pd.DataFrame, outcomes: list[str], baseline: str | None = None, seed: int = 0) -> pd.DataFrame:
+def paired_effects(
+    runs: pd.DataFrame, outcomes: list[str], baseline: str | None = None, level: float = LEVEL
+) -> pd.DataFrame:
     """Difference of each arm from the baseline, pair by pair on the same seed (and sample).
 
+    The interval is the paired t interval; ``p_holm`` adjusts the paired t test's p-value for the
+    number of arms compared (Holm 1979, within each outcome), and ``distinguishable`` is
+    ``p_holm < 1 - level``: the family-wise error rate of "distinguishable from the baseline"
+    claims over all arms is at most 5%.
+
     Returns:
-        One row per arm and outcome: pairs, mean difference, bootstrap 95% CI and whether the CI
-        crosses zero.
+        One row per arm and outcome: ``arm, outcome, pairs, baseline_mean, diff, ci_low, ci_high,
+        crosses_zero, p_value, p_holm, distinguishable``.
     """
     baseline = baseline or baseline_arm(runs)
-    keys = [k for k in ("sample", "seed") if k in runs.columns]
-    base = runs[runs.arm == baseline].set_index(keys)
+    keys = pair_keys(runs)
     rows = []
-    for arm, group in runs.groupby("arm", sort=False):
-        if arm == baseline:
-            continue
-        joined = group.set_index(keys).join(base[outcomes].add_suffix("__base"), how="inner")
-        for key in outcomes:
-            d = (joined[key] - joined[f"{key}__base"]).to_numpy(dtype=float)
-            lo, hi = bootstrap_mean_ci(d, seed=seed)
+    for key in outcomes:
+        wide = runs.pivot_table(index=keys, columns="arm", values=key, aggfunc="mean", dropna=False)
+        ref = wide[baseline]
+        for arm in runs.arm.unique():
+            if arm == baseline:
+                continue
+            ok = wide[arm].notna() & ref.notna()
+            d = (wide[arm] - ref)[ok].to_numpy(dtype=float)
+            m, lo, hi, p = t_interval(d, level)
+            lo, hi = clip_interval(lo, hi, diff_bounds(outcome(key).bounds))
             rows.append(
                 {
                     "arm": arm,
                     "outcome": key,
-                    "pairs": len(d),
-                    "baseline_mean": float(joined[f"{key}__base"].mean()),
-                    "diff": float(d.mean()) if len(d) else float("nan"),
-                    "ci_low": lo,
-                    "ci_high": hi,
+                    "pairs": int(ok.sum()),
+                    "baseline_mean": float(ref[ok].mean()),
+                    "diff": float(m),
+                    "ci_low": float(lo),
+                    "ci_high": float(hi),
                     "crosses_zero": bool(lo <= 0 <= hi),
+                    "p_value": float(p),
                 }
             )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table.assign(p_holm=[], distinguishable=[])
+    table["p_holm"] = table.groupby("outcome")["p_value"].transform(lambda s: pd.Series(holm(s.to_numpy()), s.index))
+    table["distinguishable"] = table["p_holm"] < 1 - level
+    order = {a: i for i, a in enumerate(runs.arm.unique())}
+    return table.sort_values(
+        ["arm", "outcome"],
+        key=lambda c: c.map(order) if c.name == "arm" else c.map({k: i for i, k in enumerate(outcomes)}),
+    ).reset_index(drop=True)
 
 
-def pareto_front(cost: np.ndarray, benefit: np.ndarray) -> np.ndarray:
-    """Mask of points no other point beats on both cost (lower) and benefit (higher)."""
-    cost, benefit = np.asarray(cost, float), np.asarray(benefit, float)
-    n = len(cost)
-    efficient = np.ones(n, dtype=bool)
-    for i in range(n):
-        dominated = (cost <= cost[i]) & (benefit >= benefit[i]) & ((cost < cost[i]) | (benefit > benefit[i]))
-        efficient[i] = not dominated.any()
-    return efficient
-
-
+# ------------------------------------------------------------------------------------ factorial
 def factor_matrix(runs: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """0/1 columns: which interventions each run had switched on."""
     enabled = runs["interventions"].str.split("+")
     return pd.DataFrame({n: enabled.apply(lambda xs, n=n: n in xs).astype(int) for n in names}, index=runs.index)
 
 
-def factorial_effects(runs: pd.DataFrame, outcome: str, names: list[str]) -> pd.DataFrame:
-    """Main and two-way interaction effects from a (full or fractional) two-level factorial.
+def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], level: float = LEVEL) -> pd.DataFrame:
+    """Main and two-way interaction effects from a two-level factorial, blocked on seed.
 
-    Effects are estimated by least squares on -1/+1 coding; an effect is the change in the
-    outcome from the factor's low to its high level (twice the coefficient).  A negative
-    interaction on an outcome one wants low (such as capture) means the pair works better
+    Ordinary least squares (statsmodels) on -1/+1 coding with a fixed effect for every seed (and
+    uncertainty sample): under common random numbers a seed shifts every arm alike, and the block
+    removes that shared variation from the error (Montgomery, *Design and Analysis of Experiments*,
+    ch. 7). An effect is the change in the outcome from the factor's low to its high level (twice the
+    coefficient). A negative interaction on an outcome one wants low means the pair works better
     together than the sum of its parts (complements); positive means they overlap (substitutes).
+    ``p_fdr`` are Benjamini-Hochberg adjusted p-values over all the effects estimated, so effects
+    with ``p_fdr < 0.05`` are claims with a false discovery rate of at most 5%.
 
     Returns:
-        Rows ``term_a, term_b, effect, se`` (``term_b`` empty for main effects).
+        Rows ``term_a, term_b, effect, se, ci_low, ci_high, p_value, p_fdr, significant``
+        (``term_b`` empty for main effects).
     """
+    import statsmodels.api as sm
+
     x = factor_matrix(runs, names) * 2 - 1
-    cols, labels = [np.ones(len(x))], [("intercept", "")]
+    columns: dict[str, np.ndarray] = {}
+    labels: dict[str, tuple[str, str]] = {}
     for a in names:
-        cols.append(x[a].to_numpy())
-        labels.append((a, ""))
+        columns[a] = x[a].to_numpy(dtype=float)
+        labels[a] = (a, "")
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            cols.append((x[a] * x[b]).to_numpy())
-            labels.append((a, b))
-    design = np.column_stack(cols).astype(float)
-    y = runs[outcome].to_numpy(dtype=float)
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ coef
-    dof = max(len(y) - np.linalg.matrix_rank(design), 1)
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.pinv(design.T @ design)
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+            columns[f"{a}:{b}"] = (x[a] * x[b]).to_numpy(dtype=float)
+            labels[f"{a}:{b}"] = (a, b)
+    design = pd.DataFrame(columns, index=runs.index)
+    blocks = runs[pair_keys(runs)].astype(str).agg("/".join, axis=1)
+    dummies = pd.get_dummies(blocks, prefix="block", drop_first=True, dtype=float)
+    exog = sm.add_constant(pd.concat([design, dummies], axis=1), has_constant="add")
+    fit = sm.OLS(runs[outcome_key].to_numpy(dtype=float), exog).fit()
+    ci = fit.conf_int(1 - level)
     rows = [
-        {"term_a": a, "term_b": b, "effect": 2 * c, "se": 2 * s}
-        for (a, b), c, s in zip(labels, coef, se, strict=True)
-        if a != "intercept"
+        {
+            "term_a": labels[c][0],
+            "term_b": labels[c][1],
+            "effect": 2 * fit.params[c],
+            "se": 2 * fit.bse[c],
+            "ci_low": 2 * ci.loc[c, 0],
+            "ci_high": 2 * ci.loc[c, 1],
+            "p_value": fit.pvalues[c],
+        }
+        for c in design.columns
     ]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    p = table["p_value"].to_numpy(dtype=float)
+    ok = np.isfinite(p)
+    table["p_fdr"] = np.nan
+    if ok.any():
+        table.loc[ok, "p_fdr"] = multipletests(p[ok], alpha=1 - level, method="fdr_bh")[1]
+    table["significant"] = table["p_fdr"] < 1 - level
+    return table
 
 
-# ------------------------------------------------------------------------------------- sweep kinds
+# ------------------------------------------------------------------------------------ sweep kinds
 def factorial_factors(runs: pd.DataFrame) -> list[str]:
     """Interventions varied on and off across the sweep's arms, if they form a two-level design.
 
@@ -193,20 +377,39 @@ def dose_key(runs: pd.DataFrame) -> str | None:
     return keys.pop() if len(keys) == 1 else None
 
 
-def dose_response(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """Outcome means and 95% CIs by intensity of the swept parameter, with marginal returns.
+def with_intensity(runs: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with the swept parameter's value as an ``intensity`` column.
 
-    ``marginal`` is the change in the outcome per unit of intensity from the previous level;
-    ``diminishing`` flags levels whose marginal gain is under half that of the first step.
+    Raises:
+        AnalysisError: If the sweep does not vary one numeric parameter.
+    """
+    if dose_key(runs) is None:
+        raise AnalysisError("this sweep does not vary one numeric parameter across its arms")
+    return runs.assign(intensity=runs.arm.str.rsplit("=", n=1).str[1].astype(float))
+
+
+def monotone_fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted isotonic (monotone) fit of ``y`` on sorted ``x``, in whichever direction fits better.
+
+    Uses scipy.optimize.isotonic_regression (pool adjacent violators).
+    """
+    fits = [isotonic_regression(y, weights=weights, increasing=inc).x for inc in (True, False)]
+    sse = [float(np.sum(weights * (y - f) ** 2)) for f in fits]
+    return np.asarray(fits[int(np.argmin(sse))])
+
+
+def dose_response(runs: pd.DataFrame, outcomes: list[str], level: float = LEVEL) -> pd.DataFrame:
+    """Outcome means, 95% t intervals and a monotone fit by intensity of the swept parameter.
+
+    Returns:
+        Rows ``parameter, intensity, outcome, n, mean, ci_low, ci_high, monotone_fit``.
     """
     key = dose_key(runs)
-    if key is None:
-        raise AnalysisError("this sweep does not vary one numeric parameter across its arms")
-    runs = runs.assign(intensity=runs.arm.str.rsplit("=", n=1).str[1].astype(float))
+    runs = with_intensity(runs)
     rows = []
     for x, group in runs.groupby("intensity"):
         for out in outcomes:
-            m, lo, hi = mean_ci(group[out].to_numpy())
+            m, lo, hi = mean_ci(group[out].to_numpy(), level, outcome(out).bounds)
             rows.append(
                 {
                     "parameter": key,
@@ -218,20 +421,91 @@ def dose_response(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
                     "ci_high": hi,
                 }
             )
-    table = pd.DataFrame(rows).sort_values(["outcome", "intensity"]).reset_index(drop=True)
-    table["marginal"] = table.groupby("outcome")["mean"].diff() / table.groupby("outcome")["intensity"].diff()
-    first = table.groupby("outcome")["marginal"].transform(lambda s: s.dropna().iloc[0] if s.notna().any() else 0)
-    table["diminishing"] = (table.marginal.abs() < 0.5 * first.abs()) & table.marginal.notna()
+    table = pd.DataFrame(rows)
+    table["outcome"] = pd.Categorical(table.outcome, categories=outcomes, ordered=True)
+    table = table.sort_values(["outcome", "intensity"]).reset_index(drop=True)
+    table["outcome"] = table.outcome.astype(str)
+    fits = []
+    for _, sub in table.groupby("outcome", sort=False):  # in the order given
+        fits.append(
+            pd.Series(monotone_fit(sub.intensity.to_numpy(), sub["mean"].to_numpy(), sub.n.to_numpy()), sub.index)
+        )
+    table["monotone_fit"] = pd.concat(fits)
     return table
 
 
+def marginal_effects(runs: pd.DataFrame, outcome_key: str, level: float = LEVEL) -> pd.DataFrame:
+    """Per-unit change between consecutive intensities, and whether it changes, seed by seed.
+
+    The levels share seeds (common random numbers), so each seed gives one value per level; see
+    :func:`slope_table` for what is computed from them.
+    """
+    runs = with_intensity(runs)
+    wide = runs.pivot_table(index=pair_keys(runs), columns="intensity", values=outcome_key).dropna()
+    xs = np.array(sorted(wide.columns), dtype=float)
+    return slope_table(xs, wide[xs].to_numpy(dtype=float), level)
+
+
+def slope_table(xs: np.ndarray, y: np.ndarray, level: float = LEVEL) -> pd.DataFrame:
+    """Slopes between consecutive levels and their changes, with paired t intervals.
+
+    For each segment ``x_(k-1) -> x_k`` the slope is ``(y_k - y_(k-1)) / (x_k - x_(k-1))`` computed on
+    each seed, with a paired t interval. For each interior level ``x_k`` the change is the slope
+    after it minus the slope before it, with a paired t interval and a Holm-adjusted p-value over
+    the interior levels.
+
+    Args:
+        xs: The sorted intensities.
+        y: One row per seed, one column per intensity.
+        level: Confidence level.
+
+    Returns:
+        One row per segment end: ``intensity`` (x_k), ``from`` (x_(k-1)), ``slope, slope_low,
+        slope_high, slope_p`` and, for segments that have a next one, ``change, change_low,
+        change_high, change_p, change_p_holm`` (the change of slope at x_k); ``pairs``.
+    """
+    slopes = np.diff(y, axis=1) / np.diff(xs)  # seeds x segments
+    s_mean, s_lo, s_hi, s_p = t_interval(slopes.T, level)
+    table = pd.DataFrame(
+        {"intensity": xs[1:], "from": xs[:-1], "slope": s_mean, "slope_low": s_lo, "slope_high": s_hi, "slope_p": s_p}
+    )
+    change = np.diff(slopes, axis=1)  # slope after x_k minus slope before, for k = 1 .. K-2
+    c_mean, c_lo, c_hi, c_p = (np.atleast_1d(v) for v in t_interval(change.T, level))
+    pad = [np.nan]
+    table["change"] = np.concatenate([c_mean, pad])
+    table["change_low"] = np.concatenate([c_lo, pad])
+    table["change_high"] = np.concatenate([c_hi, pad])
+    table["change_p"] = np.concatenate([c_p, pad])
+    table["change_p_holm"] = np.concatenate([holm(c_p), pad])
+    table["pairs"] = len(y)
+    return table
+
+
+def diminishing_from(marginals: pd.DataFrame, better: str = "lower", level: float = LEVEL) -> float | None:
+    """The first intensity beyond which returns demonstrably diminish, or None.
+
+    At ``x_k`` returns diminish when the segment ending at ``x_k`` improves the outcome (its slope's
+    interval excludes zero on the better side) and the slope after ``x_k`` is less favourable than
+    the slope before it, with the change's Holm-adjusted p-value under ``1 - level`` over all the
+    interior levels. Pure noise passes both tests rarely: see ``tests/test_stats.py``.
+    """
+    sign = -1.0 if better == "lower" else 1.0
+    for r in marginals.dropna(subset=["change"]).itertuples():
+        gains = r.slope_high < 0 if better == "lower" else r.slope_low > 0
+        worse = sign * r.change < 0 and r.change_p_holm < 1 - level
+        if gains and worse:
+            return float(r.intensity)
+    return None
+
+
+# ------------------------------------------------------------------------------------ sensitivity
 def sensitivity_parameters(runs: pd.DataFrame, meta_parameters: list[str]) -> list[str]:
     """The sampled parameters present as input columns."""
     return [p for p in meta_parameters if f"in.{p}" in runs.columns and runs[f"in.{p}"].nunique() > 1]
 
 
-def sensitivity_indices(runs: pd.DataFrame, outcome: str, parameters: list[str], seed: int = 0) -> pd.DataFrame:
-    """First-order sensitivity indices (RBD-FAST, SALib) of ``outcome`` for each arm.
+def sensitivity_indices(runs: pd.DataFrame, outcome_key: str, parameters: list[str], seed: int = 0) -> pd.DataFrame:
+    """First-order sensitivity indices (RBD-FAST, SALib) of ``outcome_key`` for each arm.
 
     Replicates of a sample are averaged first, so the indices speak of the parameters, not of
     the seeds.
@@ -240,9 +514,9 @@ def sensitivity_indices(runs: pd.DataFrame, outcome: str, parameters: list[str],
 
     rows = []
     for arm, group in runs[runs["sample"] >= 0].groupby("arm", sort=False):
-        per_sample = group.groupby("sample")[[f"in.{p}" for p in parameters] + [outcome]].mean()
+        per_sample = group.groupby("sample")[[f"in.{p}" for p in parameters] + [outcome_key]].mean()
         x = per_sample[[f"in.{p}" for p in parameters]].to_numpy()
-        y = per_sample[outcome].to_numpy()
+        y = per_sample[outcome_key].to_numpy()
         bounds = [[float(x[:, i].min()), float(x[:, i].max())] for i in range(len(parameters))]
         problem = {"num_vars": len(parameters), "names": parameters, "bounds": bounds}
         harmonics = 4 if len(y) >= 64 else 2  # fewer harmonics for small samples (SALib's bias correction)
@@ -252,11 +526,22 @@ def sensitivity_indices(runs: pd.DataFrame, outcome: str, parameters: list[str],
     return pd.DataFrame(rows)
 
 
-def policy_wins(runs: pd.DataFrame, outcome: str = "bought_seat_rate_final") -> pd.DataFrame:
-    """Share of uncertainty samples in which each arm has the lowest ``outcome``."""
-    per = runs[runs["sample"] >= 0].groupby(["sample", "arm"])[outcome].mean().unstack("arm")
-    winners = per.idxmin(axis=1)
-    share = winners.value_counts(normalize=True).reindex(per.columns, fill_value=0.0)
-    return pd.DataFrame({"arm": share.index, "win_share": share.to_numpy(), "samples": len(per)}).sort_values(
-        "win_share", ascending=False
+def policy_wins(runs: pd.DataFrame, outcome_key: str = HEADLINE, better: str | None = None) -> pd.DataFrame:
+    """Share of uncertainty samples in which each arm is best on ``outcome_key``.
+
+    An arm is best in a sample when its mean over the sample's replicates is the lowest (or highest,
+    for outcomes where higher is better); arms tied for best share that sample equally, so the
+    shares add up to one and no arm wins a tie by its name.
+    """
+    better = better or outcome(outcome_key).better
+    per = runs[runs["sample"] >= 0].groupby(["sample", "arm"])[outcome_key].mean().unstack("arm")
+    values = per.to_numpy(dtype=float)
+    best = np.nanmin(values, axis=1) if better == "lower" else np.nanmax(values, axis=1)
+    tied = np.isclose(values, best[:, None], rtol=1e-12, atol=1e-12)
+    credit = tied / tied.sum(axis=1, keepdims=True)
+    share = credit.mean(axis=0)
+    return (
+        pd.DataFrame({"arm": per.columns, "win_share": share, "samples": len(per)})
+        .sort_values("win_share", ascending=False, kind="stable")
+        .reset_index(drop=True)
     )

@@ -1,0 +1,125 @@
+"""Every sentence the report writes, with a case where its claim must not be made."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.cea import cost_effectiveness
+from sim.analysis.claims import (
+    best_arm,
+    best_sentence,
+    coverage_sentence,
+    diminishing_sentence,
+    distinguishable_sentence,
+    frontier_sentence,
+    interaction_sentence,
+    near_best_arm,
+    wins_sentence,
+)
+from sim.analysis.stats import HEADLINE, factorial_effects, paired_effects, policy_wins, slope_table
+
+KEY = HEADLINE
+
+
+def sweep(effects: dict[str, float], n: int = 10, seed: int = 0, sd: float = 0.01, costs=None) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.05, 0.15, n)
+    rows = []
+    for arm, eff in {"none": 0.0, **effects}.items():
+        y = base + eff + (0 if arm == "none" else rng.normal(0, sd, n))
+        cost = 0 if arm == "none" else (costs or {}).get(arm, 100)
+        rows += [
+            {"arm": arm, "interventions": arm, "seed": s, KEY: v, "seats": 100, "cost_total": cost}
+            for s, v in enumerate(y)
+        ]
+    return pd.DataFrame(rows)
+
+
+def test_distinguishable_sentence_names_no_arm_on_pure_noise():
+    eff = paired_effects(sweep({"a": 0, "b": 0, "c": 0}, seed=1), [KEY])
+    assert distinguishable_sentence(eff, KEY).startswith("No arm is distinguishable")
+    eff = paired_effects(sweep({"a": -0.05, "b": 0}, seed=1), [KEY])
+    text = distinguishable_sentence(eff, KEY)
+    assert text.startswith("Distinguishable from no intervention") and "not distinguishable: B" in text
+
+
+def best_of(runs: pd.DataFrame):
+    eff = paired_effects(runs, [KEY])
+    top = eff.sort_values("diff").arm.iloc[0]
+    return best_arm(eff, paired_effects(runs[runs.arm != "none"], [KEY], baseline=top), KEY), eff
+
+
+def test_no_best_arm_is_named_on_pure_noise():
+    best, _ = best_of(sweep({"a": 0, "b": 0}, seed=2))
+    assert best is None and "none is named best" in best_sentence(best, KEY, 0)
+
+
+def test_two_equally_good_arms_are_not_called_best():
+    best, _ = best_of(sweep({"a": -0.05, "b": -0.05}, seed=3))
+    text = best_sentence(best, KEY, 100)
+    assert "not clearly the best" in text and "the best arm" not in text
+
+
+def test_a_clearly_better_arm_is_called_best():
+    best, _ = best_of(sweep({"a": -0.08, "b": -0.02}, seed=4))
+    assert best.arm == "a" and "the best arm of this sweep" in best_sentence(best, KEY, 100)
+
+
+def test_exact_ties_are_named_together():
+    runs = sweep({"a": -0.05}, seed=5)
+    twin = runs[runs.arm == "a"].assign(arm="b", interventions="b")
+    best, _ = best_of(pd.concat([runs, twin]))
+    assert "tie for the largest effect" in best_sentence(best, KEY, 100)
+
+
+def test_cheapest_near_best_arm_is_cheap_and_close_but_not_a_no_effect_arm():
+    runs = sweep(
+        {"all": -0.08, "teams": -0.07, "cheap_null": 0.0}, seed=6, costs={"all": 900, "teams": 300, "cheap_null": 5}
+    )
+    best, eff = best_of(runs)
+    costs = runs.groupby("arm").cost_total.mean()
+    assert near_best_arm(eff, costs, best, KEY) == "teams"
+    assert near_best_arm(eff, costs, None, KEY) is None
+
+
+def test_frontier_sentence_calls_a_costly_no_effect_arm_dominated_not_efficient():
+    runs = sweep({"vetting": 0.0, "teams": -0.05}, sd=0.0, costs={"vetting": 92, "teams": 300})
+    table, _ = cost_effectiveness(runs, KEY, "none", n_boot=200)
+    text = frontier_sentence(table)
+    efficient_part = text.split("Dominated")[0]
+    assert "Candidate" not in efficient_part and "Vetting" not in efficient_part
+    assert "Dominated (another arm is cheaper and at least as effective): Vetting" in text
+
+
+def test_diminishing_sentence_says_no_on_noise_and_names_the_bend_on_a_saturating_curve():
+    xs = np.array([0, 1, 2, 4, 8, 16, 32], float)
+    rng = np.random.default_rng(8)
+    noise = rng.normal(0.5, 0.1, (20, 1)) + rng.normal(0, 0.03, (20, 7))
+    assert diminishing_sentence(slope_table(xs, noise), KEY, "teams").startswith("The data do not show")
+    bend = noise - 0.2 * (1 - np.exp(-xs / 4))
+    assert diminishing_sentence(slope_table(xs, bend), KEY, "teams").startswith("Returns on teams diminish beyond")
+
+
+def test_interaction_sentence_names_nothing_on_noise():
+    rng = np.random.default_rng(9)
+    rows = []
+    for mask in range(4):
+        label = "+".join(n for i, n in enumerate("ab") if mask >> i & 1) or "none"
+        rows += [{"interventions": label, "seed": s, KEY: rng.normal(0.3, 0.02)} for s in range(6)]
+    fx = factorial_effects(pd.DataFrame(rows), KEY, ["a", "b"])
+    assert interaction_sentence(fx, KEY).startswith("No two-way interaction")
+
+
+def test_wins_sentence_shares_ties():
+    rows = [{"sample": s, "arm": a, KEY: 0.1} for s in range(3) for a in ("b", "a")]
+    assert "B and A are each best in 50%" in wins_sentence(policy_wins(pd.DataFrame(rows), KEY)) or (
+        "A and B are each best in 50%" in wins_sentence(policy_wins(pd.DataFrame(rows), KEY))
+    )
+
+
+def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
+    runs = sweep({"a": 0})
+    text = coverage_sentence(runs, {"Sensitivity": "#sensitivity"})
+    assert "only the seed-to-seed randomness" in text and "[Sensitivity](#sensitivity)" in text
+    assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=1), {})

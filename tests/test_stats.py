@@ -1,0 +1,220 @@
+"""Statistics on synthetic data with known answers: interval coverage, ranges, multiplicity, factorial, dose."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from sim.analysis.stats import (
+    arm_means,
+    diminishing_from,
+    factorial_effects,
+    holm,
+    marginal_effects,
+    mean_ci,
+    paired_effects,
+    policy_wins,
+    slope_table,
+    t_interval,
+)
+
+TRIALS = 4000
+
+
+def coverage(draw, n: int, truth: float, seed: int) -> float:
+    """Share of TRIALS samples of n paired differences whose 95% t interval covers ``truth``."""
+    diffs = draw(np.random.default_rng(seed), (TRIALS, n))
+    _, lo, hi, _ = t_interval(diffs)
+    return float(np.mean((lo <= truth) & (truth <= hi)))
+
+
+@pytest.mark.parametrize("n", [3, 5, 10, 30])
+def test_paired_interval_covers_95_percent_at_every_replicate_count(n):
+    # Seed-level variation (sd 0.1) is shared by both arms and cancels in the pair; what is left is noise.
+    def draw(rng, shape):
+        seed_level = rng.normal(0.4, 0.1, shape)
+        return (seed_level - 0.03 + rng.normal(0, 0.02, shape)) - seed_level
+
+    assert 0.93 <= coverage(draw, n, -0.03, seed=n) <= 0.97
+
+
+@pytest.mark.parametrize("n", [3, 5, 10, 30])
+def test_paired_interval_covers_on_discrete_seat_differences(n):
+    # Seat shares of a 100-seat congress: each arm's count is binomial around a seed-level rate, so the
+    # differences are lumpy multiples of 1/100, like the simulator's.
+    def draw(rng, shape):
+        rate = rng.uniform(0.05, 0.15, shape)
+        base = rng.binomial(100, rate) / 100
+        arm = rng.binomial(100, np.clip(rate - 0.03, 0, 1)) / 100
+        return arm - base
+
+    assert 0.93 <= coverage(draw, n, -0.03, seed=100 + n) <= 0.97
+
+
+def two_arms(effect: float, n: int, seed: int, noise: float = 0.05) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0.4, 0.1, n)
+    rows = [
+        {"arm": "none", "interventions": "none", "seed": s, "bought_seat_rate_final": b} for s, b in enumerate(base)
+    ]
+    rows += [
+        {"arm": "x", "interventions": "x", "seed": s, "bought_seat_rate_final": b + effect + rng.normal(0, noise)}
+        for s, b in enumerate(base)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_paired_effects_is_the_paired_t_interval():
+    runs = two_arms(-0.1, 6, seed=1)
+    eff = paired_effects(runs, ["bought_seat_rate_final"]).iloc[0]
+    a = runs[runs.arm == "x"].bought_seat_rate_final.to_numpy()
+    b = runs[runs.arm == "none"].bought_seat_rate_final.to_numpy()
+    ref = sps.ttest_rel(a, b)
+    ci = ref.confidence_interval(0.95)
+    assert eff.ci_low == pytest.approx(ci.low) and eff.ci_high == pytest.approx(ci.high)
+    assert eff.p_value == pytest.approx(ref.pvalue)
+
+
+def test_intervals_of_counts_and_shares_stay_in_their_range():
+    m, lo, hi = mean_ci(np.array([0.0, 0.0, 9.0]), bounds=(0.0, None))
+    assert m == 3.0 and lo == 0.0 and hi > 9.0  # the raw t interval starts far below zero
+    runs = pd.DataFrame(
+        {
+            "arm": ["a"] * 3,
+            "bribed_share": [0.0, 0.0, 0.02],
+            "honest_removed": [0, 0, 4],
+            "bought_seat_rate_final": [1, 1, 0.9],
+        }
+    )
+    means = arm_means(runs, ["bribed_share", "honest_removed", "bought_seat_rate_final"])
+    assert (means.ci_low >= 0).all() and (means.ci_high <= [1, np.inf, 1]).all()
+
+
+def test_holm_keeps_false_distinguishable_claims_at_5_percent_over_seven_null_arms():
+    # 7 arms with no effect, 10 seeds each, 4000 sweeps: how often is any arm called distinguishable?
+    rng = np.random.default_rng(7)
+    diffs = rng.normal(0, 0.03, (4000, 7, 10))
+    _, _, _, p = t_interval(diffs)
+    adjusted = holm(p)
+    any_claim = (adjusted < 0.05).any(axis=1).mean()
+    unadjusted = (p < 0.05).any(axis=1).mean()
+    assert any_claim <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 4000)  # Holm's bound, within two binomial SEs
+    assert unadjusted > 0.25  # what the report claimed before: about 1 - 0.95^7 = 30%
+
+
+def test_holm_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 5, 8):
+        for _ in range(5):
+            p = rng.uniform(0, 0.2, m)
+            assert holm(p) == pytest.approx(multipletests(p, method="holm")[1])
+    assert holm(np.array([0.01, np.nan, 0.04])).tolist()[::2] == pytest.approx([0.02, 0.04])
+
+
+def test_paired_effects_calls_distinguishable_only_after_holm():
+    rng = np.random.default_rng(11)
+    base = rng.normal(0.3, 0.1, 10)
+    rows = []
+    for arm, eff in (("none", 0), ("weak", -0.02), ("strong", -0.1), ("null", 0)):
+        y = base + eff + (0 if arm == "none" else rng.normal(0, 0.03, 10))
+        rows += [{"arm": arm, "interventions": arm, "seed": s, "bought_seat_rate_final": v} for s, v in enumerate(y)]
+    eff = paired_effects(pd.DataFrame(rows), ["bought_seat_rate_final"]).set_index("arm")
+    assert (eff.p_holm == holm(eff.p_value.to_numpy())).all()
+    assert (eff.distinguishable == (eff.p_holm < 0.05)).all()
+    assert eff.loc["strong", "distinguishable"] and not eff.loc["null", "distinguishable"]
+
+
+def test_a_real_effect_is_distinguishable_and_holm_is_no_larger_than_one():
+    eff = paired_effects(two_arms(-0.1, 10, seed=2), ["bought_seat_rate_final"]).iloc[0]
+    assert eff.distinguishable and eff.p_value <= eff.p_holm <= 1
+
+
+# ------------------------------------------------------------------------------------ factorial
+def factorial_runs(effects: dict, seeds: int, seed: int, block_sd: float = 0.2, noise: float = 0.02):
+    rng = np.random.default_rng(seed)
+    names = ["a", "b", "c"]
+    rows = []
+    block = rng.normal(0, block_sd, seeds)
+    for mask in range(8):
+        on = {n: (mask >> i) & 1 for i, n in enumerate(names)}
+        x = {n: 2 * v - 1 for n, v in on.items()}
+        mean = 0.5 + sum(effects.get(n, 0) / 2 * x[n] for n in names) + effects.get("ab", 0) / 2 * x["a"] * x["b"]
+        label = "+".join(n for n in names if on[n]) or "none"
+        for s in range(seeds):
+            rows.append({"interventions": label, "seed": s, "y": mean + block[s] + rng.normal(0, noise)})
+    return pd.DataFrame(rows), names
+
+
+def test_factorial_blocks_on_seed_and_recovers_effects_with_the_right_standard_error():
+    runs, names = factorial_runs({"a": -0.2, "b": -0.1, "ab": 0.08}, seeds=10, seed=5)
+    fx = factorial_effects(runs, "y", names).set_index(["term_a", "term_b"])
+    assert fx.loc[("a", ""), "effect"] == pytest.approx(-0.2, abs=0.02)
+    assert fx.loc[("a", "b"), "effect"] == pytest.approx(0.08, abs=0.02)
+    # Orthogonal +-1 design, 80 runs: se(effect) = 2 * sigma / sqrt(80) once the seed blocks are removed;
+    # without the blocks the seed-level sd (0.2, ten times the noise) would inflate it about tenfold.
+    assert fx.loc[("a", ""), "se"] == pytest.approx(2 * 0.02 / np.sqrt(80), rel=0.25)
+    assert fx.loc[("a", ""), "significant"] and fx.loc[("a", "b"), "significant"]
+    assert not fx.loc[("b", "c"), "significant"]
+
+
+def test_factorial_pure_noise_claims_no_interaction_in_95_percent_of_trials():
+    claims = 0
+    for t in range(100):
+        runs, names = factorial_runs({}, seeds=5, seed=2000 + t)
+        fx = factorial_effects(runs, "y", names)
+        claims += bool(fx[fx.term_b != ""].significant.any())
+    assert claims <= 5
+
+
+# ------------------------------------------------------------------------------------ dose-response
+LEVELS = [0, 1, 2, 4, 8, 16, 32]
+
+
+def dose_runs(curve, seeds: int, seed: int, noise: float = 0.03) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    block = rng.normal(0.5, 0.1, seeds)
+    rows = []
+    for x in LEVELS:
+        for s in range(seeds):
+            rows.append(
+                {"arm": f"team_inspection.n_teams={x}", "seed": s, "y": block[s] + curve(x) + rng.normal(0, noise)}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_pure_noise_never_claims_diminishing_returns_in_95_percent_of_trials():
+    # 200 sweeps of 7 levels x 20 seeds with no effect at all (seed-level variation shared across levels).
+    rng = np.random.default_rng(3000)
+    xs = np.array(LEVELS, dtype=float)
+    claims = 0
+    for _ in range(200):
+        y = rng.normal(0.5, 0.1, (20, 1)) + rng.normal(0, 0.03, (20, len(xs)))
+        claims += diminishing_from(slope_table(xs, y)) is not None
+    assert claims <= 10
+
+
+def test_a_linear_response_is_not_called_diminishing():
+    runs = dose_runs(lambda x: -0.01 * x, 20, seed=4)
+    m = marginal_effects(runs, "y")
+    assert m.slope.iloc[-1] == pytest.approx(-0.01, abs=0.005)
+    assert diminishing_from(m) is None
+
+
+def test_a_saturating_response_is_called_diminishing_where_it_bends():
+    runs = dose_runs(lambda x: -0.2 * (1 - np.exp(-x / 4)), 20, seed=5)
+    x = diminishing_from(marginal_effects(runs, "y"))
+    assert x is not None and 1 <= x <= 8
+
+
+def test_policy_wins_splits_ties_instead_of_giving_them_to_the_first_name():
+    rows = [
+        {"sample": s, "arm": arm, "seed": 0, "bought_seat_rate_final": v}
+        for s in range(4)
+        for arm, v in (("aa", 0.2), ("zz", 0.2), ("mm", 0.5))
+    ]
+    wins = policy_wins(pd.DataFrame(rows)).set_index("arm").win_share
+    assert wins["aa"] == wins["zz"] == 0.5 and wins["mm"] == 0

@@ -1,0 +1,42 @@
+"""Start the interactive view (Mesa's SolaraViz) of the election model.
+
+    python experiments/explore.py               # http://localhost:8765, opens nothing
+    python experiments/explore.py --port 9000
+
+Needs the ``viz`` extra: ``pip install -e '.[viz]'``. The page is ``sim.interop.solara_view:page``;
+``solara run sim.interop.solara_view`` serves the same page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve the page until interrupted.
+
+    Args:
+        argv: Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The server's exit status.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
+    parser.add_argument("--host", default="localhost", help="address to listen on (default localhost)")
+    args = parser.parse_args(argv)
+    cmd = [
+        sys.executable, "-m", "solara", "run", "sim.interop.solara_view",
+        "--host", args.host, "--port", str(args.port), "--production", "--no-open",
+    ]  # fmt: skip
+    print(f"Serving the interactive view on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from mesa.experimental.scenarios import Scenario
 
 from sim import simulate
 from sim.config import ConfigError
@@ -78,3 +79,6 @@ def test_model_is_built_from_keywords_and_a_seed():
         seed_of(np.random.default_rng(1))
     with pytest.raises(ConfigError):
         BatchElectionModel(**{"voting.compliance": 1.5})
+    # SolaraViz rebuilds a model with a Mesa Scenario object: ignored, not taken for the scenario's name.
+    rebuilt = BatchElectionModel({"scenario": "county"}, scenario=Scenario(rng=1))
+    assert rebuilt.cfg.scenario == "county"

@@ -86,7 +86,7 @@ def click_button(driver, label: str) -> None:
 def test_view_loads_toggles_an_intervention_steps_and_draws(server, browser, tmp_path):
     browser.get(server)
     wait_for_text(browser, "Day 0 of 76")
-    assert "Interventions: none" in page_text(browser)
+    assert "Interventions: none" in page_text(browser) and "Scale: county, 12 townships" in page_text(browser)
     assert "Township 0" not in page_text(browser)  # the network is a picture, not text
 
     # Switch team inspection on in the sidebar, then Reset builds the province with it.
@@ -97,6 +97,7 @@ def test_view_loads_toggles_an_intervention_steps_and_draws(server, browser, tmp
     WebDriverWait(browser, 20).until(lambda d: box.is_selected(), "the checkbox did not toggle")
     click_button(browser, "Reset")
     wait_for_text(browser, "Interventions: team_inspection")
+    assert "Scale: county, 12 townships" in page_text(browser)
 
     # Step: the day counter advances one day at a time.
     click_button(browser, "Step")

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from mesa import DataCollector
+from mesa.experimental.scenarios import Scenario
 
 from sim.config import build_config
 from sim.interop.params import plain
@@ -98,7 +99,8 @@ class BatchElectionModel(ElectionModel):
             :func:`sim.simulate` takes; e.g. ``{"world": {"n_townships": 24}}``.
         rng: The run's seed (Mesa's name for it); None keeps the configuration's ``seed``.
         **params: Dotted configuration keys, e.g. ``**{"voting.compliance": 0.6}``; numpy
-            scalars are accepted.
+            scalars are accepted. A Mesa ``Scenario`` object passed as ``scenario`` (SolaraViz
+            adds one when it rebuilds a model) is ignored: the configuration is the scenario.
 
     Attributes:
         datacollector: One row a day (collected after each step): the daily series and the
@@ -113,6 +115,8 @@ class BatchElectionModel(ElectionModel):
     summary_keys: tuple[str, ...] = SUMMARY_KEYS
 
     def __init__(self, config: Mapping[str, Any] | None = None, *, rng: Any = None, **params: Any) -> None:
+        if isinstance(params.get("scenario"), Scenario):
+            del params["scenario"]
         overrides = {key: plain(value) for key, value in params.items()}
         if rng is not None:
             overrides["seed"] = seed_of(rng)

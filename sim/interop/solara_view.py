@@ -245,16 +245,19 @@ def Panels(model: ExploreModel) -> None:
     update_counter.get()
     series, _ = make_plot_component(SERIES_PLOT, backend="matplotlib")
     cases, _ = make_plot_component(CASES_PLOT, backend="matplotlib")
-    with solara.Columns([2, 3]):
-        with solara.Card():
-            SummaryView(model)
-        with solara.Card():
-            TownshipView(model)
-    with solara.Columns([1, 1]):
-        with solara.Card("Daily: bribes held, ever taken, perceived risk"):
-            series(model)
-        with solara.Card("Cumulative detections; daily tips"):
-            cases(model)
+    # Solara's sidebar (a drawer at least 400 px wide) does not push the main area aside (its width is
+    # "min-content", which the layout cannot add up): keep clear of it.
+    with solara.Column(style={"padding-left": "400px"}):
+        with solara.Columns([2, 3]):
+            with solara.Card():
+                SummaryView(model)
+            with solara.Card():
+                TownshipView(model)
+        with solara.Columns([1, 1]):
+            with solara.Card("Daily: bribes held, ever taken, perceived risk"):
+                series(model)
+            with solara.Card("Cumulative detections; daily tips"):
+                cases(model)
 
 
 @solara.component

@@ -10,18 +10,18 @@ Needs the ``viz`` extra: ``pip install -e '.[viz]'``. The page is ``sim.interop.
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serve the page until interrupted.
+def main(argv: list[str] | None = None) -> None:
+    """Serve the page until interrupted: this process becomes the Solara server.
+
+    The server replaces this process (``os.execv``) rather than running as its child, so stopping
+    this process stops the server too.
 
     Args:
         argv: Command-line arguments (default: ``sys.argv[1:]``).
-
-    Returns:
-        The server's exit status.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
@@ -32,11 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         "--host", args.host, "--port", str(args.port), "--production", "--no-open",
     ]  # fmt: skip
     print(f"Serving the interactive view on http://{args.host}:{args.port} (Ctrl-C stops it)", flush=True)
-    try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+    os.execv(sys.executable, cmd)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

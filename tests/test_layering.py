@@ -13,6 +13,7 @@ FORBIDDEN = {
     "interventions": ("sim.sweeps", "sim.analysis", "sim.simulate", "sim.interop"),
     "analysis": ("sim.sweeps.hydra_app",),
     "sweeps": ("sim.interop",),
+    "interop": ("sim.sweeps", "sim.analysis"),
 }
 
 

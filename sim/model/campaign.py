@@ -138,10 +138,18 @@ def fund_brokers(model: ElectionModel) -> None:
 
 
 def peer_bought_share(model: ElectionModel) -> np.ndarray:
-    """Share of each delegate's peers who currently hold a bribe (sparse mat-vec)."""
+    """Share of each delegate's peers who currently hold a bribe (sparse mat-vec).
+
+    Recomputed only when someone's state changed since the last call (after the vote, rarely).
+    """
     w = model.world
-    bought = (model.del_state == DelegateState.BOUGHT).astype(np.float64)
-    return (w.peers @ bought) / np.maximum(w.peer_count, 1.0)
+    bought = model.del_state == DelegateState.BOUGHT
+    cached = model._peer_share_cache
+    if cached is not None and np.array_equal(cached[0], bought):
+        return cached[1]
+    share = (w.peers @ bought.astype(np.float64)) / np.maximum(w.peer_count, 1.0)
+    model._peer_share_cache = (bought, share)
+    return share
 
 
 def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,7 +177,12 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
 
-    d, ct = w.tie_delegate, w.tie_contract
+    # The rules below run on the ties that could carry an offer at all (untried, in use, of a
+    # live contract); the draws above are made for every tie, so arms stay in lock-step.
+    open_ties = np.flatnonzero(
+        model.tie_active & (model.tie_state == TieState.UNTRIED) & contract_live(model)[w.tie_contract]
+    )
+    d, ct = w.tie_delegate[open_ties], w.tie_contract[open_ties]
     c_offer = model.contract_offer()
     offer = c_offer[ct]
     local = np.maximum(model.contract_client[ct], 0) % w.slots_per_township
@@ -177,10 +190,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     # the same one; one whose bribes were voided is known to investigators and left alone.
     holds_this = model.del_held[d, local]
     eligible = (
-        contract_live(model)[ct]
-        & model.tie_active
-        & (model.tie_state == TieState.UNTRIED)
-        & (model.del_state[d] != DelegateState.EXPOSED)
+        (model.del_state[d] != DelegateState.EXPOSED)
         & model.del_present[d]  # a sanctioned delegate has lost its seat: nothing to sell
         & ~holds_this
         & (offer > 0)
@@ -204,13 +214,14 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         cfg.brokers.approaches_per_day * w_contract / np.maximum(w_broker[w.contract_broker], 1e-12), affordable
     )
     p_approach = np.minimum(1.0, quota[ct] * weight / np.maximum(w_contract[ct], 1e-12))
-    approached = np.flatnonzero(eligible & (u_offer < p_approach))
+    picked = np.flatnonzero(eligible & (u_offer[open_ties] < p_approach))  # positions in open_ties
+    approached = open_ties[picked]
     model.count("offers", len(approached))
     if len(approached) == 0:
         return approached, approached
 
-    da = d[approached]
-    bribe = offer[approached]
+    da = d[picked]
+    bribe = offer[picked]
     dc = cfg.delegates
     pledge = model.del_pledge[da] * np.exp(-bribe / model.pledge_bribe_scale)
     moral = w.integrity[da] + model.del_moral_extra[da] + pledge
@@ -223,9 +234,10 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         - moral
         - dc.risk_weight * w.risk_aversion[da] * risk * dc.sanction
     )
-    said_yes = approached[u_decide[approached] < expit(utility)]
+    said = u_decide[approached] < expit(utility)
+    said_yes = approached[said]
     model.count("offers_accepted", len(said_yes))
-    yes = said_yes
+    yes = picked[said]  # positions in open_ties, ascending like the tie indices
     if len(yes):
         # One bribe per delegate and candidate: of two offers for the same candidate, the larger.
         key = d[yes] * w.slots_per_township + local[yes]
@@ -239,6 +251,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
         before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
         yes = yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
+    yes = open_ties[yes]
     # A yes that was not paid (the contract ran out of cash, or the same candidate's other broker
     # paid more) is no refusal: the tie stays untried and the delegate has nothing to report.
     model.count("offers_unpaid", len(said_yes) - len(yes))

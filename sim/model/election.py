@@ -184,6 +184,7 @@ class ElectionModel(mesa.Model):
         self.results: dict[str, float] = {}
         self.offers_today = 0
         self.accepted_today = 0
+        self._peer_share_cache: tuple[np.ndarray, np.ndarray] | None = None  # see peer_bought_share
         # Draws fixed per candidate for this election (new people each term): the inclination to
         # buy and the risk each tolerates; each delegate's prior preference on the ballot.
         self.cand_u_buy = self.streams.candidates.random(n_cand)

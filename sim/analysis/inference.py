@@ -374,7 +374,7 @@ def predictive_table(ppc: pd.DataFrame, targets: Sequence[Target], fitted: Seque
                 "target": t.name,
                 "statistic": t.statistic,
                 "group": t.group,
-                "role": "fitted" if t.statistic in fitted_names else "mechanics" if t.group == "mechanics" else "held out",
+                "role": _role(t, fitted_names),
                 "observed": t.observed,
                 "sense": t.sense,
                 "tolerance": f"{t.tolerance:g} decades" if t.log10 else f"{t.tolerance:g}",
@@ -386,6 +386,12 @@ def predictive_table(ppc: pd.DataFrame, targets: Sequence[Target], fitted: Seque
             }
         )
     return pd.DataFrame(rows)
+
+
+def _role(target: Target, fitted: set[str]) -> str:
+    if target.statistic in fitted:
+        return "fitted"
+    return "mechanics" if target.group == "mechanics" else "held out"
 
 
 def weighted_moments(sample: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

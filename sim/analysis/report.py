@@ -214,7 +214,8 @@ def write_report(sweep_dir: Path) -> Path:
         if len(dim):
             extra_lines.append(f"Returns on {key} diminish from {dim.intensity.iloc[0]:g} on.")
 
-    if "sample" in runs.columns and (runs["sample"] >= 0).any():
+    posterior = meta.get("config", {}).get("sensitivity", {}).get("posterior")
+    if "sample" in runs.columns and (runs["sample"] >= 0).any() and not posterior:
         params = sensitivity_parameters(
             runs,
             list(meta.get("config", {}).get("sensitivity", {}).get("parameters", {}))
@@ -242,6 +243,14 @@ def write_report(sweep_dir: Path) -> Path:
             )
 
     tables: list[tuple[str, pd.DataFrame, str]] = []
+    if posterior and base is not None:  # draws from the calibration's posterior: sim/analysis/posterior.py
+        from sim.analysis.posterior import posterior_section
+
+        post_tables, post_lines = posterior_section(runs, baseline=base)
+        tables.extend(post_tables)
+        extra_lines = post_lines + extra_lines
+        for title, table, _ in post_tables:
+            _csv(out / f"posterior_{title.split()[0].lower()}.csv", table)
     if meta.get("experiment") == "calibration":
         tables, calib_figures, calib_lines = calibration_section(runs, out)
         figures.extend(calib_figures)

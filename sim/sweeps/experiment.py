@@ -24,11 +24,14 @@ NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "re
 class SensitivityConfig:
     """Uncertain parameters sampled by Latin hypercube (off when ``n_samples`` is 0).
 
-    ``parameters`` maps a dotted configuration key to its ``[low, high]`` range.
+    ``parameters`` maps a dotted configuration key to its ``[low, high]`` range.  With
+    ``posterior`` set (a Parquet file written by ``experiments/calibrate.py``), the samples are
+    ``n_samples`` draws from that posterior instead (``parameters`` is then unused).
     """
 
     n_samples: int = 0
     seed: int = 12345
+    posterior: str = ""
     parameters: dict[str, list[float]] = field(
         default_factory=lambda: {
             "delegates.integrity_mean": [1.0, 3.0],
@@ -90,6 +93,10 @@ def sensitivity_design(sensitivity: SensitivityConfig) -> tuple[list[str], np.nd
     Returns:
         Parameter names and an ``n_samples x n_parameters`` matrix.
     """
+    if sensitivity.posterior:
+        from sim.analysis.posterior import posterior_design
+
+        return posterior_design(sensitivity.posterior, sensitivity.n_samples, sensitivity.seed)
     from SALib.sample import latin
 
     names = list(sensitivity.parameters)

@@ -109,6 +109,7 @@ def main() -> None:
     held_post = run_abc(fit_group, held_design, db_dir=out / "heldout")
     save_posterior(held_post, out / "posterior_monitoring_only.parquet")
     held_ppc = posterior_predictive(held_post, TARGETS, design)
+    held_ppc.to_csv(out / "heldout_draws.csv", index=False)
     held = predictive_table(held_ppc, TARGETS, fit_group)
     held.to_csv(out / "heldout.csv", index=False)
     held_ident = identifiability(held_post)

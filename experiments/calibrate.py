@@ -132,6 +132,11 @@ def main() -> None:
             "heldout_fit_targets": [t.statistic for t in fit_group],
         },
         "simulations": {"all_targets": post.simulations, "monitoring_only": held_post.simulations},
+        "effective_sample_size": {
+            "all_targets": post.effective_sample_size,
+            "monitoring_only": held_post.effective_sample_size,
+            "population": design.population,
+        },
         "epsilons": {"all_targets": post.epsilons, "monitoring_only": held_post.epsilons},
         "seed_noise_of_distance_at_posterior_median": {
             "mean": float(np.mean(noise)),

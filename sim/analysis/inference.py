@@ -238,6 +238,12 @@ class Posterior:
     targets: tuple[Target, ...]
     priors: tuple[Prior, ...]
 
+    @property
+    def effective_sample_size(self) -> float:
+        """Kish's effective sample size of the weights, ``1 / sum(w^2)`` (weights summing to 1)."""
+        w = self.sample["weight"].to_numpy(dtype=float)
+        return float(w.sum() ** 2 / (w**2).sum())
+
     def values(self) -> pd.DataFrame:
         """The sample in configuration units (dotted keys), with weights."""
         out = pd.DataFrame({p.key: [p.value(x) for x in self.sample[p.name]] for p in self.priors})

@@ -16,7 +16,8 @@ from sim.analysis.posterior import (
     rank_distribution,
     ranking_stability,
 )
-from sim.sweeps.experiment import SensitivityConfig, plan_runs
+from sim.config import ConfigError
+from sim.sweeps.experiment import SensitivityConfig, plan_runs, validate_run_config
 
 
 @pytest.fixture
@@ -143,3 +144,11 @@ def test_ranks_and_ranking_stability():
     assert stab["ranking"].startswith("a < b") and 0.2 < stab["same_ranking"] < 0.9
     steady = ranking_stability(_sweep({"a": -0.05, "b": -0.02}))
     assert steady["same_ranking"] == 1.0
+
+
+def test_a_posterior_sweep_is_checked_before_it_runs(planted, tmp_path):
+    validate_run_config(2, SensitivityConfig(n_samples=3, posterior=str(planted)))
+    with pytest.raises(ConfigError, match="not a file"):
+        validate_run_config(2, SensitivityConfig(n_samples=3, posterior=str(tmp_path / "missing.parquet")))
+    with pytest.raises(ConfigError, match="n_samples"):
+        validate_run_config(2, SensitivityConfig(n_samples=0, posterior=str(planted)))

@@ -82,6 +82,13 @@ def validate_run_config(replicates: int, sensitivity: SensitivityConfig) -> None
         raise ConfigError(f"replicates={replicates} must be at least 1")
     if sensitivity.n_samples < 0:
         raise ConfigError(f"sensitivity.n_samples={sensitivity.n_samples} must be 0 (off) or more")
+    if sensitivity.posterior:
+        from sim.analysis.posterior import resolve
+
+        if sensitivity.n_samples < 1:
+            raise ConfigError("sensitivity.posterior needs sensitivity.n_samples >= 1 (the number of draws)")
+        if not resolve(sensitivity.posterior).is_file():
+            raise ConfigError(f"sensitivity.posterior={sensitivity.posterior} is not a file")
     for key, bounds in sensitivity.parameters.items():
         if len(bounds) != 2 or not bounds[0] < bounds[1]:
             raise ConfigError(f"sensitivity.parameters.{key}={list(bounds)} must be [low, high] with low < high")

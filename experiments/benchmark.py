@@ -91,6 +91,16 @@ def main() -> None:
             f"{scale:<9}{r['delegates']:>10,}{r['total_s']:>9.3f}{r['build_s']:>9.3f}{r['loop_s']:>9.3f}"
             f"{r['vote_s']:>9.3f}{r['delegate_days_per_s']:>17.2e}"
         )
+    print(f"\nRepeated terms, province, no interventions (best of {repeats})")
+    print(f"{'terms':<9}{'total s':>9}{'per term s':>12}")
+    for terms in (1, 3):
+        best = min(
+            simulate(
+                {"scenario": "province", "world": SCALES["province"], "schedule": {"terms": terms}}, seed=s
+            ).summary["runtime_s"]
+            for s in range(repeats)
+        )
+        print(f"{terms:<9}{best:>9.3f}{best / terms:>12.3f}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process (all runs above): {peak_mb:,.0f} MB\n")
 

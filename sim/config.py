@@ -71,7 +71,15 @@ class WorldConfig:
     )
     seats_per_township: int = param(3, lo=1, unit="seats", doc="seats elected by each congress")
     candidates_per_township: int = param(
-        5, lo=2, unit="candidates", doc="candidates on each ballot (competitive: more than seats)"
+        5,
+        lo=2,
+        unit="candidates",
+        source="LAW: deputy posts elected by a local congress have 1-3 more candidates than posts (Organic Law "
+        "of Local People's Congresses and Governments); 3 seats, 5 candidates",
+        doc="candidates on each ballot (competitive: more than seats)",
+    )
+    reserves_per_township: int = param(
+        0, lo=0, unit="candidates", doc="reserve candidates who replace candidates excluded before nomination"
     )
     peer_degree: int = param(8, lo=0, unit="ties", doc="peer ties per delegate in the ring lattice (even)")
     peer_rewire: float = prob(0.1, doc="share of peer ties rewired at random within the township")
@@ -133,6 +141,10 @@ class DelegateConfig:
     retaliation_fear_mean: float = prob(0.35, doc="mean fear of retaliation (cuts reporting)")
     prior_acceptor_share: float = prob(0.1, doc="delegates known to have taken money before")
     prior_acceptor_weight: float = param(3.0, lo=1.0, unit="x", doc="brokers' preference for prior acceptors")
+    lean_share: float = prob(0.0, doc="share of delegates with a prior preference for one candidate of their ballot")
+    lean_strength: float = param(
+        1.0, lo=0.0, unit="merit sd", doc="how much a prior preference adds to a delegate's judgement of that candidate"
+    )
 
 
 @dataclass
@@ -169,6 +181,12 @@ class CandidateConfig:
     quit_risk_tolerance: float = param(
         0.25, lo=0.0, hi=1.0, unit="probability", doc="mean township risk above which a buyer stops funding"
     )
+    price_competition: float = param(
+        0.0, lo=0.0, unit="x", doc="rise in the price per vote when every rival on the ballot buys too (0: none)"
+    )
+    timing_competition: float = prob(
+        0.0, doc="share of the campaign by which buyers facing buying rivals front-load their spending"
+    )
 
 
 @dataclass
@@ -176,6 +194,24 @@ class BrokerConfig:
     """Brokers' daily canvassing."""
 
     approaches_per_day: float = param(3.0, lo=0.0, unit="offers/day", doc="offers a broker can make a day")
+    target_swing: float = param(
+        0.0,
+        unit="logit",
+        source="LIT: Stokes 2005 (swing voters) against Stokes et al. 2013 (loyalists); 0 takes no side",
+        doc="brokers' preference for delegates not already leaning to the client (negative: for loyalists)",
+    )
+    lie_low: float = prob(
+        0.0,
+        doc="how far brokers lie low while an inspection team is in town: that share of their approaches there is "
+        "held back (shifted to their other townships) and of the traces of their bribes hidden from the team",
+    )
+    skim_step: float = param(
+        0.05,
+        lo=0.0,
+        hi=0.5,
+        unit="share",
+        doc="change of a broker's cut between terms: up after a win, down after a loss",
+    )
 
 
 @dataclass
@@ -278,10 +314,66 @@ class VotingConfig:
 
 
 @dataclass
+class TermsConfig:
+    """What carries over from one election of the province to the next (``schedule.terms`` > 1)."""
+
+    delegate_renewal: float = prob(
+        0.6, doc="share of congress delegates replaced at a new term (sanctioned ones always); no figure found"
+    )
+    incumbent_renomination: float = prob(0.5, doc="chance a seated winner stands again")
+    belief_carryover: float = prob(
+        0.5,
+        source="ASSUMPTION: deterrence with a half-life of about one term; after the Suihua and Lushi cases "
+        "officials avoided the posts at once (qualitative reports only)",
+        doc="share of the highest excess perceived risk of a term, in each township, that the next election "
+        "starts with (the memory of the strongest enforcement seen)",
+    )
+    trust_carryover: float = prob(
+        0.5, doc="share of the trust in the hotline gained (or lost) during a term that lasts into the next"
+    )
+    broker_rebuild: float = prob(0.3, doc="chance a sanctioned broker's place is taken by a new broker next term")
+    broker_growth: float = prob(0.5, doc="share of a rewarded broker's dormant ties it activates for the next term")
+    dormant_ties: float = param(
+        1.0, lo=0.0, unit="x", doc="ties a broker could grow into, as a multiple of its ties at the start"
+    )
+
+
+@dataclass
+class PatronageConfig:
+    """Winners who bought votes recoup by selling posts; appointees and brokers enter later elections."""
+
+    posts_per_patron: float = param(
+        2.0,
+        lo=0.0,
+        unit="posts/term",
+        source="ASSUMPTION: county-level sellers sold 3-5 posts a year (Shangzhou 27 in ~5 years; Anyang 33 in 11); "
+        "a township official sells village and station posts",
+        doc="posts a seated vote buyer sells in a term (Poisson mean)",
+    )
+    post_price: float = param(
+        20000.0,
+        lo=0.0,
+        unit="yuan",
+        source="LIT: ~10,000 yuan a post on average (Lushi, Henan 1997-2001); under 30,000 a payer (Suihua 1993-2002)",
+        doc="price of a post sold by a township official",
+    )
+    recoup_share: float = prob(0.5, doc="share of a patron's rents that goes into its war chest next term")
+    appointee_candidate: float = prob(
+        0.3,
+        source="ASSUMPTION; brokers and appointees rewarded with posts and candidacies: Camp 2017, Zarazaga 2014",
+        doc="chance an appointee stands as a candidate next term",
+    )
+    appointee_broker: float = prob(0.2, doc="chance an appointee works as a broker next term")
+    appointee_delegate: float = prob(0.3, doc="chance an appointee sits in the congress next term")
+    broker_to_slate: float = prob(0.1, doc="chance a broker whose client won is put on the next slate")
+
+
+@dataclass
 class ScheduleConfig:
     """Calendar of a run."""
 
     campaign_days: int = param(30, lo=1, unit="days", doc="days of campaigning before congress day")
+    terms: int = param(1, lo=1, hi=50, unit="terms", doc="elections of the same province run in sequence")
     post_election_days: int = param(
         45,
         lo=0,
@@ -299,6 +391,7 @@ class WarningEducationConfig:
     """Warning films, publicised cases and deterrence sessions."""
 
     enabled: bool = False
+    active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     coverage: float = prob(0.6, doc="share of delegates reached by a session")
     attendees_per_session: float = param(
         9.2,
@@ -321,6 +414,7 @@ class RiskScreeningConfig:
     """Risk screening before the campaign with high / medium / low grading."""
 
     enabled: bool = False
+    active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     sensitivity: float = prob(0.7, doc="chance a township with buying is graded high or medium")
     specificity: float = prob(0.8, doc="chance a clean township is graded low")
     high_share: float = prob(0.2, doc="share of townships graded high (the top of the score)")
@@ -337,6 +431,7 @@ class CandidateVettingConfig:
     """The four checks before nomination."""
 
     enabled: bool = False
+    active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     completion: float = prob(
         0.77,
         source="FACTS: Jiangxi 54%-100% of checks done (mean of 54, 99, 99.5, 100 = 88%; integrity 54%)",
@@ -356,6 +451,7 @@ class TipoffResolutionConfig:
     """Joint investigation with deadlines (Shanxi)."""
 
     enabled: bool = False
+    active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     direct_days: int = param(
         7, lo=1, unit="days", source="FACTS: 5 working days = 7 calendar days", doc="deadline of a direct check"
     )
@@ -377,6 +473,7 @@ class TeamInspectionConfig:
     """Inspection teams visiting townships (Liaoning, Guangxi, Anhui)."""
 
     enabled: bool = False
+    active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     n_teams: int = param(4, lo=0, unit="teams", doc="teams in the field")
     coverage_target: float = prob(
         0.0, doc="if above 0, field as many teams as it takes to visit this share of townships (overrides n_teams)"
@@ -405,6 +502,7 @@ class PledgesTalksConfig:
     """Signed pledges and heart-to-heart talks (Hunan, Anhui, Shaanxi)."""
 
     enabled: bool = False
+    active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     delegate_coverage: float = prob(
         0.5, source="FACTS: Hunan 377,000 pledges", doc="share of delegates who sign a pledge"
     )
@@ -447,6 +545,8 @@ class SimConfig:
     seed: int = param(0, lo=0, unit="integer", doc="seed of the run; every random stream derives from it")
     world: WorldConfig = field(default_factory=WorldConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    terms: TermsConfig = field(default_factory=TermsConfig)
+    patronage: PatronageConfig = field(default_factory=PatronageConfig)
     delegates: DelegateConfig = field(default_factory=DelegateConfig)
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     brokers: BrokerConfig = field(default_factory=BrokerConfig)

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.config import SimConfig, build_config
 from sim.interventions import INTERVENTION_NAMES, build_interventions
 from sim.model.election import ElectionModel
-from sim.model.metrics import summarize
+from sim.model.metrics import TERM_KEYS, combine_terms, per_term_costs, summarize
 
 
 @dataclass
@@ -23,11 +24,13 @@ class RunResult:
         summary: Outcome scalars (see docs/OUTPUTS in the README).
         timeseries: One row per day.
         model: The finished model (only when ``keep_model=True``), for inspecting agents.
+        terms: One row per term (election) with its key outcomes; one row for a single term.
     """
 
     summary: dict[str, Any]
     timeseries: pd.DataFrame
     model: ElectionModel | None = None
+    terms: pd.DataFrame | None = None
 
 
 def build_model(cfg: SimConfig) -> ElectionModel:
@@ -65,14 +68,19 @@ def simulate(
     t0 = perf_counter()
     model = build_model(cfg)
     model.run()
-    summary = summarize(model, perf_counter() - t0)
+    if model.n_terms == 1:
+        summary = summarize(model, perf_counter() - t0)
+    else:
+        summary = combine_terms(model.term_summaries)
+        summary["runtime_s"] = perf_counter() - t0
     for name in INTERVENTION_NAMES:
         summary.setdefault(f"units_{name}", 0.0)
         summary.setdefault(f"cost_{name}", 0.0)
     summary.update({f"time_{k}": v for k, v in model.timing.items()})
     series = pd.DataFrame(model.series.columns)
-    series["phase"] = [
-        "campaign" if d < model.congress_day else "congress" if d == model.congress_day else "post"
-        for d in range(model.n_days)
-    ]
-    return RunResult(summary=summary, timeseries=series, model=model if keep_model else None)
+    term_day = np.arange(model.n_days) % model.term_days
+    series["phase"] = np.where(
+        term_day < model.congress_day, "campaign", np.where(term_day == model.congress_day, "congress", "post")
+    )
+    terms = pd.DataFrame(per_term_costs(model.term_summaries))[["term", *TERM_KEYS]] if model.term_summaries else None
+    return RunResult(summary=summary, timeseries=series, model=model if keep_model else None, terms=terms)

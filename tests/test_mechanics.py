@@ -168,19 +168,31 @@ def mean_over(cfg: dict, key: str, seeds=range(10)) -> float:
     return float(np.mean([simulate(cfg, seed=s).summary[key] for s in seeds]))
 
 
-@pytest.mark.parametrize(
-    ("section", "key", "low", "high"),
-    [
-        ("voting", "reciprocity_weight", 0.0, 8.0),  # reciprocal delegates deliver
-        ("voting", "monitoring_weight", 0.0, 4.0),  # watched delegates deliver (clan, gang)
-    ],
-)
-def test_delivery_rises_with_reciprocity_and_monitoring_spread(small, section, key, low, high):
-    # With the weights at 0 every bought delegate delivers with `compliance`; a larger weight
-    # spreads delivery around it.  Under common random numbers the defection rate must change.
-    a = mean_over({**small, section: {key: low}}, "defection_rate")
-    b = mean_over({**small, section: {key: high}}, "defection_rate")
-    assert a != pytest.approx(b, abs=0.01)
+def test_delivery_probability_moves_the_right_way_on_each_term(small):
+    from sim.model.voting import delivery_probability
+
+    model = build_model(build_config(with_intervention(small, "pledges_talks", delegate_coverage=1.0), seed=1))
+    w = model.world
+    ties = np.arange(len(w.tie_broker))
+    base = delivery_probability(model, ties)
+    # Reciprocity: more of it, more delivery.
+    w.reciprocity[:] += 0.2
+    assert np.all(delivery_probability(model, ties) > base)
+    w.reciprocity[:] -= 0.2
+    # A pledge lowers delivery (the offers are small enough for it to bite).
+    model.del_pledge[:] = 0.0
+    no_pledge = delivery_probability(model, ties)
+    assert np.all(no_pledge > base)
+    # Education lowers it.
+    model.del_moral_extra[:] = 0.8
+    assert np.all(delivery_probability(model, ties) < no_pledge)
+    # Gang brokers watch more closely than political brokers.
+    gang = w.broker_kind[w.tie_broker] == 2
+    political = w.broker_kind[w.tie_broker] == 0
+    model.del_moral_extra[:] = 0.0
+    p = delivery_probability(model, ties)
+    same_delegate_traits = np.isclose(w.reciprocity[w.tie_delegate], 2 / 7, atol=0.02)
+    assert p[gang & same_delegate_traits].min() > p[political & same_delegate_traits].max()
 
 
 def test_gang_brokers_get_more_marks_delivered_than_political_ones(small):
@@ -190,6 +202,13 @@ def test_gang_brokers_get_more_marks_delivered_than_political_ones(small):
     political["world"].update(same_cut)
     gang["world"].update(same_cut)
     assert mean_over(gang, "defection_rate") < mean_over(political, "defection_rate") - 0.05
+
+
+def test_education_lowers_delivery(small):
+    taught = with_intervention(small, "warning_education", coverage=1.0, rollout_days=5)
+    strong = {**taught, "voting": {"education_weight": 1.0}}
+    none = {**taught, "voting": {"education_weight": 0.0}}
+    assert mean_over(strong, "defection_rate") > mean_over(none, "defection_rate") + 0.02
 
 
 def test_pledges_lower_delivery(small):
@@ -215,3 +234,79 @@ def test_money_is_in_yuan_at_the_scale_of_township_cases(small):
     s = simulate(small, seed=1).summary
     per_bribe = s["bribe_money"] / s["bribes_paid"]
     assert 50.0 <= per_bribe <= 1000.0
+
+
+def test_a_delegates_sanction_raises_perceived_risk_in_its_county(small):
+    from sim.model.enforcement import sanction_delegates
+
+    model = build_model(build_config({**small, "investigation": {"expose_delegate": 1.0}}, seed=2))
+    w = model.world
+    before = model.town_risk.copy()
+    hit = np.flatnonzero(w.township == 0)[:3]
+    sanction_delegates(model, hit)
+    assert not model.del_present[hit].any() and model.counters["delegates_sanctioned"] == 3
+    county = w.town_county == w.town_county[0]
+    assert model.town_risk[0] > before[0] and np.all(model.town_risk[county] > before[county])
+    assert np.all(model.town_risk[~county] == before[~county])
+
+
+def test_the_clean_congress_counts_every_delegate_and_removals_include_delegates(small):
+    # Delegates sanctioned before the vote are the only removal: no candidate is removed.
+    from sim.model.agents import CandidateStatus
+    from sim.model.voting import tally
+
+    cfg = build_config(small, seed=6)
+    model = build_model(cfg)
+    for _ in range(model.congress_day):
+        model.step()
+    gone = np.flatnonzero(model.world.township < 6)[::2]
+    model.del_present[gone] = False
+    model.step()  # congress day
+    assert not (model.cand_status == CandidateStatus.DISQUALIFIED).any()
+    w, k = model.world, model.world.slots_per_township
+    # Recount the clean congress with everyone present and compare.
+    rng_noise = np.random.Generator(np.random.PCG64(0))  # any scores: only presence differs
+    score = rng_noise.normal(size=(w.n_delegates, k))
+    everyone = tally(
+        score, model.initial_slate.reshape(-1, k), w.township, np.ones(w.n_delegates, bool), 3, w.cand_merit
+    )
+    absent = tally(score, model.initial_slate.reshape(-1, k), w.township, model.del_present, 3, w.cand_merit)
+    assert not np.array_equal(everyone.votes, absent.votes)
+    assert model.results["seats_changed_by_removals"] >= 0
+    ballots = model.results["ballots"]
+    assert ballots == w.n_delegates - len(gone)
+
+
+def test_unseating_a_winner_both_congresses_seated_refills_the_counterfactual_too(small):
+    from sim.model.agents import CandidateStatus
+    from sim.model.enforcement import sanction_candidates
+
+    model = build_model(build_config(small, seed=3))
+    while model.day <= model.congress_day:
+        model.step()
+    held = model.cand_status == CandidateStatus.ELECTED
+    both = np.flatnonzero(held & model.cf_elected)
+    c = int(both[0])
+    t, k = c // model.world.slots_per_township, model.world.slots_per_township
+    block = slice(t * k, (t + 1) * k)
+    standing = model.congress_slate[block] & ~model.cf_elected[block]
+    expected = t * k + int(np.argmax(np.where(standing, model.cf_votes[block], -1)))
+    sanction_candidates(model, np.array([c]), "test")
+    assert not model.cf_elected[c]
+    assert model.cf_elected[expected]
+    assert model.cf_elected[block].sum() == model.cf_elected_on_day[block].sum()
+
+
+def test_the_same_sanction_implicates_the_same_clients_in_every_arm(small):
+    from sim.model.enforcement import sanction_brokers
+
+    implicated = []
+    # Arms that leave the campaign's start untouched (same buyers, same contracts).
+    for cfg in (small, with_intervention(small, "team_inspection"), with_intervention(small, "tipoff_resolution")):
+        model = build_model(build_config(cfg, seed=4))
+        brokers = np.flatnonzero(model.contract_client >= 0)[:6]
+        brokers = np.unique(model.world.contract_broker[brokers])
+        before = model.cand_status.copy()
+        sanction_brokers(model, brokers, "hotline")
+        implicated.append(np.flatnonzero(model.cand_status != before).tolist())
+    assert implicated[0] and implicated[0] == implicated[1] == implicated[2]

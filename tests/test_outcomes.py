@@ -66,9 +66,23 @@ def test_bought_seats_do_not_fall_as_compliance_rises(small):
     assert means[-1] > 0.05
 
 
-def test_bought_seats_are_a_subset_of_what_payers_hold(small):
-    for s in summaries(small, range(4)):
-        assert s["seats_bought"] <= s["payer_seats"]
+def test_bought_seats_split_into_payers_vacancies_and_the_rest(small):
+    # Dense brokers, full delivery and bullet voting: buying changes many seats, some by leaving
+    # them vacant (bought marks split the majority).
+    dense = {**small, "world": {**small["world"], "brokers_per_township": 6.0}}
+    cfg = {**dense, "voting": {"compliance": 1.0, "bullet_vote": 1.0}}
+    for seed in range(3):
+        r = simulate(cfg, seed=seed, keep_model=True)
+        s, m = r.summary, r.model
+        parts = ("by_payers", "vacated", "other")
+        assert s["seats_bought"] == sum(s[f"seats_bought_{p}"] for p in parts)
+        assert s["seats_bought_final"] == sum(s[f"seats_bought_final_{p}"] for p in parts)
+        # Set by set: seats taken by payers are held by candidates who paid and lose without bribes.
+        held = m.cand_status == CandidateStatus.ELECTED
+        taken = held & ~m.cf_elected & m.vote_buyers()
+        assert taken.sum() == s["seats_bought_final_by_payers"]
+        assert s["seats_bought_final_by_payers"] <= s["payer_seats_final"]
+    assert sum(simulate(cfg, seed=s).summary["seats_bought_vacated"] for s in range(3)) > 0
 
 
 def test_removals_change_seats_only_when_someone_is_removed(small):
@@ -112,7 +126,7 @@ def test_the_daily_series_carries_bought_seats_from_congress_day(small):
 
 
 # ------------------------------------------------------------------ the election rule (known answers)
-def _one_township(marks: list[list[int]], k: int, seats: int):
+def _one_township(marks: list[list[int]], k: int, seats: int, margin: int = 2):
     """Scores that make each delegate mark exactly the listed candidates (in order of preference)."""
     score = np.full((len(marks), k), -np.inf)
     for d, prefs in enumerate(marks):
@@ -120,7 +134,7 @@ def _one_township(marks: list[list[int]], k: int, seats: int):
             score[d, c] = 10.0 - rank
     town = np.zeros(len(marks), dtype=np.int64)
     merit = np.linspace(0.0, 0.1, k)  # ties go to the higher index
-    return tally(score, np.ones((1, k), dtype=bool), town, np.ones(len(marks), dtype=bool), seats, merit)
+    return tally(score, np.ones((1, k), dtype=bool), town, np.ones(len(marks), dtype=bool), seats, merit, margin)
 
 
 def test_a_majority_elects_in_round_one():
@@ -128,16 +142,29 @@ def test_a_majority_elects_in_round_one():
     assert t.elected.tolist() == [True, False, False] and t.first_round[0]
 
 
-def test_without_a_majority_a_second_round_elects_the_most_voted_with_a_third():
-    # 2 of 5 ballots is no majority; in round two 2 >= 5/3 elects candidate 0.
-    t = _one_township([[0, 1], [0, 1], [1, 2], [2, 0], [3, 0]], k=4, seats=1)
+def test_without_a_majority_the_seat_is_re_run_among_the_next_candidates():
+    # 2 of 5 is no majority.  The re-run is between the seat plus one (margin 1): candidate 0
+    # (2 votes) and, of the three with 1 vote, candidate 3 (ties go to merit).  Delegates whose
+    # favourite is out turn to their next choice: 4 of 5 then mark candidate 0.
+    t = _one_township([[0, 1], [0, 1], [1, 0], [2, 0], [3, 0]], k=4, seats=1, margin=1)
     assert not t.first_round.any()
     assert t.elected.tolist() == [True, False, False, False]
 
 
-def test_a_seat_stays_vacant_when_nobody_reaches_a_third_in_round_two():
-    t = _one_township([[c] for c in range(5)] * 2, k=5, seats=1)  # 2 of 10 ballots each
+def test_a_re_run_also_needs_a_majority_of_all_deputies_or_the_seat_stays_vacant():
+    t = _one_township([[c] for c in range(5)] * 2, k=5, seats=1)  # 2 of 10 ballots each, twice
     assert t.elected.sum() == 0
+
+
+def test_the_re_run_is_limited_to_the_seats_left_plus_the_margin():
+    # Round one of 12: candidate 0 has 3, 1 has 4, 2 has 5; no majority.  With margin 1 the
+    # re-run is between 2 and 1: candidate 0's supporters turn to 1, which wins 7 of 12.  With
+    # margin 2 candidate 0 stays in, its supporters stay with it, and nobody has a majority.
+    prefs = [[0, 1]] * 3 + [[1]] * 4 + [[2]] * 5
+    narrow = _one_township(prefs, k=3, seats=1, margin=1)
+    assert narrow.votes.tolist() == [3, 4, 5]
+    assert narrow.elected.tolist() == [False, True, False]
+    assert _one_township(prefs, k=3, seats=1, margin=2).elected.sum() == 0
 
 
 def test_absent_delegates_cast_no_ballot():

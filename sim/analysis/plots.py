@@ -321,7 +321,7 @@ def township_network(model: ElectionModel, township: int) -> Figure:
     graph.add_edges_from(peer_edges)
     ties = np.flatnonzero(w.township[w.tie_delegate] == township)
     brokers = np.unique(w.tie_broker[ties])
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     cands = np.arange(township * k, (township + 1) * k)
     graph.add_nodes_from(f"b{b}" for b in brokers)
     graph.add_nodes_from(f"c{c}" for c in cands)

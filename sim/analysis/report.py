@@ -41,6 +41,7 @@ from sim.analysis.stats import (
     sensitivity_indices,
     sensitivity_parameters,
 )
+from sim.analysis.terms import n_terms, outlives_sentences, term_effects, terms_plot
 from sim.atomic_io import atomic_write_text, atomic_write_with
 from sim.config import ConfigError
 
@@ -232,7 +233,7 @@ def write_report(sweep_dir: Path) -> Path:
                     out,
                     "sensitivity",
                     "Sensitivity",
-                    "Left: how much of the variation in captured seats each uncertain parameter "
+                    "Left: how much of the variation in bought seats each uncertain parameter "
                     "explains, per arm. Right: how often each arm is the best across the samples.",
                 )
             )
@@ -241,6 +242,11 @@ def write_report(sweep_dir: Path) -> Path:
                 f"Across {int(top.samples)} samples of the uncertain parameters, "
                 f"{arm_name(top.arm)} is best in {top.win_share:.0%} of them."
             )
+
+    if base is not None and n_terms(runs) > 1:
+        figures_terms, lines_terms = terms_section(runs, base, colours, out)
+        figures.extend(figures_terms)
+        extra_lines.extend(lines_terms)
 
     tables: list[tuple[str, pd.DataFrame, str]] = []
     if posterior and base is not None:  # draws from the calibration's posterior: sim/analysis/posterior.py
@@ -277,6 +283,24 @@ def write_report(sweep_dir: Path) -> Path:
     return out / "report.html"
 
 
+def terms_section(
+    runs: pd.DataFrame, base: str, colours: dict[str, str], out: Path
+) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The terms section of a sweep over several elections: figure, CSV and what outlives its term."""
+    effects = term_effects(runs, base)
+    _csv(out / "terms.csv", effects)
+    names = {a: arm_name(a) for a in effects.arm.unique()}
+    figure = _save(
+        terms_plot(effects, colours, names),
+        out,
+        "terms",
+        "Term by term",
+        "Each arm's mean share of seats vote buying changed, and patronage rents (posts sold by seated "
+        "vote buyers), in each election of the horizon.",
+    )
+    return [figure], outlives_sentences(effects, runs, names)
+
+
 def calibration_section(
     runs: pd.DataFrame, out: Path
 ) -> tuple[list[tuple[str, pd.DataFrame, str]], list[tuple[str, str, str]], list[str]]:
@@ -300,7 +324,7 @@ def calibration_section(
             out,
             "threshold",
             "Pattern: seats held by payers against broker density and sanction",
-            "Seats captured with no intervention (county scale, 8 seeds per point).",
+            "Seats held by candidates who paid, with no intervention (county scale, 8 seeds per point).",
         ),
         _save(
             spillover_plot(spill),
@@ -410,7 +434,7 @@ def written_summary(
         f"{runs[runs.arm == best.arm].honest_removed.mean():.1f} honest candidates a round "
         f"(merit lost through removals {runs[runs.arm == best.arm].merit_loss_removals.mean():.3f} per seat)."
     )
-    singles = cap[~cap.arm.str.contains(r"\+") & ~cap.arm.isin(["all", "as_deployed"])]
+    singles = cap[~cap.arm.str.contains(r"\+") & ~cap.arm.isin(["all", "as_deployed", "all_first_term"])]
     if len(singles):
         s = singles.iloc[0]
         lines.append(

@@ -1,8 +1,10 @@
 """The intervention hook: a small base class the model calls on a fixed schedule.
 
-Shape borrowed from Covasim's interventions: ``initialize`` once after the province is built and
-before candidates decide whether to buy votes, ``apply`` once a day after the investigation step,
-``finalize`` once after the last day, plus ``cost`` in resource units.  Interventions run in order
+Shape borrowed from Covasim's interventions: ``initialize`` at the start of each election (term)
+in which the intervention acts, after the province is built and before candidates decide whether
+to buy votes, ``apply`` once a day after the investigation step while it acts, ``carry_over``
+between terms (what of its effect outlasts the election), ``finalize`` once after the last day,
+plus ``cost`` in resource units.  Interventions run in order
 of their ``order`` attribute (screening before vetting and inspection, which it steers), so that
 their interactions are explicit and the same in every run.
 """
@@ -39,13 +41,32 @@ class Intervention(ABC):  # noqa: B024 - every hook is optional; subclasses over
         self.units = 0.0  # resources used, in ``unit``
         self.staff_days = 0.0  # the same resources in a common currency
         self.outcomes: dict[str, float] = {}
+        self.active = True  # acts in the current term (see ``active_terms``)
 
     def rng(self, model: ElectionModel) -> np.random.Generator:
         """The intervention's own random stream (draws here never shift the core processes')."""
         return model.streams[f"intervention.{self.name}"]
 
+    def start_term(self, model: ElectionModel) -> None:
+        """Called at the start of every election: carry over, then initialize if active this term.
+
+        An intervention with ``active_terms = n > 0`` in its configuration acts in the first ``n``
+        terms only; 0 (or no such setting) means every term.
+        """
+        limit = int(getattr(self.config, "active_terms", 0) or 0)
+        if model.term > 0:
+            self.carry_over(model)
+        self.active = limit == 0 or model.term < limit
+        # This term's outcomes only: an intervention that no longer acts reports zeros.
+        self.outcomes = dict.fromkeys(self.outcomes, 0.0)
+        if self.active:
+            self.initialize(model)
+
+    def carry_over(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
+        """Called between terms: undo what of the intervention's effect does not outlast an election."""
+
     def initialize(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
-        """Called once, after the world is built and before the campaign starts."""
+        """Called at the start of each term it acts in, before candidates decide whether to buy."""
 
     def apply(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
         """Called once a day, after the day's offers, reports and investigations."""

@@ -42,7 +42,8 @@ class CandidateVetting(Intervention):
         vetted = np.zeros(w.n_candidates, dtype=bool)
         vetted[priority[:n_vet]] = True
         p_exclude = np.where(w.cand_tainted, cfg.completion * cfg.hit_rate, cfg.false_alarm_rate)
-        excluded = vetted & (u_check < p_exclude) & (model.cand_status == CandidateStatus.NOMINATED)
+        standing = np.isin(model.cand_status, (CandidateStatus.NOMINATED, CandidateStatus.RESERVE))
+        excluded = vetted & (u_check < p_exclude) & standing
         model.cand_status[excluded] = CandidateStatus.EXCLUDED
         model.cand_removed_by[excluded] = self.name
         model.count("candidates_vetted", n_vet)

@@ -31,6 +31,11 @@ class PledgesTalks(Intervention):
         self.config: PledgesTalksConfig = config
 
     @override
+    def carry_over(self, model: ElectionModel) -> None:
+        # A pledge is signed for one election; talks are with that election's candidates.
+        model.del_pledge[:] = 0.0
+
+    @override
     def initialize(self, model: ElectionModel) -> None:
         cfg, w = self.config, model.world
         rng = self.rng(model)

@@ -93,7 +93,10 @@ class TeamInspection(Intervention):
         in_field = self.team_town >= 0
         ties_here = np.bincount(w.township[w.tie_delegate[live]], minlength=w.n_townships)
         active = np.where(in_field, ties_here[self.team_town], 0)
-        p_find = 1.0 - (1.0 - cfg.detect_per_tie_day) ** active
+        # Brokers who lie low while a team is in town (brokers.lie_low) stop meeting the delegates
+        # they paid: their ties leave fewer traces for the team to find.
+        visible = active * (1.0 - model.cfg.brokers.lie_low)
+        p_find = 1.0 - (1.0 - cfg.detect_per_tie_day) ** visible
         found = np.flatnonzero(u_detect < p_find)
         if len(found):
             from sim.model.investigation import culprit_broker_per_township
@@ -105,3 +108,6 @@ class TeamInspection(Intervention):
             sanction_brokers(model, culprit, self.name)
         self.days_left[in_field] -= 1
         self.spend(int(in_field.sum()), cfg.team_members)
+        # Brokers know where the teams are (strategic brokers lie low there: brokers.lie_low).
+        model.town_team_present[:] = False
+        model.town_team_present[self.team_town[(self.team_town >= 0) & (self.days_left > 0)]] = True

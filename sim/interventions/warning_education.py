@@ -49,6 +49,16 @@ class WarningEducation(Intervention):
         model.cand_risk_extra += cfg.candidate_risk_boost
 
     @override
+    def carry_over(self, model: ElectionModel) -> None:
+        # A session's effect has a half-life of days (half_life_days); a term lasts years: nothing
+        # of it is left at the next election.
+        if hasattr(self, "moral"):
+            model.del_moral_extra -= self.moral
+            self.moral[:] = 0.0
+            self.risk[:] = 0.0
+            model.del_edu_risk = self.risk
+
+    @override
     def apply(self, model: ElectionModel) -> None:
         cfg = self.config
         model.del_moral_extra -= self.moral

@@ -53,6 +53,7 @@ class CandidateStatus(IntEnum):
     ELECTED = 3
     DEFEATED = 4
     UNSEATED = 5  # elected, then removed by a late finding
+    RESERVE = 6  # a reserve who replaces a candidate excluded before nomination
 
 
 class TipKind(IntEnum):

@@ -49,7 +49,7 @@ def buying_decision(model: ElectionModel) -> np.ndarray:
     w, c = model.world, model.cfg.candidates
     u_buy = model.cand_u_buy
     nominated = model.cand_status == CandidateStatus.NOMINATED
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     base = buy_utility(model)
     rivals_on_ballot = np.maximum(nominated.reshape(-1, k).sum(axis=1) - 1, 1)[w.cand_township]
     buyer = nominated & (u_buy < expit(base))
@@ -65,12 +65,24 @@ def buying_decision(model: ElectionModel) -> np.ndarray:
 def decide_buyers(model: ElectionModel) -> None:
     """Each nominated candidate decides once, at the start of the campaign, whether to buy votes.
 
-    Sets ``cand_buyer``, the price per vote and the risk each buyer tolerates before quitting.
+    Sets ``cand_buyer``, the price per vote, how fast the war chest is spent and the risk each
+    buyer tolerates before quitting.  Competition on the ballot raises the price
+    (``price_competition``) and makes buyers spend earlier (``timing_competition``): with every
+    rival buying, a buyer pays ``1 + price_competition`` times the price and spends its war chest
+    in ``1 - timing_competition`` of the campaign.
     """
     w, c = model.world, model.cfg.candidates
-    model.cand_buyer = buying_decision(model)
+    k = w.slots_per_township
+    model.cand_buyer = buyer = buying_decision(model)
+    nominated = model.cand_status == CandidateStatus.NOMINATED
+    rivals = np.maximum(nominated.reshape(-1, k).sum(axis=1) - 1, 1)[w.cand_township]
+    rivals_buying = (buyer.reshape(-1, k).sum(axis=1)[w.cand_township] - buyer) / rivals
     congress = w.town_size[w.cand_township].astype(float)
-    model.cand_price = np.minimum(w.cand_budget / (c.vote_target_share * congress), c.max_bribe)
+    price = w.cand_budget / (c.vote_target_share * congress) * (1.0 + c.price_competition * rivals_buying)
+    model.cand_price = np.minimum(price, c.max_bribe)
+    days = float(model.cfg.schedule.campaign_days)
+    # Whole days, so that the daily payments add up to the war chest exactly.
+    model.cand_funding_days = np.maximum(np.round(days * (1.0 - c.timing_competition * rivals_buying)), 1.0)
     model.cand_quit_at = c.quit_risk_tolerance * (0.5 + model.cand_u_quit)
 
 
@@ -83,14 +95,14 @@ def assign_brokers(model: ElectionModel) -> None:
     """
     w = model.world
     u = model.streams.candidates.random(w.n_contracts)
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     budget = np.where(model.cand_buyer, w.cand_budget, 0.0).reshape(w.n_townships, k)
     total = budget.sum(axis=1)
     cum = np.cumsum(budget, axis=1)
     t = w.contract_town
     local = (cum[t] <= (u * total[t])[:, None]).sum(axis=1)
     local = np.minimum(local, k - 1)
-    model.contract_client = np.where(total[t] > 0, t * k + local, -1)
+    model.contract_client = np.where((total[t] > 0) & model.contract_active, t * k + local, -1)
 
 
 def contract_live(model: ElectionModel) -> np.ndarray:
@@ -99,7 +111,10 @@ def contract_live(model: ElectionModel) -> np.ndarray:
     client = model.contract_client
     safe = np.maximum(client, 0)
     return (
-        (client >= 0) & model.broker_active[w.contract_broker] & (model.cand_status[safe] == CandidateStatus.NOMINATED)
+        (client >= 0)
+        & model.contract_active
+        & model.broker_active[w.contract_broker]
+        & (model.cand_status[safe] == CandidateStatus.NOMINATED)
     )
 
 
@@ -110,13 +125,13 @@ def fund_brokers(model: ElectionModel) -> None:
     risen above its tolerance stops funding (deterrence acting on candidates).
     """
     w = model.world
-    days = model.cfg.schedule.campaign_days
     client = np.maximum(model.contract_client, 0)
-    working = contract_live(model) & model.buyers_funding()[client]
+    funding = model.buyers_funding() & (model.day < model.cand_funding_days)
+    working = contract_live(model) & funding[client]
     n_contracts = np.bincount(client[working], minlength=w.n_candidates)
-    daily = np.where(n_contracts > 0, w.cand_budget / days, 0.0)
+    daily = np.where(n_contracts > 0, w.cand_budget / model.cand_funding_days, 0.0)
     share = np.where(working, daily[client] / np.maximum(n_contracts[client], 1), 0.0)
-    cut = share * w.broker_cut[w.contract_broker]
+    cut = share * model.broker_cut[w.contract_broker]
     model.cand_spent += daily
     model.contract_cut += cut
     model.contract_funds += share - cut
@@ -157,18 +172,28 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     d, ct = w.tie_delegate, w.tie_contract
     c_offer = model.contract_offer()
     offer = c_offer[ct]
-    local = np.maximum(model.contract_client[ct], 0) % cfg.world.candidates_per_township
+    local = np.maximum(model.contract_client[ct], 0) % w.slots_per_township
     # A delegate can sell a mark to several candidates (one bribe from each), but not twice to
     # the same one; one whose bribes were voided is known to investigators and left alone.
     holds_this = model.del_held[d, local]
     eligible = (
         contract_live(model)[ct]
+        & model.tie_active
         & (model.tie_state == TieState.UNTRIED)
         & (model.del_state[d] != DelegateState.EXPOSED)
+        & model.del_present[d]  # a sanctioned delegate has lost its seat: nothing to sell
         & ~holds_this
         & (offer > 0)
     )
     weight = (0.5 + w.reciprocity[d]) * np.where(w.prior_acceptor[d], cfg.delegates.prior_acceptor_weight, 1.0)
+    # Strategic brokers: favour delegates not already leaning to the client (or loyalists, with a
+    # negative weight), and hold back while an inspection team is in the delegate's township;
+    # what they hold back goes to their contracts elsewhere (approaches are shared by weight).
+    br = cfg.brokers
+    if br.target_swing:
+        weight = weight * np.exp(br.target_swing * (model.del_lean[d] != local))
+    if br.lie_low:
+        weight = weight * np.where(model.town_team_present[w.township[d]], 1.0 - br.lie_low, 1.0)
     weight = np.where(eligible, weight, 0.0)
     # A broker's daily approaches are shared among its contracts by eligible weight, and a
     # contract makes no more offers than its funds can pay for.
@@ -203,7 +228,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     yes = said_yes
     if len(yes):
         # One bribe per delegate and candidate: of two offers for the same candidate, the larger.
-        key = d[yes] * cfg.world.candidates_per_township + local[yes]
+        key = d[yes] * w.slots_per_township + local[yes]
         order = np.lexsort((-offer[yes], key))
         yes, key = yes[order], key[order]
         first = np.concatenate([[True], key[1:] != key[:-1]])
@@ -232,7 +257,7 @@ def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:
     model.broker_bought += np.bincount(b, minlength=w.n_brokers)
     np.add.at(model.del_money, d, bribe)  # a delegate may take several bribes the same day
     model.del_state[d] = DelegateState.BOUGHT
-    local = model.contract_client[ct] % model.cfg.world.candidates_per_township
+    local = model.contract_client[ct] % w.slots_per_township
     model.del_held[d, local] = True
     model.del_ever_bought[d] = True
 

@@ -35,9 +35,10 @@ from sim.model.campaign import (
     settle_acceptances,
 )
 from sim.model.investigation import HotlineSettings, process_queue
-from sim.model.metrics import TimeSeries
+from sim.model.metrics import TimeSeries, summarize
 from sim.model.reporting import file_tips, rivals_report_winners
 from sim.model.streams import RandomStreams
+from sim.model.terms import add_dormant_ties, draw_leanings, fill_from_reserves, prepare_next_term, serve_term
 from sim.model.tips import TipBook
 from sim.model.voting import hold_congress
 from sim.model.world import build_world
@@ -63,73 +64,41 @@ class ElectionModel(mesa.Model):
         self.cfg = cfg
         self.streams = RandomStreams(cfg.seed)
         self.world = w = build_world(cfg, self.streams.world)
+        n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
+        # Ties and contracts in use: every one, unless repeated terms give brokers dormant ties to
+        # grow into (drawn from their own stream, so a single term is untouched).
+        self.tie_active = np.ones(len(w.tie_broker), dtype=bool)
+        if cfg.schedule.terms > 1:
+            self.world = w = add_dormant_ties(w, cfg, self.streams["terms"])
+            self.tie_active = w.tie_active_at_start.copy()
+        self.contract_active = np.bincount(w.tie_contract[self.tie_active], minlength=w.n_contracts) > 0
+
+        # The calendar: ``terms`` elections, each a campaign, congress day and aftermath.  ``day``
+        # counts days within the current term; ``row`` counts days since the start of the run.
+        self.n_terms = cfg.schedule.terms
+        self.term_days = cfg.schedule.campaign_days + 1 + cfg.schedule.post_election_days
+        self.n_days = self.n_terms * self.term_days
         self.congress_day = cfg.schedule.campaign_days
-        self.n_days = cfg.schedule.campaign_days + 1 + cfg.schedule.post_election_days
+        self.term = 0
         self.day = 0
 
-        n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
-        # Delegates
-        self.del_state = np.zeros(n_del, dtype=np.int8)
-        # del_held[d, c]: delegate d holds a bribe of its township's candidate c (any ballot size)
-        self.del_held = np.zeros((n_del, cfg.world.candidates_per_township), dtype=bool)
-        self.del_present = np.ones(n_del, dtype=bool)  # still holds its seat in the congress
-        self.del_money = np.zeros(n_del)
-        self.del_ever_bought = np.zeros(n_del, dtype=bool)
+        # State that lasts across terms.
+        self.trust = np.full(len(w.county_size), cfg.reporting.trust_initial)
+        self.town_risk = np.zeros(w.n_townships)  # excess detection belief after enforcement
+        self.broker_active = np.ones(n_brok, dtype=bool)
+        self.broker_bought = np.zeros(n_brok, dtype=np.int64)
+        self.broker_cut = w.broker_cut.copy()  # brokers adjust their cut between terms
         self.del_moral_extra = np.zeros(n_del)  # moral cost added by interventions
         self.del_edu_risk = np.zeros(n_del)  # detection belief added by education (decays)
         self.del_pledge = np.zeros(n_del)  # pledge commitment against small bribes
         self.pledge_bribe_scale = 1.0
-        # Ties
-        self.tie_state = np.zeros(len(w.tie_broker), dtype=np.int8)  # a TieState
-        # Places
-        self.town_risk = np.zeros(w.n_townships)  # excess detection belief after enforcement
-        self.town_watch = np.zeros(w.n_townships)  # standing supervision (screening grades)
-        self.town_grade = np.full(w.n_townships, -1, dtype=np.int8)  # screening grade, -1 unscreened
-        self.trust = np.full(len(w.county_size), cfg.reporting.trust_initial)
-        self.case_credit = np.zeros(len(w.county_size))
-        # Candidates
-        self.cand_status = np.zeros(n_cand, dtype=np.int8)
-        self.cand_buyer = np.zeros(n_cand, dtype=bool)
-        self.cand_price = np.zeros(n_cand)
-        self.cand_quit_at = np.ones(n_cand)
-        self.cand_spent = np.zeros(n_cand)
-        self.cand_risk_extra = np.zeros(n_cand)
-        self.cand_commitment = np.zeros(n_cand)
-        self.cand_grade = np.full(n_cand, -1, dtype=np.int8)
-        self.cand_removed_by = np.full(n_cand, "", dtype="<U24")
-        self.votes = np.zeros(n_cand, dtype=np.int64)
-        self.elected_on_day = np.zeros(n_cand, dtype=bool)
-        # The counterfactual congresses (see sim.model.voting): without bribes, and clean.
-        self.congress_slate = np.zeros(n_cand, dtype=bool)
-        self.cf_elected = np.zeros(n_cand, dtype=bool)
-        self.cf_elected_on_day = np.zeros(n_cand, dtype=bool)
-        self.cf_votes = np.zeros(n_cand, dtype=np.int64)
-        self.clean_elected = np.zeros(n_cand, dtype=bool)
-        # Brokers
-        self.broker_active = np.ones(n_brok, dtype=bool)
-        self.broker_bought = np.zeros(n_brok, dtype=np.int64)
-        # Contracts (a broker working one township for one client)
-        self.contract_client = np.full(w.n_contracts, -1, dtype=np.int64)
-        self.contract_funds = np.zeros(w.n_contracts)
-        self.contract_cut = np.zeros(w.n_contracts)
-
-        self.tips = TipBook()
-        self.hotline = HotlineSettings.basic(cfg.investigation, cfg.reporting)
-        self.counters: dict[str, float] = defaultdict(float)
-        self.results: dict[str, float] = {}
+        self.cand_patronage = np.zeros(n_cand, dtype=bool)  # on the slate through a patronage network
+        self.inherited: dict[str, float] = {}  # what this election inherited from the last (terms.py)
         self.series = TimeSeries(self.n_days)
-        self.offers_today = 0
-        self.accepted_today = 0
-
-        # Mesa agents for candidates and brokers: thin views over the arrays above.
-        self.candidate_agents = [Candidate(self, i) for i in range(n_cand)]
-        self.broker_agents = [Broker(self, i) for i in range(n_brok)]
+        self.term_summaries: list[dict[str, float]] = []
         # Draws fixed per agent for the whole run, so that the same event has the same consequence
-        # in every arm (common random numbers): a candidate's inclination to buy and its risk
-        # tolerance; whether a sanctioned broker implicates its clients; whether a delegate whose
-        # bribe comes to light is sanctioned.
-        self.cand_u_buy = self.streams.candidates.random(n_cand)
-        self.cand_u_quit = self.streams.candidates.random(n_cand)
+        # in every arm (common random numbers): whether a sanctioned broker implicates its
+        # clients; whether a delegate whose bribe comes to light is sanctioned.
         self.broker_implicate_u = self.streams.enforcement.random(n_brok)
         self.del_sanction_u = self.streams.enforcement.random(n_del)
         # Centring points of the delivery logit (sim.model.voting.delivery_probability): the mean
@@ -137,6 +106,11 @@ class ElectionModel(mesa.Model):
         # fixed so that a province with more gang brokers gets more marks delivered.
         self.mean_reciprocity = 2.0 / 7.0
         self.mean_monitoring = float(np.dot(WorldConfig().broker_kind_shares, cfg.voting.monitoring_by_kind))
+
+        self._reset_election_state()
+        # Mesa agents for candidates and brokers: thin views over the arrays above.
+        self.candidate_agents = [Candidate(self, i) for i in range(n_cand)]
+        self.broker_agents = [Broker(self, i) for i in range(n_brok)]
 
         if interventions is None:
             # The model layer does not import the interventions; they are handed in (see
@@ -153,11 +127,76 @@ class ElectionModel(mesa.Model):
         self.timing = {"build_s": perf_counter() - t0, "loop_s": 0.0, "vote_s": 0.0, "setup_s": 0.0}
 
         t1 = perf_counter()
+        self._open_campaign()
+        self.timing["setup_s"] = perf_counter() - t1
+        self.running = True
+
+    def _reset_election_state(self) -> None:
+        """The state of one election: a fresh slate, untouched delegates, an empty case book."""
+        cfg, w = self.cfg, self.world
+        n_del, n_cand = w.n_delegates, w.n_candidates
+        # Delegates
+        self.del_state = np.zeros(n_del, dtype=np.int8)
+        # del_held[d, c]: delegate d holds a bribe of its township's candidate c (any ballot size)
+        self.del_held = np.zeros((n_del, w.slots_per_township), dtype=bool)
+        self.del_present = np.ones(n_del, dtype=bool)  # still holds its seat in the congress
+        self.del_money = np.zeros(n_del)
+        self.del_ever_bought = np.zeros(n_del, dtype=bool)
+        # Ties and contracts
+        self.tie_state = np.zeros(len(w.tie_broker), dtype=np.int8)  # a TieState
+        self.contract_client = np.full(w.n_contracts, -1, dtype=np.int64)
+        self.contract_funds = np.zeros(w.n_contracts)
+        self.contract_cut = np.zeros(w.n_contracts)
+        # Places
+        self.town_watch = np.zeros(w.n_townships)  # standing supervision (screening grades)
+        self.town_grade = np.full(w.n_townships, -1, dtype=np.int8)  # screening grade, -1 unscreened
+        self.case_credit = np.zeros(len(w.county_size))
+        self.town_team_present = np.zeros(w.n_townships, dtype=bool)  # an inspection team is in town
+        self.town_risk_peak = np.zeros(w.n_townships)  # the term's highest excess perceived risk
+        # Candidates: the ballot's slots nominated, the rest in reserve.
+        local = np.arange(n_cand) % w.slots_per_township
+        self.cand_status = np.where(
+            local < cfg.world.candidates_per_township, CandidateStatus.NOMINATED, CandidateStatus.RESERVE
+        ).astype(np.int8)
+        self.initial_slate = self.cand_status == CandidateStatus.NOMINATED  # the clean congress's slate
+        self.cand_buyer = np.zeros(n_cand, dtype=bool)
+        self.cand_price = np.zeros(n_cand)
+        self.cand_quit_at = np.ones(n_cand)
+        self.cand_funding_days = np.full(n_cand, float(cfg.schedule.campaign_days))
+        self.cand_spent = np.zeros(n_cand)
+        self.cand_risk_extra = np.zeros(n_cand)
+        self.cand_commitment = np.zeros(n_cand)
+        self.cand_grade = np.full(n_cand, -1, dtype=np.int8)
+        self.cand_removed_by = np.full(n_cand, "", dtype="<U24")
+        self.votes = np.zeros(n_cand, dtype=np.int64)
+        self.elected_on_day = np.zeros(n_cand, dtype=bool)
+        self.posts_sold = np.zeros(n_cand, dtype=np.int64)
+        # The counterfactual congresses (see sim.model.voting): without bribes, and clean.
+        self.congress_slate = np.zeros(n_cand, dtype=bool)
+        self.cf_elected = np.zeros(n_cand, dtype=bool)
+        self.cf_elected_on_day = np.zeros(n_cand, dtype=bool)
+        self.cf_votes = np.zeros(n_cand, dtype=np.int64)
+        self.clean_elected = np.zeros(n_cand, dtype=bool)
+
+        self.tips = TipBook()
+        self.hotline = HotlineSettings.basic(cfg.investigation, cfg.reporting)
+        self.counters: dict[str, float] = defaultdict(float)
+        self.results: dict[str, float] = {}
+        self.offers_today = 0
+        self.accepted_today = 0
+        # Draws fixed per candidate for this election (new people each term): the inclination to
+        # buy and the risk each tolerates; each delegate's prior preference on the ballot.
+        self.cand_u_buy = self.streams.candidates.random(n_cand)
+        self.cand_u_quit = self.streams.candidates.random(n_cand)
+        self.del_lean = draw_leanings(self)
+
+    def _open_campaign(self) -> None:
+        """Nomination and the campaign's start: interventions act, reserves fill, buyers decide."""
         for iv in self.interventions:
-            iv.initialize(self)
+            iv.start_term(self)
+        fill_from_reserves(self)
         decide_buyers(self)
         assign_brokers(self)
-        self.timing["setup_s"] = perf_counter() - t1
 
     # ------------------------------------------------------------------ views and helpers
     def delegate(self, index: int) -> DelegateView:
@@ -187,7 +226,7 @@ class ElectionModel(mesa.Model):
         """The bribe each contract offers a delegate: the client's price less the broker's cut."""
         w = self.world
         price = np.where(self.contract_client >= 0, self.cand_price[np.maximum(self.contract_client, 0)], 0.0)
-        return price * (1.0 - w.broker_cut[w.contract_broker])
+        return price * (1.0 - self.broker_cut[w.contract_broker])
 
     @property
     def broker_client(self) -> np.ndarray:
@@ -218,8 +257,13 @@ class ElectionModel(mesa.Model):
             self.counters["detected_before_vote"] += n
 
     # ------------------------------------------------------------------ the schedule
+    @property
+    def row(self) -> int:
+        """Days since the start of the run (the row of the daily series)."""
+        return self.term * self.term_days + self.day
+
     def step(self) -> None:
-        """Advance one day."""
+        """Advance one day; at the end of a term, close it and open the next election."""
         t0 = perf_counter()
         self.offers_today = self.accepted_today = 0
         if self.day < self.congress_day:
@@ -242,22 +286,38 @@ class ElectionModel(mesa.Model):
             file_tips(self, np.zeros(0, dtype=np.int64), peer_bought_share(self), campaign=False)
         process_queue(self)
         for iv in self.interventions:
-            iv.apply(self)
+            if iv.active:
+                iv.apply(self)
         self._decay_beliefs()
         self.series.record(self)
         self.day += 1
+        if self.day == self.term_days:
+            self._close_term()
         self.timing["loop_s"] += perf_counter() - t0
 
+    def _close_term(self) -> None:
+        """Winners serve (and some sell posts); record the term; then the next election, or the end."""
+        serve_term(self)
+        self.term_summaries.append(summarize(self, 0.0))
+        if self.term + 1 < self.n_terms:
+            prepare_next_term(self)
+            self.term += 1
+            self.day = 0
+            self._reset_election_state()
+            self._open_campaign()
+        else:
+            for iv in self.interventions:
+                iv.finalize(self)
+            self.running = False
+
     def _decay_beliefs(self) -> None:
+        np.maximum(self.town_risk_peak, self.town_risk, out=self.town_risk_peak)  # remembered across terms
         self.town_risk *= 0.5 ** (1.0 / self.cfg.beliefs.half_life_days)
 
     def run(self) -> None:
-        """Run every day of the calendar, then finalize the interventions."""
-        while self.day < self.n_days:
+        """Run every day of every term's calendar, then finalize the interventions."""
+        while self.running:
             self.step()
-        for iv in self.interventions:
-            iv.finalize(self)
-        self.running = False
 
     # ------------------------------------------------------------------ read-outs
     def live_bribes(self) -> np.ndarray:

@@ -50,7 +50,7 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     # The bribes these brokers paid are voided; a delegate left with none is exposed.
     voided = (model.tie_state == TieState.ACCEPTED) & removed[w.tie_broker]
     model.tie_state[voided] = TieState.VOIDED
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     model.del_held[w.tie_delegate[voided], model.contract_client[w.tie_contract[voided]] % k] = False
     exposed = (model.del_state == DelegateState.BOUGHT) & ~model.holds_live_bribe()
     model.del_state[exposed] = DelegateState.EXPOSED

@@ -111,7 +111,7 @@ def process_queue(model: ElectionModel) -> None:
     tips.substantiated[due[found & (target_type != TipTarget.TOWNSHIP)]] = True
     tips.substantiated[true_town[town_broker >= 0]] = True
     # A false vague tip "substantiated" by mistake falls on a random candidate of the township.
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     if len(false_town):
         # Given that a tip was substantiated (evidence < p), evidence / p is a uniform draw of its
         # own, fixed when the tip was filed: it picks the candidate, whatever else is in the queue.

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.model.agents import CandidateStatus, DelegateState
 from sim.model.tips import TipStatus
-from sim.model.voting import seats_differing
+from sim.model.voting import seats_differing, split_bought_seats
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 #: Daily columns, in order; each is filled by :meth:`TimeSeries.record`.
 SERIES_COLUMNS = (
     "day",
+    "term",
     "days_to_congress",
     "offers",
     "offers_accepted",
@@ -45,34 +46,35 @@ class TimeSeries:
 
     def record(self, model: ElectionModel) -> None:
         """Fill the current day's row."""
-        d = model.day
+        d, row = model.day, model.row
         w = model.world
         tips = model.tips
         col = self.columns
-        col["day"][d] = d
-        col["days_to_congress"][d] = model.congress_day - d
-        col["offers"][d] = model.offers_today
-        col["offers_accepted"][d] = model.accepted_today
-        col["bribed_share"][d] = model.currently_bribed() / w.n_delegates
-        col["ever_bribed_share"][d] = model.del_ever_bought.mean()
-        col["tips"][d] = int((tips.day == d).sum())
+        col["day"][row] = row
+        col["term"][row] = model.term
+        col["days_to_congress"][row] = model.congress_day - d
+        col["offers"][row] = model.offers_today
+        col["offers_accepted"][row] = model.accepted_today
+        col["bribed_share"][row] = model.currently_bribed() / w.n_delegates
+        col["ever_bribed_share"][row] = model.del_ever_bought.mean()
+        col["tips"][row] = int((tips.day == d).sum())
         closed = (tips.status == TipStatus.CLOSED) & (tips.close_day == d)
-        col["tips_closed"][d] = int(closed.sum())
-        col["tips_substantiated"][d] = int((closed & tips.substantiated).sum())
-        col["tips_queued"][d] = int((tips.status == TipStatus.QUEUED).sum())
-        col["detections"][d] = model.counters["detections"]
+        col["tips_closed"][row] = int(closed.sum())
+        col["tips_substantiated"][row] = int((closed & tips.substantiated).sum())
+        col["tips_queued"][row] = int((tips.status == TipStatus.QUEUED).sum())
+        col["detections"][row] = model.counters["detections"]
         working = np.bincount(model.world.contract_broker[model.contract_client >= 0], minlength=w.n_brokers) > 0
-        col["brokers_active"][d] = int((model.broker_active & working).sum())
-        col["buyers_funding"][d] = int(model.buyers_funding().sum())
-        col["money_spent"][d] = model.cand_spent.sum()
-        col["mean_perceived_risk"][d] = model.perceived_risk().mean()
-        col["mean_trust"][d] = model.trust.mean()
-        col["township_visits"][d] = model.counters["township_visits"]
+        col["brokers_active"][row] = int((model.broker_active & working).sum())
+        col["buyers_funding"][row] = int(model.buyers_funding().sum())
+        col["money_spent"][row] = model.cand_spent.sum()
+        col["mean_perceived_risk"][row] = model.perceived_risk().mean()
+        col["mean_trust"][row] = model.trust.mean()
+        col["township_visits"][row] = model.counters["township_visits"]
         if d >= model.congress_day:  # seats vote buying holds, as unseating and refills leave them
             held = model.cand_status == CandidateStatus.ELECTED
-            k = model.cfg.world.candidates_per_township
-            col["seats_bought"][d] = int(seats_differing(held, model.cf_elected, k).sum())
-        col["delegates_sanctioned"][d] = model.counters["delegates_sanctioned"]
+            k = model.world.slots_per_township
+            col["seats_bought"][row] = int(seats_differing(held, model.cf_elected, k).sum())
+        col["delegates_sanctioned"][row] = model.counters["delegates_sanctioned"]
 
     def as_dict(self) -> dict[str, list[float]]:
         """Columns as lists (JSON/CSV-ready)."""
@@ -81,6 +83,19 @@ class TimeSeries:
 
 def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else 0.0
+
+
+def seat_merit(model: ElectionModel, elected: np.ndarray) -> float:
+    """Total merit of the seats: each winner's, and for a vacant seat the worst on its initial slate.
+
+    A vacancy is no gain: it counts as the least meritorious candidate the township put forward.
+    """
+    w = model.world
+    k, seats = w.slots_per_township, model.cfg.world.seats_per_township
+    merit = np.where(model.initial_slate, w.cand_merit, np.inf).reshape(-1, k)
+    worst = np.where(np.isfinite(merit.min(axis=1)), merit.min(axis=1), 0.0)
+    vacant = seats - elected.reshape(-1, k).sum(axis=1)
+    return float(w.cand_merit[elected].sum() + (vacant * worst).sum())
 
 
 def deadline_compliance(model: ElectionModel) -> dict[str, float]:
@@ -109,17 +124,17 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     cfg, w, c = model.cfg, model.world, model.counters
     tips = model.tips
     seats = w.n_townships * cfg.world.seats_per_township
-    k = cfg.world.candidates_per_township
+    k = w.slots_per_township
     held = model.cand_status == CandidateStatus.ELECTED
     removed = model.removed_candidates()
     tainted, paid = w.cand_tainted, model.vote_buyers()
     closed = tips.status == TipStatus.CLOSED
-    merit = w.cand_merit
     # The three congresses (sim.model.voting): as it happened (and as unseating left it), without
     # bribes (same removals, same refills), clean (initial slate).  Merit lost against the clean
     # congress splits exactly into what removals and what buying cost.
     seats_bought_final = int(seats_differing(held, model.cf_elected, k).sum())
-    merit_clean, merit_cf, merit_held = (float(merit[m].sum()) for m in (model.clean_elected, model.cf_elected, held))
+    bought_split = split_bought_seats(held, model.cf_elected, paid, k)
+    merit_clean, merit_cf, merit_held = (seat_merit(model, m) for m in (model.clean_elected, model.cf_elected, held))
     lost_clean_winner = model.clean_elected & removed & ~model.cf_elected
     n_tips = len(tips)
     n_closed = int(closed.sum())
@@ -128,6 +143,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     out: dict[str, Any] = {
         "scenario": cfg.scenario,
         "seed": cfg.seed,
+        "term": model.term + 1,
         "interventions": "+".join(enabled) if enabled else "none",
         "townships": w.n_townships,
         "delegates": w.n_delegates,
@@ -138,6 +154,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "seats_bought": int(model.results.get("seats_bought", 0)),
         "bought_seat_rate": _ratio(model.results.get("seats_bought", 0), seats),
         "seats_bought_final": seats_bought_final,
+        **{f"seats_bought_final_{part}": n for part, n in bought_split.items()},
         "bought_seat_rate_final": _ratio(seats_bought_final, seats),
         "seats_changed_by_removals": int(model.results.get("seats_changed_by_removals", 0)),
         "seats_changed_by_removals_final": int(seats_differing(model.cf_elected, model.clean_elected, k).sum()),
@@ -208,6 +225,10 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "bought_votes_held",
         "bought_votes_delivered",
         "defections",
+        "bribed_marks_for_payers",
+        "seats_bought_by_payers",
+        "seats_bought_vacated",
+        "seats_bought_other",
         "delegates_holding_bribes",
     ):
         out[key] = int(model.results.get(key, 0))
@@ -223,6 +244,16 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     out["cost_total"] = total
     out["exposed_share"] = _ratio((model.del_state == DelegateState.EXPOSED).sum(), w.n_delegates)
     out.update(upper_tail(model))
+    # Patronage and the networks that carry it from one election to the next (sim.model.terms).
+    out["patrons"] = int(c["patrons"])
+    out["posts_sold"] = int(c["posts_sold"])
+    out["patronage_rents"] = float(c["patronage_rents"])
+    out["patronage_candidate_share"] = _ratio(
+        (model.cand_patronage & model.initial_slate).sum(), model.initial_slate.sum()
+    )
+    out["reserves_nominated"] = int(c["reserves_nominated"])
+    out["broker_ties_active"] = int((model.tie_active & model.broker_active[w.tie_broker]).sum())
+    out["brokers_at_work"] = int(model.broker_active.sum())
     out["runtime_s"] = float(runtime_s)
     return out
 
@@ -246,3 +277,100 @@ def upper_tail(model: ElectionModel) -> dict[str, float]:
         "township_bribed_share_max": float(bribed.max()),
         "county_payer_seat_rate_max": float((paid_seats / np.maximum(seats, 1)).max()),
     }
+
+
+#: Outcomes reported term by term (``term<t>_<key>`` keys and the terms table) when a run has
+#: several terms.
+TERM_KEYS = (
+    "bought_seat_rate_final",
+    "seats_bought_final",
+    "payer_seat_rate_final",
+    "bribed_share",
+    "buyers",
+    "honest_removed",
+    "merit_loss",
+    "patrons",
+    "posts_sold",
+    "patronage_rents",
+    "patronage_candidate_share",
+    "broker_ties_active",
+    "brokers_at_work",
+    "cost_total",
+)
+#: Keys that describe the province, and the state it ends in: the last term's value.
+LAST_KEYS = (
+    "scenario",
+    "seed",
+    "interventions",
+    "townships",
+    "delegates",
+    "candidates",
+    "brokers",
+    "term",
+    "brokers_at_work",
+    "broker_ties_active",
+    "mean_final_trust",
+)
+#: Name endings (and starts) of rates, shares and means: averaged over terms.  Everything else
+#: counts events or money (seats included: the horizon has ``terms`` times the seats) and is summed.
+MEAN_SUFFIXES = (
+    "_rate",
+    "_rate_final",
+    "_rate_closed",
+    "_share",
+    "_within_deadline",
+    "_within_deadline_closed",
+    "_per_visit",
+    "_coverage",
+    "_p95",
+    "_max",
+)
+MEAN_PREFIXES = ("merit_loss", "mean_")
+
+
+def combine_rule(key: str) -> str:
+    """How a summary key is combined over terms: ``last``, ``mean`` or ``sum``."""
+    if key in LAST_KEYS:
+        return "last"
+    if key.endswith(MEAN_SUFFIXES) or key.startswith(MEAN_PREFIXES):
+        return "mean"
+    return "sum"
+
+
+def per_term_costs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Term rows with cost and unit keys turned from running totals into each term's own."""
+    out, previous = [], {}
+    for row in rows:
+        row = dict(row)
+        for key, value in list(row.items()):
+            if key.startswith(("cost_", "units_")):
+                row[key] = value - previous.get(key, 0.0)
+                previous[key] = value
+        out.append(row)
+    return out
+
+
+def combine_terms(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's summary over several terms, with each term's key outcomes as ``term<t>_`` keys.
+
+    Counts (seats and seats bought, tips, posts sold, rents, costs) are summed over the terms;
+    rates and shares (``bought_seat_rate_final`` among them: every term has as many seats, so the
+    mean is the share of all the horizon's seats) are averaged; keys describing the province and
+    the state it ends in are the last term's (:func:`combine_rule`).
+    """
+    rows = per_term_costs(rows)
+    out: dict[str, Any] = {"terms": len(rows)}
+    for key, last in rows[-1].items():
+        values = [row.get(key, 0) for row in rows]
+        rule = combine_rule(key)
+        if rule == "last" or not isinstance(last, (int, float)) or isinstance(last, bool):
+            out[key] = last
+        elif rule == "mean":
+            out[key] = float(np.mean(values))
+        else:
+            total = sum(values)
+            out[key] = int(total) if isinstance(last, int) else float(total)
+    for t, row in enumerate(rows, start=1):
+        for key in TERM_KEYS:
+            out[f"term{t}_{key}"] = row[key]
+    return out

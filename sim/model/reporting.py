@@ -28,7 +28,7 @@ def buying_by_candidate(model: ElectionModel) -> np.ndarray:
 
 def top_buyer_per_township(model: ElectionModel) -> tuple[np.ndarray, np.ndarray]:
     """For each township, the candidate holding most bribed votes and how many it holds."""
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     held = buying_by_candidate(model).reshape(-1, k)
     local = held.argmax(axis=1)
     return np.arange(held.shape[0]) * k + local, held.max(axis=1)
@@ -48,7 +48,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     day = model.day
     tips = model.tips
     n_del, n_cand, n_town = w.n_delegates, w.n_candidates, w.n_townships
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
 
     # False and malicious tips: their number never depends on the state of the run.
     n_false = rng.poisson(r.false_tips_per_township_day, n_town)
@@ -134,7 +134,7 @@ def rivals_report_winners(model: ElectionModel) -> None:
     w, r = model.world, model.cfg.reporting
     rng = model.streams.reporting
     u = rng.random(w.n_candidates)
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     paid = model.vote_buyers()  # intent alone is invisible to rivals; payment through brokers is not
     won_bought = (model.cand_status == CandidateStatus.ELECTED) & paid
     # the buying winner with most votes in each township

@@ -7,13 +7,14 @@ reciprocity, the broker's monitoring, pledges and education (:func:`delivery_pro
 who delivers marks only the paying candidates with probability ``bullet_vote``, otherwise fills
 the remaining marks by judgement.
 
-Election rule (Electoral Law of the PRC for the NPC and local people's congresses, arts. 44–45 of
-the 2020 text: a candidate needs the votes of more than half of the delegates voting; seats left
-unfilled go to a second round among the remaining candidates, where the most votes win, provided
-they reach one third of the ballots): round one elects the top ``S`` candidates who have a
-majority; round two is held among the rest for the unfilled seats, each delegate marking up to
-that many with the same judgement and the same owed marks; a seat whose best candidate has less
-than a third of the ballots stays vacant.
+Election rule, for deputy posts elected by a local congress (Organic Law of Local People's
+Congresses and Local People's Governments, 2022 revision, arts. 27 and 30): a candidate is elected
+with the votes of more than half of all the congress's deputies (those still holding a seat: a
+sanctioned delegate has lost it); if fewer than ``S`` reach a majority, the seats left are re-run
+(另行选举) among the next candidates by first-round votes, as many as the seats left plus the
+slate's margin (``candidates_per_township - seats_per_township``, within the law's one to three
+more candidates than posts), and again a majority of all deputies is needed; a seat still unfilled
+is left to a later session of the congress (vacant here).
 
 Each township votes three times on the **same** noise and the same delivery draws:
 
@@ -42,9 +43,8 @@ from sim.model.agents import CandidateStatus
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
 
-#: The election law's thresholds: more than half of the ballots in round one, at least a third in
-#: round two (Electoral Law of the PRC, 2020 text, arts. 44 and 45).
-MAJORITY, RUNOFF_MINIMUM = 1 / 2, 1 / 3
+#: More than half of all the congress's deputies, in both rounds (Organic Law, art. 30).
+MAJORITY = 1 / 2
 
 
 @dataclass
@@ -78,9 +78,15 @@ def _rank_in_township(key: np.ndarray) -> np.ndarray:
 
 
 def tally(
-    score: np.ndarray, on_ballot: np.ndarray, town: np.ndarray, present: np.ndarray, seats: int, merit: np.ndarray
+    score: np.ndarray,
+    on_ballot: np.ndarray,
+    town: np.ndarray,
+    present: np.ndarray,
+    seats: int,
+    merit: np.ndarray,
+    margin: int = 2,
 ) -> Tally:
-    """Hold every township's congress (two rounds) on the delegates' scores.
+    """Hold every township's congress (a round and a re-run) on the delegates' scores.
 
     Args:
         score: Delegates x local candidates; ``-inf`` where a delegate will not mark a candidate,
@@ -90,6 +96,7 @@ def tally(
         present: Mask of delegates who vote.
         seats: Seats per township.
         merit: Candidates' merit, which breaks ties in votes.
+        margin: Candidates in the re-run beyond the seats left.
 
     Returns:
         The tally.
@@ -110,19 +117,16 @@ def tally(
     first = on_ballot & (_rank_in_township(key1) < seats) & (votes1 > MAJORITY * ballots[:, None])
     open_seats = seats - first.sum(axis=1)
 
-    # Round two among the rest, for the seats still open (only where some are).
+    # The re-run, for the seats still open (only where some are), among the next candidates by
+    # first-round votes: the seats left plus the margin.
+    standing = on_ballot & ~first
+    rerun = standing & (_rank_in_township(np.where(standing, key1, -1.0)) < (open_seats + margin)[:, None])
     voting_again = np.flatnonzero(open_seats[town] > 0)
-    score2 = np.where(first[town[voting_again]], -np.inf, score[voting_again])
+    score2 = np.where(rerun[town[voting_again]], score[voting_again], -np.inf)
     rows, cols = np.nonzero(_marks(score2, open_seats[town[voting_again]]))
     votes2 = np.bincount(town[voting_again[rows]] * k + cols, minlength=n_town * k).reshape(n_town, k)
-    standing = on_ballot & ~first
-    key2 = np.where(standing, votes2 + tie_break.reshape(n_town, k), -1.0)
-    second = (
-        standing
-        & (_rank_in_township(key2) < open_seats[:, None])
-        & (votes2 >= RUNOFF_MINIMUM * ballots[:, None])
-        & (votes2 > 0)
-    )
+    key2 = np.where(rerun, votes2 + tie_break.reshape(n_town, k), -1.0)
+    second = rerun & (_rank_in_township(key2) < open_seats[:, None]) & (votes2 > MAJORITY * ballots[:, None])
     return Tally(elected=(first | second).ravel(), first_round=first.ravel(), votes=votes1.ravel(), marks=marks1)
 
 
@@ -154,7 +158,7 @@ def delivery_probability(model: ElectionModel, ties: np.ndarray) -> np.ndarray:
 def hold_congress(model: ElectionModel) -> None:
     """Hold every congress three times (as it happened, without bribes, clean) and declare the winners."""
     w, cfg = model.world, model.cfg
-    k, seats = cfg.world.candidates_per_township, cfg.world.seats_per_township
+    k, seats = w.slots_per_township, cfg.world.seats_per_township
     rng = model.streams.voting
     n_del = w.n_delegates
     noise = rng.normal(0.0, cfg.voting.merit_noise, (n_del, k))
@@ -163,6 +167,8 @@ def hold_congress(model: ElectionModel) -> None:
 
     town = w.township
     judged = w.cand_merit.reshape(-1, k)[town] + noise
+    leaning = np.flatnonzero(model.del_lean >= 0)  # a prior preference adds to the judgement
+    judged[leaning, model.del_lean[leaning]] += cfg.delegates.lean_strength
     slate = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k)
     present = model.del_present
 
@@ -179,10 +185,11 @@ def hold_congress(model: ElectionModel) -> None:
     bought_score[bullet] = -np.inf  # marks nobody but the candidates who paid (set just below)
     bought_score[hd, hc] = np.inf
 
-    actual = tally(bought_score, slate, town, present, seats, w.cand_merit)
-    no_bribes = tally(judged, slate, town, present, seats, w.cand_merit)
-    everyone = np.ones_like(slate)
-    clean = tally(judged, everyone, town, np.ones(n_del, dtype=bool), seats, w.cand_merit)
+    margin = cfg.world.candidates_per_township - seats
+    actual = tally(bought_score, slate, town, present, seats, w.cand_merit, margin)
+    no_bribes = tally(judged, slate, town, present, seats, w.cand_merit, margin)
+    initial = model.initial_slate.reshape(-1, k)
+    clean = tally(judged, initial, town, np.ones(n_del, dtype=bool), seats, w.cand_merit, margin)
 
     nominated = slate.ravel()
     model.cand_status[actual.elected] = CandidateStatus.ELECTED
@@ -195,9 +202,10 @@ def hold_congress(model: ElectionModel) -> None:
     model.cf_elected_on_day = no_bribes.elected.copy()
     model.clean_elected = clean.elected
 
-    # Which owed marks were delivered (the delegate marked the candidate in round one).
-    delivered = actual.marks[w.tie_delegate[held_ties], client[held_ties] % k]
+    # Marks the bribed delegates cast for those who paid them, delivered or by their own judgement.
+    marked_payer = actual.marks[w.tie_delegate[held_ties], client[held_ties] % k]
     ballots = int(present.sum())
+    bought = split_bought_seats(actual.elected, no_bribes.elected, model.vote_buyers(), k)
     model.results.update(
         ballots=ballots,
         delegates_present=ballots,
@@ -205,11 +213,13 @@ def hold_congress(model: ElectionModel) -> None:
         seats_first_round=int(actual.first_round.sum()),
         seats_vacant=int(w.n_townships * seats - actual.elected.sum()),
         seats_bought=int(seats_differing(actual.elected, no_bribes.elected, k).sum()),
+        **{f"seats_bought_{part}": int(n) for part, n in bought.items()},
         seats_changed_by_removals=int(seats_differing(no_bribes.elected, clean.elected, k).sum()),
         payer_seats=int((actual.elected & model.vote_buyers()).sum()),
         bought_votes_held=len(held_ties),
-        bought_votes_delivered=int(delivered.sum()),
-        defections=int((~delivered).sum()),
+        bought_votes_delivered=len(complies),
+        defections=len(held_ties) - len(complies),
+        bribed_marks_for_payers=int(marked_payer.sum()),
         delegates_holding_bribes=len(np.unique(w.tie_delegate[held_ties])),
     )
 
@@ -223,6 +233,25 @@ def seats_differing(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     only_a = (a & ~b).reshape(-1, k).sum(axis=1)
     only_b = (b & ~a).reshape(-1, k).sum(axis=1)
     return np.maximum(only_a, only_b)
+
+
+def split_bought_seats(actual: np.ndarray, no_bribes: np.ndarray, paid: np.ndarray, k: int) -> dict[str, int]:
+    """Split the seats buying changed by what became of them.
+
+    ``by_payers``: won by a candidate who paid brokers and would not have won without bribes;
+    ``vacated``: filled without bribes but left vacant with them; ``other``: the rest (won by a
+    candidate who did not pay, marks having shifted).  The three add up to
+    :func:`seats_differing`.
+    """
+    gained = (actual & ~no_bribes).reshape(-1, k)
+    by_payers = (gained & paid.reshape(-1, k)).sum(axis=1)
+    total = seats_differing(actual, no_bribes, k)
+    vacated = np.maximum(no_bribes.reshape(-1, k).sum(axis=1) - actual.reshape(-1, k).sum(axis=1), 0)
+    return {
+        "by_payers": int(by_payers.sum()),
+        "vacated": int(vacated.sum()),
+        "other": int((total - by_payers - vacated).sum()),
+    }
 
 
 def refill(elected: np.ndarray, standing: np.ndarray, votes: np.ndarray, townships: np.ndarray, k: int) -> np.ndarray:
@@ -255,7 +284,7 @@ def refill_seats(model: ElectionModel, unseated: np.ndarray) -> None:
     The counterfactual congress without bribes loses the same candidates (a removal is the
     enforcement's doing, not the buying's) and refills by the same rule from its own ranking.
     """
-    k = model.cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     unseated = np.asarray(unseated, dtype=np.int64)
     towns = unseated // k
     elected = model.cand_status == CandidateStatus.ELECTED

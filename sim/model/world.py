@@ -55,7 +55,9 @@ class World:
     prior_acceptor: np.ndarray
     peers: sp.csr_matrix
     peer_count: np.ndarray
-    # Candidates (``candidates_per_township`` per township, township-major)
+    # Candidates: ``slots_per_township`` per township, township-major (the ballot's
+    # ``candidates_per_township`` first, then the reserves)
+    slots_per_township: int
     cand_township: np.ndarray
     cand_merit: np.ndarray
     cand_integrity: np.ndarray
@@ -74,6 +76,8 @@ class World:
     tie_contract: np.ndarray
     contract_broker: np.ndarray
     contract_town: np.ndarray
+    # With repeated terms, ties a broker may grow into later (see sim.model.terms): those in use.
+    tie_active_at_start: np.ndarray | None = None
 
     @property
     def n_delegates(self) -> int:
@@ -143,7 +147,7 @@ def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
     peers = clustered_peer_network(town_start, town_size, w.peer_degree, w.peer_rewire, rng)
     peer_count = np.asarray(peers.sum(axis=1)).ravel()
 
-    k = w.candidates_per_township
+    k = w.candidates_per_township + w.reserves_per_township
     n_cand = n_town * k
     cand_township = np.repeat(np.arange(n_town), k)
     cand_merit = rng.normal(0.0, 1.0, n_cand)
@@ -199,6 +203,7 @@ def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
         prior_acceptor=prior_acceptor,
         peers=peers,
         peer_count=peer_count,
+        slots_per_township=k,
         cand_township=cand_township,
         cand_merit=cand_merit,
         cand_integrity=cand_integrity,

@@ -108,17 +108,14 @@ def test_calibration_table_marks_targets_missed_when_the_model_is_moved_away(qui
                 **QUIET,
                 "reporting.false_tips_per_township_day": 0.2,  # ~180 false tips a county
                 "interventions.team_inspection.irregularity_rate": 2.0,
-                "delegates.integrity_mean": -3.0,  # nearly everyone takes money, every candidate buys
-                "delegates.norm_weight": 6.0,
-                "world.brokers_per_township": 10.0,
-                "candidates.buy_intercept": 3.0,
+                "voting.compliance": 0.1,  # bought delegates rarely deliver
             }
         )
     ).set_index("target")
     for name in (
         "tips received per county per election",
         "problems found per inspection visit (all kinds)",
-        "share of a county's seats held by payers, worst county, unchecked",
+        "bought marks delivered, unchecked",
     ):
         assert not moved.loc[name, "within"], name
         assert abs(moved.loc[name, "residual"]) > 1

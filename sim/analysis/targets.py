@@ -163,8 +163,7 @@ TARGETS: tuple[Target, ...] = (
         False,
         "none",
         UNCHECKED,
-        "Hengyang, Liaoning (above); Nanchong 2011: 477 people punished, 230 of them took bribes (Xinhua "
-        "2015-09-15)",
+        "Hengyang, Liaoning (above); Nanchong 2011: 477 people punished, 230 of them took bribes (Xinhua 2015-09-15)",
         "Unchecked buying did buy most of a congress: the worst of a city's ~100 townships should reach at "
         "least half of its delegates bribed (a loose lower bound: 100 townships are fewer than the record's "
         "thousands of congresses).",

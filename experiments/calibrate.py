@@ -1,13 +1,17 @@
-"""Fit the free parameters that no figure pins down to the calibration targets, repeatably.
+"""Calibrate the free parameters by ABC-SMC, check the posterior against every target, validate on held-out ones.
 
-    python experiments/calibrate.py                 # city scale, 2 stages x 60 points x 6 replicates
-    python experiments/calibrate.py --points 120    # a finer search
+    python experiments/calibrate.py            # city scale (~25 min on 2 cores)
+    python experiments/calibrate.py --quick    # county scale, small budget (~2 min; CI)
 
-Procedure: a Latin hypercube (SALib, fixed seed) over the ranges below, each point run under
-``policy=as_deployed`` with the same replicate seeds (common random numbers), scored by the sum of
-squared tolerance-scaled distances to the targets (sim.analysis.calibration); then a second hypercube in a
-box a quarter of the size around the best point.  The best point, its loss and its residuals are
-written to docs/calibration_fit.json; the defaults in sim/config.py are set from it.
+Steps (sim.analysis.inference; targets in sim.analysis.targets; docs/VALIDATION.md):
+1. ABC-SMC (pyabc) on every target: the posterior (``posterior.parquet``), its marginal and
+   pairwise plots, the identifiability table;
+2. posterior predictive checks of every target and of the mechanics, on fresh seeds;
+3. held-out validation: ABC-SMC on the 2021 monitoring records only, then the 90% predictive
+   interval of the held-out unchecked-case figures;
+4. seed noise of the distance at the posterior median, against the final threshold.
+Outputs go to ``--out`` (default results/calibration/abc/<scale>/); a full run also refreshes
+docs/calibration_fit.json and docs/calibration_posterior.parquet (the posterior sweeps draw from).
 """
 
 from __future__ import annotations
@@ -15,110 +19,147 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
-from omegaconf import OmegaConf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import simulate  # noqa: E402
-from sim.analysis.calibration import TARGETS, calibration_loss, derived_columns  # noqa: E402
-from sim.model.streams import replicate_seed  # noqa: E402
+from sim.analysis.inference import (  # noqa: E402
+    Design,
+    Posterior,
+    identifiability,
+    posterior_median,
+    posterior_predictive,
+    predictive_table,
+    run_abc,
+    seed_noise,
+)
+from sim.analysis.posterior_plots import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
+from sim.analysis.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
-#: Free parameters and the ranges searched (all ASSUMPTION before the fit).
-FREE = {
-    "reporting.false_tips_per_township_day": [0.005, 0.2],
-    "investigation.p_substantiate_true": [0.01, 0.4],
-    "investigation.p_substantiate_vague": [0.005, 0.2],
-    "interventions.team_inspection.irregularity_rate": [0.1, 0.6],
-    "interventions.team_inspection.detect_per_tie_day": [0.001, 0.04],
-}
-
-
-def base_config(scale: str) -> dict:
-    """The as-deployed policy at the given scale, as a plain mapping."""
-    cfg = OmegaConf.merge(
-        OmegaConf.load(ROOT / "conf" / "scenario" / f"{scale}.yaml"),
-        OmegaConf.load(ROOT / "conf" / "policy" / "as_deployed.yaml"),
-    )
-    return OmegaConf.to_container(cfg)  # type: ignore[return-value]
+FULL = Design(scale="city", replicates=2, population=100, generations=8, max_simulations=800, predictive_draws=50)
+QUICK = Design(scale="county", replicates=2, population=20, generations=2, max_simulations=40, predictive_draws=8)
 
 
-def evaluate(base: dict, values: dict[str, float], seeds: list[int]) -> tuple[float, list[dict]]:
-    """Loss and summaries of one parameter point over the given seeds."""
-    summaries = [simulate(base, seed=s, **values).summary for s in seeds]
-    return calibration_loss(summaries), summaries
+def save_posterior(posterior: Posterior, path: Path) -> None:
+    """The weighted sample, on the priors' scales and in configuration units, as Parquet."""
+    values = posterior.values().drop(columns="weight")
+    pd.concat([posterior.sample, values], axis=1).to_parquet(path, index=False)
 
 
-def search(base: dict, box: dict[str, list[float]], points: int, seeds: list[int], seed: int) -> list[tuple]:
-    """Evaluate a Latin hypercube of ``points`` in ``box``; returns (loss, values) sorted by loss."""
-    from SALib.sample import latin
-
-    names = list(box)
-    design = latin.sample(
-        {"num_vars": len(names), "names": names, "bounds": [box[n] for n in names]}, points, seed=seed
-    )
-    candidates = [dict(zip(names, map(float, row), strict=True)) for row in design]
-    results = Parallel(n_jobs=-1)(delayed(evaluate)(base, c, seeds) for c in candidates)
-    return sorted(((loss, c) for (loss, _), c in zip(results, candidates, strict=True)), key=lambda x: x[0])
+def pairwise_names(table: pd.DataFrame, limit: int = 6) -> list[str]:
+    """Parameters for the pairwise plot: the most constrained, then partners in trade-offs."""
+    ordered = table.sort_values("shrinkage", ascending=False)
+    names = list(ordered.parameter[: limit // 2])
+    for partners in ordered.trades_off_with:
+        for item in filter(None, partners.split("; ")):
+            name = item.split(" ")[0]
+            if name not in names and len(names) < limit:
+                names.append(name)
+    for name in ordered.parameter:
+        if len(names) >= limit:
+            break
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def main() -> None:
-    """Run the two-stage search and write the fit."""
+    """Run the calibration and write every output."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="city")
-    parser.add_argument("--points", type=int, default=60)
-    parser.add_argument("--replicates", type=int, default=6)
+    parser.add_argument("--quick", action="store_true", help="county scale, small budget (CI)")
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "calibration_fit.json")
+    parser.add_argument("--population", type=int)
+    parser.add_argument("--max-simulations", type=int)
+    parser.add_argument("--replicates", type=int)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--no-docs", action="store_true", help="do not refresh docs/ (implied by --quick)")
     args = parser.parse_args()
-    base = base_config(args.scale)
-    seeds = [replicate_seed(args.seed, r) for r in range(args.replicates)]
 
-    stage1 = search(base, FREE, args.points, seeds, args.seed)
-    best_loss, best = stage1[0]
-    print(f"stage 1: best loss {best_loss:.3f}")
-    box = {}
-    for key, (lo, hi) in FREE.items():
-        half = (hi - lo) / 8
-        box[key] = [max(lo, best[key] - half), min(hi, best[key] + half)]
-    stage2 = search(base, box, args.points, seeds, args.seed + 1)
-    if stage2[0][0] < best_loss:
-        best_loss, best = stage2[0]
-    print(f"stage 2: best loss {best_loss:.3f}")
+    design = replace(QUICK if args.quick else FULL, seed=args.seed, n_jobs=args.jobs)
+    for key in ("population", "max_simulations", "replicates"):
+        if getattr(args, key) is not None:
+            design = replace(design, **{key: getattr(args, key)})
+    out = args.out or ROOT / "results" / "calibration" / "abc" / design.scale
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    checks = TARGETS + MECHANICS
 
-    # Residuals of the best point on fresh seeds (not those it was selected on).
-    check_seeds = [replicate_seed(args.seed + 100, r) for r in range(2 * args.replicates)]
-    loss, summaries = evaluate(base, best, check_seeds)
-    runs = derived_columns(pd.DataFrame(summaries))
-    residuals = {
-        t.name: float(runs[t.column].mean() - t.observed)
-        for t in TARGETS
-        if t.column in runs and np.isfinite(t.observed)
-    }
+    print(f"[calibrate] ABC-SMC on all {len(TARGETS)} targets, {design.scale} scale, budget {design.max_simulations}")
+    post = run_abc(TARGETS, design, db_dir=out)
+    print(f"[calibrate] {post.simulations} simulations in {post.seconds:.0f} s; thresholds {post.epsilons}")
+    save_posterior(post, out / "posterior.parquet")
+    ident = identifiability(post)
+    ident.to_csv(out / "identifiability.csv", index=False)
+    ppc = posterior_predictive(post, checks, design)
+    ppc.to_csv(out / "predictive_draws.csv", index=False)
+    table = predictive_table(ppc, checks, TARGETS)
+    table.to_csv(out / "predictive.csv", index=False)
+    noise = seed_noise(posterior_median(post), design, TARGETS, repeats=3 if args.quick else 5)
+
+    print(f"[calibrate] held out: ABC-SMC on the {MONITORING} targets only")
+    fit_group = by_group(MONITORING)
+    held_design = replace(design, max_simulations=int(0.75 * design.max_simulations))
+    held_post = run_abc(fit_group, held_design, db_dir=out / "heldout")
+    save_posterior(held_post, out / "posterior_monitoring_only.parquet")
+    held_ppc = posterior_predictive(held_post, TARGETS, design)
+    held_ppc.to_csv(out / "heldout_draws.csv", index=False)
+    held = predictive_table(held_ppc, TARGETS, fit_group)
+    held.to_csv(out / "heldout.csv", index=False)
+    held_ident = identifiability(held_post)
+    held_ident.to_csv(out / "identifiability_monitoring_only.csv", index=False)
+
+    for name, fig in (
+        ("marginals", marginals_plot(post, ident)),
+        ("pairs", pairs_plot(post, pairwise_names(ident))),
+        ("predictive", predictive_plot(ppc, checks, table)),
+        ("heldout", predictive_plot(held_ppc, TARGETS, held)),
+    ):
+        fig.savefig(out / f"{name}.png", dpi=110)
+
+    seconds = time.perf_counter() - t0
     fit = {
         "procedure": {
-            "scale": args.scale,
-            "points_per_stage": args.points,
-            "replicates": args.replicates,
-            "seed": args.seed,
-            "ranges": FREE,
-            "policy": "as_deployed",
+            "method": "ABC-SMC (pyabc), distance = RMS of tolerance-scaled residuals",
+            "design": asdict(design),
+            "targets": [t.statistic for t in TARGETS],
+            "heldout_fit_targets": [t.statistic for t in fit_group],
         },
-        "values": {k: round(v, 4) for k, v in best.items()},
-        "loss_on_search_seeds": best_loss,
-        "loss_on_fresh_seeds": loss,
-        "residuals_on_fresh_seeds": residuals,
+        "simulations": {"all_targets": post.simulations, "monitoring_only": held_post.simulations},
+        "effective_sample_size": {
+            "all_targets": post.effective_sample_size,
+            "monitoring_only": held_post.effective_sample_size,
+            "population": design.population,
+        },
+        "epsilons": {"all_targets": post.epsilons, "monitoring_only": held_post.epsilons},
+        "seed_noise_of_distance_at_posterior_median": {
+            "mean": float(np.mean(noise)),
+            "sd": float(np.std(noise, ddof=1)),
+            "final_epsilon": post.epsilons[-1],
+        },
+        "identifiability": ident.to_dict(orient="records"),
+        "predictive": table.to_dict(orient="records"),
+        "heldout": held.to_dict(orient="records"),
+        "seconds": seconds,
     }
-    args.out.write_text(json.dumps(fit, indent=2) + "\n")
-    print(json.dumps(fit["values"], indent=2))
-    for name, r in residuals.items():
-        print(f"  {name:<55} residual {r:+.4f}")
-    print(f"written to {args.out}")
+    (out / "fit.json").write_text(json.dumps(fit, indent=2, default=float) + "\n")
+    if not (args.quick or args.no_docs):
+        (ROOT / "docs" / "calibration_fit.json").write_text(json.dumps(fit, indent=2, default=float) + "\n")
+        save_posterior(post, ROOT / "docs" / "calibration_posterior.parquet")
+
+    pd.set_option("display.width", 200)
+    print(ident[["parameter", "posterior_median", "posterior_q05", "posterior_q95", "shrinkage", "verdict"]])
+    print(table[["statistic", "role", "observed", "predictive_q05", "predictive_q95", "covered"]])
+    print(held[["statistic", "role", "observed", "predictive_q05", "predictive_q95", "covered"]])
+    sd = np.std(noise, ddof=1)
+    print(f"[calibrate] seed noise of the distance: sd {sd:.3f} vs final threshold {post.epsilons[-1]:.3f}")
+    print(f"[calibrate] done in {seconds:.0f} s -> {out}")
 
 
 if __name__ == "__main__":

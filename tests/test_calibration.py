@@ -1,62 +1,227 @@
-"""The calibration targets hold at a reduced scale, and the validation patterns are reproduced."""
+"""Calibration: targets, the table that can say "missed", ABC-SMC that recovers a planted truth, patterns."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import pytest
-from omegaconf import OmegaConf
 
-from sim import simulate
-from sim.analysis.calibration import TARGETS, calibration_loss, calibration_table
+from sim.analysis.calibration import calibration_table
+from sim.analysis.inference import (
+    PRIORS,
+    Design,
+    Posterior,
+    Prior,
+    base_config,
+    identifiability,
+    predictive_table,
+    run_abc,
+    simulate_statistics,
+    with_values,
+)
 from sim.analysis.patterns import run_patterns
-from sim.config import flatten, to_dict
-from sim.model.streams import replicate_seed
-from tests.conftest import ROOT
+from sim.analysis.targets import (
+    AT_LEAST,
+    AT_MOST,
+    MECHANICS,
+    MONITORING,
+    TARGETS,
+    TWO_SIDED,
+    UNCHECKED,
+    Target,
+    by_group,
+    distance,
+)
+from sim.simulate import simulate
+
+# ------------------------------------------------------------------------------------ the targets
 
 
-def as_deployed(scale: str) -> dict:
-    cfg = OmegaConf.merge(
-        OmegaConf.load(ROOT / "conf" / "scenario" / f"{scale}.yaml"),
-        OmegaConf.load(ROOT / "conf" / "policy" / "as_deployed.yaml"),
-    )
-    return OmegaConf.to_container(cfg)
+def test_every_target_states_source_quantity_and_observation_model():
+    for t in TARGETS + MECHANICS:
+        assert t.source and t.observation and t.statistic
+        assert t.tolerance > 0 and math.isfinite(t.observed)
+        assert t.sense in (TWO_SIDED, AT_MOST, AT_LEAST)
+        assert t.policy in ("as_deployed", "none")
+    assert {t.group for t in TARGETS} == {MONITORING, UNCHECKED}
+    # the split is a partition, and mechanics checks are never fitted
+    assert len(by_group(MONITORING)) + len(by_group(UNCHECKED)) == len(TARGETS)
+    assert not {t.statistic for t in MECHANICS} & {t.statistic for t in TARGETS}
+    tips = next(t for t in TARGETS if t.statistic == "tips_per_county")
+    assert tips.observed == pytest.approx(221 / 117) and tips.log10 and tips.tolerance == 1.0
 
 
-@pytest.fixture(scope="module")
-def city_runs() -> pd.DataFrame:
+def test_residuals_respect_bounds_and_scales():
+    at_most = next(t for t in TARGETS if t.sense == AT_MOST)
+    assert at_most.residual(at_most.observed - 0.5) == 0.0
+    assert at_most.residual(at_most.observed + at_most.tolerance) == pytest.approx(1.0)
+    at_least = next(t for t in TARGETS if t.sense == AT_LEAST)
+    assert at_least.residual(1.0) == 0.0 and at_least.residual(at_least.observed - 2 * at_least.tolerance) < -1
+    tips = next(t for t in TARGETS if t.statistic == "tips_per_county")
+    assert tips.residual(tips.observed * 10) == pytest.approx(1.0)  # one decade
+    assert tips.residual(tips.observed / 100) == pytest.approx(-2.0)
+    assert math.isinf(tips.residual(float("nan")))
+    perfect = {t.statistic: t.observed for t in TARGETS}
+    assert distance(perfect, TARGETS) == 0.0
+    assert distance({**perfect, "tips_per_county": 1000.0}, TARGETS) > 0.9
+
+
+# --------------------------------------------------------------- the table can say "missed"
+QUIET = {  # little reporting: the tip volume within a decade of Shanxi's at county scale
+    "reporting.refuser_scale": 0.01,
+    "reporting.peer_scale": 0.0003,
+    "reporting.false_tips_per_township_day": 0.001,
+    "interventions.team_inspection.irregularity_rate": 0.4,
+    "interventions.team_inspection.detect_per_tie_day": 0.0005,
+}
+
+
+def _runs(**values: float) -> pd.DataFrame:
     rows = []
-    for r in range(6):
-        result = simulate(as_deployed("city"), seed=replicate_seed(7, r), keep_model=True)
-        assert result.model is not None
-        inputs = {f"in.{k}": v for k, v in flatten(to_dict(result.model.cfg)).items()}
-        rows.append({**result.summary, **inputs})
+    for policy in ("as_deployed", "none"):
+        typed = base_config("county", policy)
+        for seed in range(3):
+            summary = simulate(with_values(typed, {**values, "seed": seed})).summary
+            rows.append({**summary, "in.world.n_counties": typed.world.n_counties})
     return pd.DataFrame(rows)
 
 
-def test_every_calibration_target_is_met_at_city_scale(city_runs):
-    table = calibration_table(city_runs)
-    assert list(table.columns[:7]) == [
-        "target",
-        "observed",
-        "simulated_mean",
-        "ci_low",
-        "ci_high",
-        "tolerance",
-        "within",
-    ]
-    assert len(table) == len(TARGETS)
-    missed = table[~table.within]
-    assert missed.empty, missed.to_string()
+@pytest.fixture(scope="module")
+def quiet_table() -> pd.DataFrame:
+    return calibration_table(_runs(**QUIET)).set_index("target")
 
 
-def test_calibration_loss_rises_away_from_the_fit():
-    fitted = [simulate(as_deployed("city"), seed=s).summary for s in range(3)]
-    off = [
-        simulate(as_deployed("city"), seed=s, **{"investigation.p_substantiate_true": 0.5}).summary for s in range(3)
-    ]
-    assert calibration_loss(off) > calibration_loss(fitted) + 5
+def test_calibration_table_meets_targets_where_the_model_is_put(quiet_table):
+    assert quiet_table.loc["tips received per county per election", "within"]
+    assert quiet_table.loc["problems found per inspection visit (all kinds)", "within"]
+    assert quiet_table.loc["vote-buying finds per inspection visit", "within"]
+    assert set(quiet_table.kind) == {"calibration", "mechanics check"}
+    assert quiet_table.loc["share of the four checks completed before nomination", "kind"] == "mechanics check"
 
 
+def test_calibration_table_marks_targets_missed_when_the_model_is_moved_away(quiet_table):
+    moved = calibration_table(
+        _runs(
+            **{
+                **QUIET,
+                "reporting.false_tips_per_township_day": 0.2,  # ~180 false tips a county
+                "interventions.team_inspection.irregularity_rate": 2.0,
+                "voting.compliance": 0.1,  # bought delegates rarely deliver
+            }
+        )
+    ).set_index("target")
+    for name in (
+        "tips received per county per election",
+        "problems found per inspection visit (all kinds)",
+        "bought marks delivered, unchecked",
+    ):
+        assert not moved.loc[name, "within"], name
+        assert abs(moved.loc[name, "residual"]) > 1
+    assert quiet_table.loc["tips received per county per election", "within"]
+
+
+# ------------------------------------------------------------------------------- identifiability
+def _planted_posterior(n: int = 400) -> Posterior:
+    rng = np.random.default_rng(1)
+    priors = (
+        Prior("sharp", "a.sharp", 0.0, 1.0, False, ""),
+        Prior("flat", "a.flat", 0.0, 1.0, False, ""),
+        Prior("x", "a.x", 0.0, 1.0, False, ""),
+        Prior("y", "a.y", 0.0, 1.0, False, ""),
+    )
+    x = rng.uniform(0.2, 0.8, n)
+    sample = pd.DataFrame(
+        {
+            "sharp": rng.normal(0.3, 0.02, n),
+            "flat": rng.uniform(0, 1, n),
+            "x": x,
+            "y": 1 - x + rng.normal(0, 0.02, n),  # a ridge: x + y = 1
+            "weight": np.full(n, 1 / n),
+        }
+    )
+    return Posterior(sample, [1.0], n, 0.0, TARGETS, priors)
+
+
+def test_identifiability_finds_the_planted_structure():
+    table = identifiability(_planted_posterior()).set_index("parameter")
+    assert table.loc["sharp", "verdict"] == "identified"
+    assert table.loc["sharp", "posterior_q05"] < 0.3 < table.loc["sharp", "posterior_q95"]
+    assert table.loc["flat", "verdict"] == "at prior"
+    assert "y" in table.loc["x", "trades_off_with"] and "-" in table.loc["x", "trades_off_with"]
+    assert table.loc["flat", "trades_off_with"] == ""
+
+
+def test_predictive_table_covers_and_misses():
+    t = next(t for t in TARGETS if t.statistic == "problems_per_visit")
+    inside = pd.DataFrame({t.statistic: np.full(50, t.observed)})
+    outside = pd.DataFrame({t.statistic: np.full(50, t.observed + 5 * t.tolerance)})
+    assert predictive_table(inside, [t], [t]).covered.item()
+    assert not predictive_table(outside, [t], [t]).covered.item()
+    assert predictive_table(outside, [t], []).role.item() == "held out"
+
+
+# ----------------------------------------------------------------------------- synthetic truth
+SYN_WORLD = {"n_cities": 1, "n_counties": 2, "n_townships": 24, "delegates_per_township": 40.0}
+SYN_FIXED = {"interventions.team_inspection.coverage_target": 1.0}
+SYN_PRIORS = tuple(p for p in PRIORS if p.name in ("false_tips", "irregularity_rate", "detect_per_tie_day"))
+TRUTH = {"false_tips": -2.0, "irregularity_rate": 0.4, "detect_per_tie_day": -2.0}
+
+
+def _synthetic_targets(design: Design) -> tuple[Target, ...]:
+    """Targets whose 'observed' values are simulated from TRUTH on seeds the fit never uses."""
+    stats = ("tips_per_county", "other_problems_per_visit", "vote_buying_finds_per_visit")
+    template = tuple(
+        Target(s, s, 1.0, 1.0, TWO_SIDED, s == "tips_per_county", "as_deployed", MONITORING, "synthetic", "")
+        for s in stats
+    )
+    observed = simulate_statistics(TRUTH, design, template, SYN_PRIORS, seed_offset=777)
+    tolerance = {"tips_per_county": 0.08, "other_problems_per_visit": 0.12, "vote_buying_finds_per_visit": 0.12}
+    return tuple(
+        Target(s, s, observed[s], tolerance[s], TWO_SIDED, s == "tips_per_county", "as_deployed", MONITORING, "", "")
+        for s in stats
+    )
+
+
+@pytest.mark.slow
+def test_abc_recovers_planted_parameters(tmp_path):
+    design = Design(
+        scale="county",
+        replicates=2,
+        population=40,
+        generations=4,
+        max_simulations=260,
+        min_epsilon=0.05,
+        n_jobs=1,
+        world=SYN_WORLD,
+        fixed=SYN_FIXED,
+    )
+    targets = _synthetic_targets(design)
+    post = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path)
+    table = identifiability(post).set_index("parameter")
+    # Separate finds (vote buying / other) identify the two inspection rates separately.
+    assert table.loc["irregularity_rate", "verdict"] == "identified", table.to_string()
+    assert table.loc["detect_per_tie_day", "verdict"] == "identified", table.to_string()
+    assert abs(table.loc["irregularity_rate", "posterior_median"] - TRUTH["irregularity_rate"]) < 0.2
+    for name, value in TRUTH.items():  # the truth lies in the 90% interval of every parameter
+        assert table.loc[name, "posterior_q05"] <= value <= table.loc[name, "posterior_q95"], (name, table)
+    assert post.epsilons == sorted(post.epsilons, reverse=True)
+
+
+@pytest.mark.slow
+def test_abc_is_reproducible(tmp_path):
+    design = Design(
+        scale="county", replicates=1, population=8, generations=2, max_simulations=16, n_jobs=1, world=SYN_WORLD
+    )
+    targets = _synthetic_targets(design)
+    a = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path / "a")
+    b = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path / "b")
+    pd.testing.assert_frame_equal(a.sample, b.sample)
+    assert a.epsilons == b.epsilons
+
+
+# ------------------------------------------------------------------------------------ patterns
 @pytest.mark.slow
 def test_validation_patterns_are_reproduced():
     patterns, grid, spill = run_patterns(list(range(8)))  # 4 seeds leave the S-shape within seed noise

@@ -156,6 +156,7 @@ def write_report(sweep_dir: Path) -> Path:
         factorial_section(runs, out),
         dose_section(runs, out),
         sensitivity_section(runs, meta, colours, out),
+        posterior_report_section(runs, meta, base, out),
         calibration_section(runs, out) if meta.get("experiment") == "calibration" else None,
         township_section(sweep_dir, runs, base, out),
     ]
@@ -585,7 +586,7 @@ def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
 
 def sensitivity_section(runs: pd.DataFrame, meta: dict[str, Any], colours: dict[str, str], out: Path) -> Section | None:
     """Sensitivity indices and how often each arm is best across sampled parameters."""
-    if "sample" not in runs.columns or not (runs["sample"] >= 0).any():
+    if "sample" not in runs.columns or not (runs["sample"] >= 0).any() or _posterior_path(meta):
         return None
     params = sensitivity_parameters(
         runs,
@@ -610,6 +611,27 @@ def sensitivity_section(runs: pd.DataFrame, meta: dict[str, Any], colours: dict[
             "sensitivity_indices.csv",
         )
     )
+    return sec
+
+
+def _posterior_path(meta: dict[str, Any]) -> str:
+    """The posterior file a sweep drew its parameters from ('' if none)."""
+    return str(meta.get("config", {}).get("sensitivity", {}).get("posterior", "") or "")
+
+
+def posterior_report_section(runs: pd.DataFrame, meta: dict[str, Any], base: str | None, out: Path) -> Section | None:
+    """A sweep over posterior draws: effects with parameter uncertainty, probability best, ranks."""
+    if not _posterior_path(meta) or base is None:
+        return None
+    from sim.analysis.posterior import posterior_section
+
+    tables, lines = posterior_section(runs, baseline=base)
+    sec = Section("parameter-uncertainty", "Under parameter uncertainty (posterior draws)")
+    sec.lines += lines
+    for title, table, caption in tables:
+        csv = f"posterior_{title.split()[0].lower()}.csv"
+        _csv(out / csv, table)
+        sec.tables.append((title, table, csv, caption))
     return sec
 
 

@@ -200,7 +200,13 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "townships_visited": int(c["townships_visited"]),
         "problems_found": int(c["problems_found"]),
         "problems_per_visit": _ratio(c["problems_found"], c["township_visits"]),
+        # Inspection's finds split by kind: vote buying (a culprit broker sanctioned) and other
+        # irregularities, so that the two rates can be compared with the record separately.
         "vote_buying_found_by_inspection": int(c["vote_buying_found_by_inspection"]),
+        "vote_buying_finds_per_visit": _ratio(c["vote_buying_found_by_inspection"], c["township_visits"]),
+        "other_problems_per_visit": _ratio(
+            c["problems_found"] - c["vote_buying_found_by_inspection"], c["township_visits"]
+        ),
         "visit_coverage": _ratio(c["townships_visited"], w.n_townships),
         "candidates_vetted": int(c["candidates_vetted"]),
         "tainted_candidates": int(tainted.sum()),
@@ -237,6 +243,7 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         total += iv.cost()
     out["cost_total"] = total
     out["exposed_share"] = _ratio((model.del_state == DelegateState.EXPOSED).sum(), w.n_delegates)
+    out.update(upper_tail(model))
     # Patronage and the networks that carry it from one election to the next (sim.model.terms).
     out["patrons"] = int(c["patrons"])
     out["posts_sold"] = int(c["posts_sold"])
@@ -249,6 +256,27 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
     out["brokers_at_work"] = int(model.broker_active.sum())
     out["runtime_s"] = float(runtime_s)
     return out
+
+
+def upper_tail(model: ElectionModel) -> dict[str, float]:
+    """How far vote buying went in the worst places: the upper tail compared with the worst cases.
+
+    ``township_bribed_share_p95`` and ``_max``: the 95th percentile and the maximum over townships
+    of the share of a township's delegates who ever took a bribe; ``county_payer_seat_rate_max``:
+    the largest share of a county's seats held (at the end) by candidates who paid brokers.
+    """
+    w = model.world
+    bribed = np.bincount(w.township[model.del_ever_bought], minlength=w.n_townships) / w.town_size
+    held_paid = (model.cand_status == CandidateStatus.ELECTED) & model.vote_buyers()
+    county_of_cand = w.town_county[w.cand_township]
+    n_counties = int(w.town_county.max()) + 1
+    seats = np.bincount(w.town_county, minlength=n_counties) * model.cfg.world.seats_per_township
+    paid_seats = np.bincount(county_of_cand[held_paid], minlength=n_counties)
+    return {
+        "township_bribed_share_p95": float(np.quantile(bribed, 0.95)),
+        "township_bribed_share_max": float(bribed.max()),
+        "county_payer_seat_rate_max": float((paid_seats / np.maximum(seats, 1)).max()),
+    }
 
 
 #: Outcomes reported term by term (``term<t>_<key>`` keys and the terms table) when a run has
@@ -294,6 +322,8 @@ MEAN_SUFFIXES = (
     "_within_deadline_closed",
     "_per_visit",
     "_coverage",
+    "_p95",
+    "_max",
 )
 MEAN_PREFIXES = ("merit_loss", "mean_")
 

@@ -25,11 +25,14 @@ NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "re
 class SensitivityConfig:
     """Uncertain parameters sampled by Latin hypercube (off when ``n_samples`` is 0).
 
-    ``parameters`` maps a dotted configuration key to its ``[low, high]`` range.
+    ``parameters`` maps a dotted configuration key to its ``[low, high]`` range.  With
+    ``posterior`` set (a Parquet file written by ``experiments/calibrate.py``), the samples are
+    ``n_samples`` draws from that posterior instead (``parameters`` is then unused).
     """
 
     n_samples: int = 0
     seed: int = 12345
+    posterior: str = ""
     parameters: dict[str, list[float]] = field(
         default_factory=lambda: {
             "delegates.integrity_mean": [1.0, 3.0],
@@ -104,6 +107,13 @@ def validate_run_config(replicates: int, sensitivity: SensitivityConfig, base_se
         raise ConfigError(f"base_seed={base_seed} must be between 0 and 2**63 - 1")
     if sensitivity.n_samples < 0:
         raise ConfigError(f"sensitivity.n_samples={sensitivity.n_samples} must be 0 (off) or more")
+    if sensitivity.posterior:
+        from sim.analysis.posterior import resolve
+
+        if sensitivity.n_samples < 1:
+            raise ConfigError("sensitivity.posterior needs sensitivity.n_samples >= 1 (the number of draws)")
+        if not resolve(sensitivity.posterior).is_file():
+            raise ConfigError(f"sensitivity.posterior={sensitivity.posterior} is not a file")
     for key, bounds in sensitivity.parameters.items():
         if len(bounds) != 2 or not all(math.isfinite(b) for b in bounds) or not bounds[0] < bounds[1]:
             raise ConfigError(f"sensitivity.parameters.{key}={list(bounds)} must be [low, high] with finite low < high")
@@ -115,6 +125,10 @@ def sensitivity_design(sensitivity: SensitivityConfig) -> tuple[list[str], np.nd
     Returns:
         Parameter names and an ``n_samples x n_parameters`` matrix.
     """
+    if sensitivity.posterior:
+        from sim.analysis.posterior import posterior_design
+
+        return posterior_design(sensitivity.posterior, sensitivity.n_samples, sensitivity.seed)
     from SALib.sample import latin
 
     names = list(sensitivity.parameters)

@@ -1,0 +1,494 @@
+"""Calibration as inference: ABC-SMC (pyabc) over the behavioural and enforcement parameters.
+
+The simulator is stochastic and has no tractable likelihood, so the posterior is approximated by
+sequential Monte Carlo approximate Bayesian computation (Toni et al. 2009; Klinger, Rickert &
+Hasenauer 2018, *pyABC*).  A particle is a parameter vector drawn from the priors below; it is
+simulated under each policy its targets need, on the same replicate seeds for every particle
+(common random numbers), and its distance to the record is the root mean square of the targets'
+scaled residuals (:mod:`sim.analysis.targets`).  Every statistic is a mean over ``replicates``
+runs so that seed noise does not dominate the distance (checked by :func:`seed_noise`).
+
+Reproducible: the sampler is pyabc's single-core sampler seeded through numpy, and the model
+evaluations of a particle run in parallel (joblib) on fixed seeds, so the same design and seed
+give the same posterior.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from omegaconf import OmegaConf
+
+from sim.analysis.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
+from sim.config import ConfigError, SimConfig, build_config
+from sim.model.streams import replicate_seed
+from sim.simulate import simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A uniform prior on a parameter, on its natural or its log10 scale.
+
+    Attributes:
+        name: short name (a column of the posterior sample).
+        key: dotted configuration key the value overrides.
+        low: lower end (log10 of the value if ``log10``).
+        high: upper end.
+        log10: the prior is uniform in log10 of the value (for rates spanning decades).
+        why: what the range rests on.
+    """
+
+    name: str
+    key: str
+    low: float
+    high: float
+    log10: bool
+    why: str
+
+    def value(self, x: float) -> float:
+        """The configuration value of a point on the prior's scale."""
+        return float(10**x) if self.log10 else float(x)
+
+    def scale_of(self, value: float) -> float:
+        """A configuration value on the prior's scale."""
+        return math.log10(value) if self.log10 else float(value)
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation of the prior on its scale."""
+        return (self.high - self.low) / math.sqrt(12)
+
+
+#: Free behavioural and enforcement parameters and their priors.  The behavioural weights are the
+#: ones the sensitivity experiment ranks first (RBD-FAST, conf/experiment/sensitivity.yaml); ranges
+#: are centred on the documented defaults (docs/PARAMETERS.md) and wide enough to include "no effect".
+PRIORS: tuple[Prior, ...] = (
+    Prior("integrity_mean", "delegates.integrity_mean", 0.5, 3.5, False, "moral cost, logit; default 2.0 +- 1.5"),
+    Prior("money_weight", "delegates.money_weight", 1.0, 3.0, False, "logit per log-unit of money; sensitivity range"),
+    Prior("norm_weight", "delegates.norm_weight", 0.0, 5.0, False, "peer norm, logit; 0 (no norm) to twice default"),
+    Prior("risk_weight", "delegates.risk_weight", 0.0, 3.0, False, "delegates' risk weight; 0 to three times default"),
+    Prior("buy_intercept", "candidates.buy_intercept", -3.0, 1.0, False, "candidates' propensity to buy, logit"),
+    Prior("brokers", "world.brokers_per_township", 0.5, 5.0, False, "brokers a township; sensitivity range widened"),
+    Prior("compliance", "voting.compliance", 0.3, 0.95, False, "delivery of a bought mark; Shaoyang 0.75 inside"),
+    Prior("refuser_scale", "reporting.refuser_scale", -2.0, 0.5, True, "log10; refusers' reporting x0.01 to x3"),
+    Prior("peer_scale", "reporting.peer_scale", -3.5, -1.0, True, "log10; default 0.03 near the top"),
+    Prior(
+        "false_tips",
+        "reporting.false_tips_per_township_day",
+        -3.5,
+        -1.0,
+        True,
+        "log10 tips a township a day; 0.0003 to 0.1 (previous fit 0.0355)",
+    ),
+    Prior(
+        "p_substantiate_true",
+        "investigation.p_substantiate_true",
+        -2.5,
+        -0.3,
+        True,
+        "log10; 0.3% to 50% of true named tips proven",
+    ),
+    Prior(
+        "detect_per_tie_day",
+        "interventions.team_inspection.detect_per_tie_day",
+        -4.0,
+        -1.0,
+        True,
+        "log10 daily chance a team uncovers one bribe-carrying tie",
+    ),
+    Prior(
+        "irregularity_rate",
+        "interventions.team_inspection.irregularity_rate",
+        0.0,
+        1.0,
+        False,
+        "other irregularities a visit; 0 to twice Liaoning's 0.45",
+    ),
+)
+
+
+@dataclass
+class Design:
+    """How one particle is simulated and how much ABC may spend.
+
+    Attributes:
+        scale: scenario (``conf/scenario/<scale>.yaml``).
+        replicates: runs per policy per particle (common seeds for every particle).
+        seed: base seed of the replicate seeds and of the sampler.
+        population: particles per generation.
+        generations: most generations.
+        max_simulations: most particles evaluated in one ABC run (a budget that is reproducible,
+            unlike a wall-time limit).
+        min_epsilon: stop when the distance threshold falls below this.
+        n_jobs: processes for a particle's runs.
+        predictive_draws: posterior draws simulated for the predictive checks (on fresh seeds).
+        world: extra world overrides (used by tests to shrink the scenario).
+        fixed: configuration overrides applied to every run (not inferred).
+    """
+
+    scale: str = "city"
+    replicates: int = 3
+    seed: int = 2021
+    population: int = 100
+    generations: int = 8
+    max_simulations: int = 1000
+    min_epsilon: float = 0.3
+    n_jobs: int = 2
+    predictive_draws: int = 60
+    world: dict[str, Any] = field(default_factory=dict)
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+
+@functools.cache
+def _preset(scale: str, policy: str, world: tuple[tuple[str, Any], ...]) -> SimConfig:
+    cfg = OmegaConf.merge(
+        OmegaConf.load(ROOT / "conf" / "scenario" / f"{scale}.yaml"),
+        OmegaConf.load(ROOT / "conf" / "policy" / f"{policy}.yaml"),
+    )
+    out: dict[str, Any] = OmegaConf.to_container(cfg)  # type: ignore[assignment]
+    out.setdefault("world", {}).update(dict(world))
+    return build_config(out)
+
+
+def base_config(scale: str, policy: str, world: dict[str, Any] | None = None) -> SimConfig:
+    """A scenario under a policy (the conf/ presets), typed and validated."""
+    return _preset(scale, policy, tuple(sorted((world or {}).items())))
+
+
+def overrides(theta: dict[str, float], priors: Sequence[Prior]) -> dict[str, float]:
+    """Configuration overrides of a particle (values on the priors' scales)."""
+    return {p.key: p.value(theta[p.name]) for p in priors if p.name in theta}
+
+
+def with_values(cfg: SimConfig, values: dict[str, Any]) -> SimConfig:
+    """A copy of a typed configuration with dotted-key values set, validated.
+
+    Faster than merging through OmegaConf for every run (the calibration makes thousands).
+    """
+    out = copy.deepcopy(cfg)
+    for key, value in values.items():
+        *path, leaf = key.split(".")
+        node = out
+        for part in path:
+            node = getattr(node, part)
+        if not hasattr(node, leaf):
+            raise ConfigError(f"unknown key {key}")
+        setattr(node, leaf, type(getattr(node, leaf))(value))
+    return build_config(out)
+
+
+def _run(cfg: SimConfig, seed: int, values: dict[str, Any]) -> dict[str, float]:
+    summary = dict(simulate(with_values(cfg, {**values, "seed": seed})).summary)
+    summary["counties"] = cfg.world.n_counties
+    return summary
+
+
+def replicate_seeds(design: Design, offset: int = 0) -> list[int]:
+    """The replicate seeds every particle shares (``offset`` gives a fresh set)."""
+    return [replicate_seed(design.seed + offset, r) for r in range(design.replicates)]
+
+
+def simulate_statistics(
+    theta: dict[str, float],
+    design: Design,
+    targets: Sequence[Target],
+    priors: Sequence[Prior] = PRIORS,
+    seed_offset: int = 0,
+    parallel: Parallel | None = None,
+) -> dict[str, float]:
+    """Each target's statistic for one parameter vector: means over the design's replicates.
+
+    Only the policies the targets need are simulated.
+    """
+    values = {**design.fixed, **overrides(theta, priors)}
+    policies = sorted({t.policy for t in targets})
+    seeds = replicate_seeds(design, seed_offset)
+    jobs = [(pol, base_config(design.scale, pol, design.world), s) for pol in policies for s in seeds]
+    pool = parallel or Parallel(n_jobs=1)
+    summaries = pool(delayed(_run)(cfg, s, values) for _, cfg, s in jobs)
+    out: dict[str, float] = {}
+    for pol in policies:
+        runs = [summ for (p, _, _), summ in zip(jobs, summaries, strict=True) if p == pol]
+        out.update(mean_statistics(runs, [t for t in targets if t.policy == pol]))
+    return out
+
+
+@dataclass
+class Posterior:
+    """A weighted posterior sample and how it was obtained."""
+
+    sample: pd.DataFrame  # one column per prior (its scale), plus ``weight``
+    epsilons: list[float]
+    simulations: int
+    seconds: float
+    targets: tuple[Target, ...]
+    priors: tuple[Prior, ...]
+
+    @property
+    def effective_sample_size(self) -> float:
+        """Kish's effective sample size of the weights, ``1 / sum(w^2)`` (weights summing to 1)."""
+        w = self.sample["weight"].to_numpy(dtype=float)
+        return float(w.sum() ** 2 / (w**2).sum())
+
+    def values(self) -> pd.DataFrame:
+        """The sample in configuration units (dotted keys), with weights."""
+        out = pd.DataFrame({p.key: [p.value(x) for x in self.sample[p.name]] for p in self.priors})
+        out["weight"] = self.sample["weight"].to_numpy()
+        return out
+
+
+def run_abc(
+    targets: Sequence[Target],
+    design: Design,
+    priors: Sequence[Prior] = PRIORS,
+    db_dir: Path | None = None,
+) -> Posterior:
+    """ABC-SMC over ``priors`` against ``targets``.
+
+    Args:
+        targets: the figures to fit.
+        design: simulation design and budget.
+        priors: the free parameters.
+        db_dir: where pyabc keeps its database (a temporary folder if None).
+
+    Returns:
+        The last generation's weighted sample and the run's record.
+    """
+    import pyabc
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    targets, priors = tuple(targets), tuple(priors)
+    prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in priors})
+    observed = {t.statistic: float(t.observed) for t in targets}
+    start = time.perf_counter()
+    with Parallel(n_jobs=design.n_jobs) as pool:
+
+        def model(parameter: dict[str, float]) -> dict[str, float]:
+            return simulate_statistics(dict(parameter), design, targets, priors, parallel=pool)
+
+        def dist(x: dict[str, float], _x0: dict[str, float]) -> float:
+            return distance(x, targets)
+
+        np.random.seed(design.seed)
+        abc = pyabc.ABCSMC(
+            model,
+            prior,
+            dist,
+            population_size=design.population,
+            sampler=pyabc.sampler.SingleCoreSampler(),
+        )
+        folder = Path(db_dir) if db_dir else Path(tempfile.mkdtemp(prefix="abc_"))
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / "abc.db"
+        db.unlink(missing_ok=True)
+        abc.new(f"sqlite:///{db}", observed)
+        history = abc.run(
+            minimum_epsilon=design.min_epsilon,
+            max_nr_populations=design.generations,
+            max_total_nr_simulations=design.max_simulations,
+        )
+    df, w = history.get_distribution(m=0, t=history.max_t)
+    sample = df.reset_index(drop=True)[[p.name for p in priors]].astype(float)
+    sample["weight"] = np.asarray(w, dtype=float) / np.sum(w)
+    pops = history.get_all_populations()
+    epsilons = [float(e) for e in pops.loc[pops.t >= 0, "epsilon"]]
+    return Posterior(
+        sample=sample,
+        epsilons=epsilons,
+        simulations=int(history.total_nr_simulations),
+        seconds=time.perf_counter() - start,
+        targets=targets,
+        priors=priors,
+    )
+
+
+def resample(sample: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` draws from a weighted sample (multinomial on the weights), reproducibly."""
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(sample), size=n, replace=True, p=sample["weight"].to_numpy())
+    return sample.iloc[idx].drop(columns="weight").reset_index(drop=True)
+
+
+def posterior_predictive(
+    posterior: Posterior,
+    targets: Sequence[Target],
+    design: Design,
+    seed_offset: int = 1000,
+) -> pd.DataFrame:
+    """Statistics of ``design.predictive_draws`` posterior draws, simulated on fresh seeds.
+
+    Returns:
+        One row per draw: the parameters (prior scales) and every target's statistic.
+    """
+    draws = resample(posterior.sample, design.predictive_draws, design.seed + seed_offset)
+    rows = []
+    with Parallel(n_jobs=design.n_jobs) as pool:
+        for i, row in draws.iterrows():
+            theta = {k: float(v) for k, v in row.items()}
+            stats = simulate_statistics(theta, design, targets, posterior.priors, seed_offset, parallel=pool)
+            rows.append({"draw": i, **theta, **stats})
+    return pd.DataFrame(rows)
+
+
+def predictive_table(ppc: pd.DataFrame, targets: Sequence[Target], fitted: Sequence[Target]) -> pd.DataFrame:
+    """Posterior predictive check of every target.
+
+    A two-sided figure is *covered* when it lies in the 90% predictive interval of the observable
+    (the simulated statistic plus the figure's own error, normal with two standard deviations =
+    the tolerance); a bound is covered unless the whole 90% interval violates it.
+
+    Returns:
+        One row per target: group, fitted or held out, observed, sense, predictive median and 90%
+        interval, share of draws within tolerance, covered.
+    """
+    rng = np.random.default_rng(0)
+    fitted_names = {t.statistic for t in fitted}
+    rows = []
+    for t in targets:
+        sim = ppc[t.statistic].to_numpy(dtype=float)
+        sim = sim[np.isfinite(sim)]
+        if len(sim) == 0:
+            continue
+        scale = np.log10(np.maximum(sim, 1e-6)) if t.log10 else sim
+        noise = rng.normal(0.0, t.tolerance / 2, size=(200, len(scale))) if t.sense not in (AT_MOST, AT_LEAST) else 0
+        observable = np.ravel(scale + noise)
+        lo, hi = np.quantile(observable, [0.05, 0.95])
+        if not t.log10:  # the statistics are counts, rates and shares: never negative
+            lo, hi = max(lo, 0.0), max(hi, 0.0)
+        obs = math.log10(t.observed) if t.log10 else t.observed
+        if t.sense == AT_MOST:
+            covered = lo <= obs
+        elif t.sense == AT_LEAST:
+            covered = hi >= obs
+        else:
+            covered = lo <= obs <= hi
+        back = (lambda v: 10**v) if t.log10 else (lambda v: v)
+        rows.append(
+            {
+                "target": t.name,
+                "statistic": t.statistic,
+                "group": t.group,
+                "role": _role(t, fitted_names),
+                "observed": t.observed,
+                "sense": t.sense,
+                "tolerance": f"{t.tolerance:g} decades" if t.log10 else f"{t.tolerance:g}",
+                "predictive_median": float(np.median(sim)),
+                "predictive_q05": float(back(lo)),
+                "predictive_q95": float(back(hi)),
+                "within_tolerance_share": float(np.mean([abs(t.residual(v)) <= 1 for v in sim])),
+                "covered": bool(covered),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _role(target: Target, fitted: set[str]) -> str:
+    if target.statistic in fitted:
+        return "fitted"
+    return "mechanics" if target.group == "mechanics" else "held out"
+
+
+def weighted_moments(sample: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means and covariance matrix of the named columns."""
+    x = sample[list(names)].to_numpy(dtype=float)
+    w = sample["weight"].to_numpy(dtype=float)
+    mean = np.average(x, axis=0, weights=w)
+    cov = np.atleast_2d(np.cov(x, rowvar=False, aweights=w))
+    return mean, cov
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Quantiles of a weighted sample (inverse of the weighted empirical distribution)."""
+    order = np.argsort(x)
+    cw = np.cumsum(w[order]) / np.sum(w)
+    return np.interp(q, cw - w[order] / (2 * np.sum(w)), x[order])
+
+
+#: Shrinkage of the prior variance above which a parameter counts as identified, and weakly so.
+IDENTIFIED, WEAK = 0.5, 0.2
+#: Absolute posterior correlation from which two parameters are said to trade off.
+TRADE_OFF = 0.4
+
+
+def identifiability(posterior: Posterior) -> pd.DataFrame:
+    """Which parameters the data move, which stay at their prior, which trade off.
+
+    Shrinkage is ``1 - posterior variance / prior variance`` on the prior's scale (Gelman et al.,
+    BDA3, on posterior contraction); ``shift`` is the move of the mean in prior standard
+    deviations; trade-offs are posterior correlations of at least 0.4 in absolute value.
+    """
+    names = [p.name for p in posterior.priors]
+    mean, cov = weighted_moments(posterior.sample, names)
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd).clip(1e-12)
+    w = posterior.sample["weight"].to_numpy()
+    rows = []
+    for i, p in enumerate(posterior.priors):
+        shrink = 1 - (sd[i] / p.sd) ** 2
+        q05, q50, q95 = weighted_quantile(posterior.sample[p.name].to_numpy(), w, [0.05, 0.5, 0.95])
+        partners = [
+            f"{names[j]} ({corr[i, j]:+.2f})"
+            for j in np.argsort(-np.abs(corr[i]))
+            if j != i and abs(corr[i, j]) >= TRADE_OFF
+        ]
+        verdict = "identified" if shrink >= IDENTIFIED else "weakly identified" if shrink >= WEAK else "at prior"
+        rows.append(
+            {
+                "parameter": p.name,
+                "key": p.key,
+                "scale": "log10" if p.log10 else "linear",
+                "prior": f"U({p.low:g}, {p.high:g})",
+                "posterior_median": float(q50),
+                "posterior_q05": float(q05),
+                "posterior_q95": float(q95),
+                "median_value": p.value(q50),
+                "shrinkage": float(shrink),
+                "shift_prior_sd": float((mean[i] - (p.low + p.high) / 2) / p.sd),
+                "verdict": verdict,
+                "trades_off_with": "; ".join(partners),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def seed_noise(
+    theta: dict[str, float],
+    design: Design,
+    targets: Sequence[Target],
+    priors: Sequence[Prior] = PRIORS,
+    repeats: int = 5,
+) -> np.ndarray:
+    """Distance of one parameter vector on ``repeats`` independent sets of replicate seeds."""
+    out = []
+    with Parallel(n_jobs=design.n_jobs) as pool:
+        for k in range(repeats):
+            stats = simulate_statistics(theta, design, targets, priors, seed_offset=5000 + k, parallel=pool)
+            out.append(distance(stats, targets))
+    return np.array(out)
+
+
+def posterior_median(posterior: Posterior) -> dict[str, float]:
+    """The weighted posterior median of every parameter (prior scales)."""
+    w = posterior.sample["weight"].to_numpy()
+    return {
+        p.name: float(weighted_quantile(posterior.sample[p.name].to_numpy(), w, [0.5])[0]) for p in posterior.priors
+    }
+
+
+def all_targets() -> tuple[Target, ...]:
+    """Every calibration target (both groups)."""
+    return TARGETS

@@ -328,8 +328,8 @@ class TermsConfig:
         0.5,
         source="ASSUMPTION: deterrence with a half-life of about one term; after the Suihua and Lushi cases "
         "officials avoided the posts at once (qualitative reports only)",
-        doc="share of the highest excess perceived risk of a term, in each township, that the next election "
-        "starts with (the memory of the strongest enforcement seen)",
+        doc="share of the excess perceived risk a township lived with on average during a term that the next "
+        "election starts with (the memory of enforcement)",
     )
     trust_carryover: float = prob(
         0.5, doc="share of the trust in the hotline gained (or lost) during a term that lasts into the next"

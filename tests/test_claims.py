@@ -123,3 +123,29 @@ def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
     text = coverage_sentence(runs, {"Sensitivity": "#sensitivity"})
     assert "only the seed-to-seed randomness" in text and "[Sensitivity](#sensitivity)" in text
     assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=1), {})
+
+
+def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear_one():
+    import pandas as pd
+
+    from sim.analysis import claims
+    from sim.analysis.stats import paired_effects
+
+    rng = np.random.default_rng(0)
+    key = "bought_seat_rate_final"
+    rows = []
+    for s in range(8):
+        base = 0.3 + rng.normal(0, 0.01)
+        for arm, shift, noise in (
+            ("none", 0.0, 0.0),
+            ("harm", 0.1, 0.005),
+            ("noisy", -0.2, 0.4),
+            ("clear", -0.05, 0.005),
+        ):
+            rows.append({"arm": arm, "interventions": arm, "seed": s, key: base + shift + rng.normal(0, noise)})
+    runs = pd.DataFrame(rows)
+    effects = paired_effects(runs, [key])
+    best = claims.best_arm(effects, None, key)
+    assert best is not None and best.arm == "clear"
+    harmful_only = runs[runs.arm.isin(["none", "harm"])]
+    assert claims.best_arm(paired_effects(harmful_only, [key]), None, key) is None

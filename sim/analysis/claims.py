@@ -84,7 +84,11 @@ class Best:
 
 
 def best_arm(effects: pd.DataFrame, vs_best: pd.DataFrame | None, key: str) -> Best | None:
-    """The arm with the most favourable mean effect on ``key``, if it is distinguishable from none.
+    """The arm with the most favourable mean effect on ``key`` among those that improve on none.
+
+    Only arms whose effect goes the right way and is distinguishable from no intervention are
+    candidates: a harmful arm is never "best", and a noisy arm with a better mean does not hide a
+    clearly effective one.
 
     Args:
         effects: :func:`paired_effects` against no intervention.
@@ -93,16 +97,15 @@ def best_arm(effects: pd.DataFrame, vs_best: pd.DataFrame | None, key: str) -> B
         key: The outcome.
 
     Returns:
-        None when the arm with the most favourable mean is not distinguishable from no intervention.
+        None when no arm improves on no intervention distinguishably.
     """
     rows = effects[effects.outcome == key]
+    sign = 1.0 if outcome(key).better == "lower" else -1.0
+    rows = rows[rows.distinguishable.astype(bool) & (sign * rows["diff"] < 0)]
     if rows.empty:
         return None
-    sign = 1.0 if outcome(key).better == "lower" else -1.0
     score = sign * rows["diff"]
     top = rows.loc[score.idxmin()]
-    if not top.distinguishable:
-        return None
     tied = rows[np.isclose(score, score.min(), rtol=1e-12, atol=1e-15)].arm.tolist()
     indistinct: list[str] = []
     if vs_best is not None and len(vs_best):

@@ -223,12 +223,10 @@ def sweep_sentence(runs: pd.DataFrame, meta: dict[str, Any]) -> str:
 
 def find_best(runs: pd.DataFrame, effects: pd.DataFrame) -> claims.Best | None:
     """The best arm on the headline outcome, compared pair by pair with every other arm."""
-    head = effects[effects.outcome == HEADLINE]
-    if head.empty:
+    candidate = claims.best_arm(effects, None, HEADLINE)  # best among arms that improve distinguishably
+    if candidate is None:
         return None
-    sign = 1.0 if outcome(HEADLINE).better == "lower" else -1.0
-    top = head.loc[(sign * head["diff"]).idxmin(), "arm"]
-    vs_best = paired_effects(runs, [HEADLINE], baseline=top) if runs.arm.nunique() > 2 else None
+    vs_best = paired_effects(runs, [HEADLINE], baseline=candidate.arm) if runs.arm.nunique() > 2 else None
     return claims.best_arm(effects, vs_best, HEADLINE)
 
 

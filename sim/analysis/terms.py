@@ -107,8 +107,17 @@ def outlives_sentences(effects: pd.DataFrame, runs: pd.DataFrame, names: dict[st
         if later.empty:
             continue
         name = names.get(arm, arm)
-        lasting = later[(later["diff"] < 0) & (later.p_value * n_tests < 0.05)]
-        if len(lasting):
+        significant = later.p_value * n_tests < 0.05
+        lasting = later[(later["diff"] < 0) & significant]
+        rebound = later[(later["diff"] > 0) & significant]
+        if len(rebound) and not len(lasting):
+            r = rebound.iloc[0]
+            lines.append(
+                f"After {name} stopped (term {stop}), bought seats rise above no intervention: in term "
+                f"{int(r.term)}, {100 * r['diff']:.1f} points more (95% CI {100 * r.ci_low:.1f} to "
+                f"{100 * r.ci_high:.1f})."
+            )
+        elif len(lasting):
             r = lasting.iloc[0]
             lines.append(
                 f"The effect of {name} outlives it: in term {int(r.term)}, after it stopped in term {stop}, "

@@ -152,7 +152,7 @@ class ElectionModel(mesa.Model):
         self.town_grade = np.full(w.n_townships, -1, dtype=np.int8)  # screening grade, -1 unscreened
         self.case_credit = np.zeros(len(w.county_size))
         self.town_team_present = np.zeros(w.n_townships, dtype=bool)  # an inspection team is in town
-        self.town_risk_peak = np.zeros(w.n_townships)  # the term's highest excess perceived risk
+        self.town_risk_sum = np.zeros(w.n_townships)  # excess perceived risk summed over the term's days
         # Candidates: the ballot's slots nominated, the rest in reserve.
         local = np.arange(n_cand) % w.slots_per_township
         self.cand_status = np.where(
@@ -312,7 +312,7 @@ class ElectionModel(mesa.Model):
             self.running = False
 
     def _decay_beliefs(self) -> None:
-        np.maximum(self.town_risk_peak, self.town_risk, out=self.town_risk_peak)  # remembered across terms
+        self.town_risk_sum += np.minimum(self.town_risk, 1.0)  # the term's average is remembered
         self.town_risk *= 0.5 ** (1.0 / self.cfg.beliefs.half_life_days)
 
     def run(self) -> None:

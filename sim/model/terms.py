@@ -18,9 +18,9 @@ holds the steps that belong to no single day:
   election as candidates, brokers or delegates of the patron's township; brokers whose clients
   won are rewarded (they grow their networks into dormant ties, skim more, and some are put on
   the next slate), brokers whose clients lost skim less; sanctioned brokers' places are rebuilt
-  at ``terms.broker_rebuild``; each township starts with ``terms.belief_carryover`` of the highest
-  excess perceived risk it saw, and the hotline keeps ``terms.trust_carryover`` of the trust it
-  gained.
+  at ``terms.broker_rebuild``; each township starts with ``terms.belief_carryover`` of the excess
+  perceived risk it lived with on average during the term, and the hotline keeps
+  ``terms.trust_carryover`` of the trust it gained.
 
 Every draw here comes from the ``terms`` stream in fixed-size arrays (per delegate, candidate,
 broker, tie and post slot), so arms stay in lock-step term by term (common random numbers) and a
@@ -277,8 +277,8 @@ def prepare_next_term(model: ElectionModel) -> None:
         incumbents_standing=int(inc.sum()), brokers_on_slate=int(brk.sum()), appointees_on_slate=int((kind == 2).sum())
     )
 
-    # The next election starts with a memory of the strongest enforcement each township saw, and
+    # The next election starts with a memory of the enforcement each township lived with, and
     # part of the trust the hotline gained or lost.
-    model.town_risk = tc.belief_carryover * model.town_risk_peak
+    model.town_risk = tc.belief_carryover * model.town_risk_sum / model.term_days
     initial = cfg.reporting.trust_initial
     model.trust = initial + tc.trust_carryover * (model.trust - initial)

@@ -138,6 +138,10 @@ def resolve_config(
         return build_config(config, **overrides)
     if config is None:
         config = {}
+    # Presets named as keywords are presets too: simulate(scenario="city") loads the city.
+    presets = {key: overrides.pop(key) for key in ("scenario", "policy") if key in overrides}
+    if presets and isinstance(config, Mapping):
+        config = {**config, **presets}
     if not isinstance(config, Mapping):
         raise ConfigError(
             f"config={config!r} must be a mapping (e.g. a dict) or a SimConfig, not {type(config).__name__}"

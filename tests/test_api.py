@@ -228,3 +228,9 @@ def test_load_results_returns_the_tidy_tables(tmp_path):
 def test_load_results_of_a_folder_without_a_sweep_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="manifest.json"):
         load_results(tmp_path)
+
+
+def test_presets_named_as_keywords_are_loaded():
+    assert resolve_config(None, scenario="city").world.n_townships == 100
+    assert resolve_config({"scenario": "county"}, scenario="city").world.n_townships == 100
+    assert resolve_config(None, policy="all").interventions.team_inspection.enabled

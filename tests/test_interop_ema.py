@@ -111,3 +111,15 @@ def test_an_unknown_outcome_is_named():
     model = ema_model(UNCERTAIN, outcomes=["no_such_outcome"], base=BASE)
     with pytest.raises(EMAError, match="no_such_outcome"), SequentialEvaluator(model) as evaluator:
         evaluator.perform_experiments(scenarios=1)
+
+
+def test_a_range_the_configuration_rejects_is_refused_before_any_experiment():
+    from sim.interop.ema import ema_model
+
+    with pytest.raises(ValueError, match="schedule.post_election_days"):
+        ema_model(uncertainties=["schedule.post_election_days"], base={"scenario": "county"})
+    ema_model(
+        uncertainties=["schedule.post_election_days"],
+        base={"scenario": "county"},
+        ranges={"schedule.post_election_days": (45, 60)},
+    )

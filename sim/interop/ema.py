@@ -42,10 +42,11 @@ from ema_workbench import (
 )
 from ema_workbench.em_framework.parameters import Parameter
 
+from sim.config import ConfigError
 from sim.interop.params import ParamSpec, plain, select_params
 from sim.model.metrics import SERIES_COLUMNS
 from sim.model.streams import replicate_seed
-from sim.simulate import simulate
+from sim.simulate import resolve_config, simulate
 
 #: Outcomes reported when none are named: the primary outcome, what it cost, and false alarms.
 DEFAULT_OUTCOMES = ("bought_seat_rate_final", "seats_bought_final", "cost_total", "honest_removed")
@@ -127,6 +128,27 @@ def to_ema_parameter(spec: ParamSpec) -> Parameter:
     return RealParameter(name, spec.lower, spec.upper, default=spec.default)
 
 
+def check_range_ends(specs: Iterable[ParamSpec], base: Mapping[str, Any] | None) -> None:
+    """Refuse, before any experiment runs, a range whose ends the configuration would reject.
+
+    Cross-field rules (e.g. the post-election window must outlast the slowest deadline) are not in
+    the schema's per-key bounds; one rejected sample would stop EMA's whole batch.
+
+    Raises:
+        ValueError: Naming the key, the end and the configuration's reason; pass ``ranges=``.
+    """
+    for spec in specs:
+        for end in (spec.lower, spec.upper):
+            end = round(end) if spec.kind == "int" else bool(end) if spec.kind == "bool" else float(end)
+            try:
+                resolve_config(dict(base or {}), **{spec.key: end})
+            except ConfigError as exc:
+                raise ValueError(
+                    f"{spec.key}: the range end {end!r} is not a valid configuration ({exc}); "
+                    f"give a range with ranges={{{spec.key!r}: (low, high)}}"
+                ) from exc
+
+
 def ema_model(
     uncertainties: Iterable[str] = (),
     levers: Iterable[str] = (),
@@ -176,6 +198,7 @@ def ema_model(
     both = {s.key for s in unc} & {s.key for s in lev}
     if both:
         raise ValueError(f"parameters both uncertainty and lever: {sorted(both)}")
+    check_range_ends([*unc, *lev], base)
     series = tuple(series)
     unknown = [c for c in series if c not in SERIES_COLUMNS]
     if unknown:

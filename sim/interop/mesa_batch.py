@@ -28,11 +28,11 @@ import numpy as np
 from mesa import DataCollector
 from mesa.experimental.scenarios import Scenario
 
-from sim.config import build_config
 from sim.interop.params import plain
 from sim.interventions import INTERVENTION_NAMES, build_interventions
 from sim.model.election import ElectionModel
 from sim.model.metrics import SERIES_COLUMNS, combine_terms, summarize
+from sim.simulate import resolve_config
 
 #: Summary keys collected every day by default (the election under way, so far).
 SUMMARY_KEYS = (
@@ -120,7 +120,7 @@ class BatchElectionModel(ElectionModel):
         overrides = {key: plain(value) for key, value in params.items()}
         if rng is not None:
             overrides["seed"] = seed_of(rng)
-        cfg = build_config(config, **overrides)
+        cfg = resolve_config(config, **overrides)  # loads the scenario and policy presets as simulate() does
         clash = set(self.summary_keys) & set(SERIES_COLUMNS)
         if clash:
             raise ValueError(f"summary keys {sorted(clash)} are also daily series columns")

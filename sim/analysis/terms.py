@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
+
+from sim.analysis.stats import t_interval
 
 #: Outcomes followed term by term, with their labels.
 TERM_OUTCOMES = {
@@ -30,13 +31,18 @@ def n_terms(runs: pd.DataFrame) -> int:
     return max(found, default=1)
 
 
-def paired_t_interval(diff: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Student-t interval of the mean of paired differences (nan with fewer than two pairs)."""
-    diff = np.asarray(diff, dtype=float)
+def _paired_test(diff: np.ndarray) -> tuple[float, float, float]:
+    """Paired t interval and p-value (the report's :func:`sim.analysis.stats.t_interval`).
+
+    With fewer than two pairs there is no interval; with no spread the interval is the mean
+    itself; in both cases p = 1, so nothing is claimed.
+    """
     if len(diff) < 2:
-        return float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
-    return float(diff.mean() - half), float(diff.mean() + half)
+        return float("nan"), float("nan"), 1.0
+    if diff.std() == 0:
+        return float(diff.mean()), float(diff.mean()), 1.0
+    _, lo, hi, p = t_interval(diff)
+    return float(lo), float(hi), float(p)
 
 
 def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
@@ -60,8 +66,7 @@ def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
             for outcome in TERM_OUTCOMES:
                 col = f"term{t}_{outcome}"
                 diff = (group.loc[common, col] - reference.loc[common, col]).to_numpy(dtype=float)
-                lo, hi = paired_t_interval(diff) if arm != base else (0.0, 0.0)
-                p = stats.ttest_1samp(diff, 0.0).pvalue if arm != base and len(diff) > 1 and diff.std() > 0 else 1.0
+                lo, hi, p = _paired_test(diff) if arm != base else (0.0, 0.0, 1.0)
                 rows.append(
                     {
                         "arm": arm,

@@ -42,7 +42,7 @@ from sim.analysis.inference import (  # noqa: E402
 from sim.analysis.posterior_plots import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
 from sim.analysis.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
-FULL = Design(scale="city", replicates=2, population=100, generations=8, max_simulations=800, predictive_draws=50)
+FULL = Design(scale="city", replicates=2, population=200, generations=12, max_simulations=5000, predictive_draws=50)
 QUICK = Design(scale="county", replicates=2, population=20, generations=2, max_simulations=40, predictive_draws=8)
 
 
@@ -94,6 +94,7 @@ def main() -> None:
     print(f"[calibrate] ABC-SMC on all {len(TARGETS)} targets, {design.scale} scale, budget {design.max_simulations}")
     post = run_abc(TARGETS, design, db_dir=out)
     print(f"[calibrate] {post.simulations} simulations in {post.seconds:.0f} s; thresholds {post.epsilons}")
+    print(f"[calibrate] effective sample by generation {[round(e, 1) for e in post.ess_by_generation]}")
     save_posterior(post, out / "posterior.parquet")
     ident = identifiability(post)
     ident.to_csv(out / "identifiability.csv", index=False)
@@ -105,7 +106,7 @@ def main() -> None:
 
     print(f"[calibrate] held out: ABC-SMC on the {MONITORING} targets only")
     fit_group = by_group(MONITORING)
-    held_design = replace(design, max_simulations=int(0.75 * design.max_simulations))
+    held_design = replace(design, max_simulations=int(0.6 * design.max_simulations))
     held_post = run_abc(fit_group, held_design, db_dir=out / "heldout")
     save_posterior(held_post, out / "posterior_monitoring_only.parquet")
     held_ppc = posterior_predictive(held_post, TARGETS, design)
@@ -138,6 +139,14 @@ def main() -> None:
             "population": design.population,
         },
         "epsilons": {"all_targets": post.epsilons, "monitoring_only": held_post.epsilons},
+        "effective_sample_size_by_generation": {
+            "all_targets": post.ess_by_generation,
+            "monitoring_only": held_post.ess_by_generation,
+        },
+        "simulations_by_generation": {
+            "all_targets": post.simulations_by_generation,
+            "monitoring_only": held_post.simulations_by_generation,
+        },
         "seed_noise_of_distance_at_posterior_median": {
             "mean": float(np.mean(noise)),
             "sd": float(np.std(noise, ddof=1)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -216,9 +217,46 @@ def test_abc_is_reproducible(tmp_path):
     )
     targets = _synthetic_targets(design)
     a = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path / "a")
-    b = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path / "b")
+    # two processes evaluate particles side by side, in other batches: the same posterior
+    b = run_abc(targets, replace(design, n_jobs=2), SYN_PRIORS, db_dir=tmp_path / "b")
     pd.testing.assert_frame_equal(a.sample, b.sample)
-    assert a.epsilons == b.epsilons
+    assert a.epsilons == b.epsilons and a.simulations == b.simulations
+    c = run_abc(targets, replace(design, seed=design.seed + 1), SYN_PRIORS, db_dir=tmp_path / "c")
+    assert not a.sample.equals(c.sample)  # the seed matters: the comparison above could fail
+
+
+def test_abc_sampler_keeps_particles_in_index_order_whatever_the_batch():
+    from types import SimpleNamespace
+
+    from sim.analysis.abc_sampler import SeededParallelSampler
+
+    class Sample(list):
+        ok = True
+
+        @property
+        def n_accepted(self):
+            return sum(p.accepted for p in self)
+
+        @property
+        def all_particles(self):
+            return list(self)
+
+    def simulate_one():  # accepts about one proposal in three, from the proposal's own stream
+        x = float(np.random.random())
+        return SimpleNamespace(accepted=x < 0.33, x=x, preliminary=False)
+
+    kept = []
+    for procs, batch in ((1, 1), (1, 7), (2, 3), (2, 16)):
+        sampler = SeededParallelSampler(n_procs=procs, seed=5, batch=batch)
+        sampler._create_empty_sample = Sample  # type: ignore[method-assign]
+        sample = sampler.sample_until_n_accepted(10, simulate_one, 0)
+        kept.append(([p.x for p in sample], sampler.nr_evaluations_))
+    assert all(k == kept[0] for k in kept), kept
+    xs, evaluations = kept[0]
+    assert sum(x < 0.33 for x in xs) == 10 and xs[-1] < 0.33 and evaluations == len(xs) > 10
+    other = SeededParallelSampler(n_procs=1, seed=6)
+    other._create_empty_sample = Sample  # type: ignore[method-assign]
+    assert [p.x for p in other.sample_until_n_accepted(10, simulate_one, 0)] != xs
 
 
 # ------------------------------------------------------------------------------------ patterns

@@ -8,9 +8,9 @@ simulated under each policy its targets need, on the same replicate seeds for ev
 scaled residuals (:mod:`sim.analysis.targets`).  Every statistic is a mean over ``replicates``
 runs so that seed noise does not dominate the distance (checked by :func:`seed_noise`).
 
-Reproducible: the sampler is pyabc's single-core sampler seeded through numpy, and the model
-evaluations of a particle run in parallel (joblib) on fixed seeds, so the same design and seed
-give the same posterior.
+Reproducible: particles are evaluated in parallel by :class:`SeededParallelSampler`, which seeds
+every proposal from its index and keeps particles in index order, and each particle's runs use
+fixed seeds; so the same design and seed give the same posterior on any number of processes.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 
+from sim.analysis.abc_sampler import SeededParallelSampler
 from sim.analysis.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
 from sim.config import ConfigError, SimConfig, build_config
 from sim.model.streams import replicate_seed
@@ -95,6 +96,22 @@ PRIORS: tuple[Prior, ...] = (
         "log10 tips a township a day; 0.0003 to 0.1 (previous fit 0.0355)",
     ),
     Prior(
+        "rival_campaign",
+        "reporting.rival_campaign",
+        -3.5,
+        -1.0,
+        True,
+        "log10 daily chance a non-buying rival reports buying it sees; default 0.02 inside",
+    ),
+    Prior(
+        "rival_after_vote",
+        "reporting.rival_after_vote",
+        -2.5,
+        -0.3,
+        True,
+        "log10 chance a defeated candidate reports a buying winner; 0.3% to 50% (default 0.3)",
+    ),
+    Prior(
         "p_substantiate_true",
         "investigation.p_substantiate_true",
         -2.5,
@@ -134,7 +151,7 @@ class Design:
         max_simulations: most particles evaluated in one ABC run (a budget that is reproducible,
             unlike a wall-time limit).
         min_epsilon: stop when the distance threshold falls below this.
-        n_jobs: processes for a particle's runs.
+        n_jobs: processes evaluating particles (or predictive draws) side by side.
         predictive_draws: posterior draws simulated for the predictive checks (on fresh seeds).
         world: extra world overrides (used by tests to shrink the scenario).
         fixed: configuration overrides applied to every run (not inferred).
@@ -208,23 +225,49 @@ def simulate_statistics(
     targets: Sequence[Target],
     priors: Sequence[Prior] = PRIORS,
     seed_offset: int = 0,
-    parallel: Parallel | None = None,
 ) -> dict[str, float]:
     """Each target's statistic for one parameter vector: means over the design's replicates.
 
-    Only the policies the targets need are simulated.
+    Only the policies the targets need are simulated, one after another in this process (the
+    callers run particles or draws in parallel; a city run takes about 0.1 s, less than what
+    dispatching it to another process costs).
     """
     values = {**design.fixed, **overrides(theta, priors)}
     policies = sorted({t.policy for t in targets})
     seeds = replicate_seeds(design, seed_offset)
-    jobs = [(pol, base_config(design.scale, pol, design.world), s) for pol in policies for s in seeds]
-    pool = parallel or Parallel(n_jobs=1)
-    summaries = pool(delayed(_run)(cfg, s, values) for _, cfg, s in jobs)
     out: dict[str, float] = {}
     for pol in policies:
-        runs = [summ for (p, _, _), summ in zip(jobs, summaries, strict=True) if p == pol]
+        cfg = base_config(design.scale, pol, design.world)
+        runs = [_run(cfg, s, values) for s in seeds]
         out.update(mean_statistics(runs, [t for t in targets if t.policy == pol]))
     return out
+
+
+def simulate_many(
+    thetas: Sequence[dict[str, float]],
+    design: Design,
+    targets: Sequence[Target],
+    priors: Sequence[Prior] = PRIORS,
+    seed_offsets: Sequence[int] | int = 0,
+) -> list[dict[str, float]]:
+    """:func:`simulate_statistics` of several parameter vectors, in parallel over ``design.n_jobs``.
+
+    Args:
+        thetas: parameter vectors (prior scales).
+        design: simulation design.
+        targets: the statistics wanted.
+        priors: the free parameters.
+        seed_offsets: one seed offset for all, or one per vector.
+
+    Returns:
+        The statistics of each vector, in order (independent of the number of processes).
+    """
+    offsets = [seed_offsets] * len(thetas) if isinstance(seed_offsets, int) else list(seed_offsets)
+    jobs = (
+        delayed(simulate_statistics)(dict(theta), design, tuple(targets), tuple(priors), off)
+        for theta, off in zip(thetas, offsets, strict=True)
+    )
+    return list(Parallel(n_jobs=design.n_jobs)(jobs))
 
 
 @dataclass
@@ -237,6 +280,8 @@ class Posterior:
     seconds: float
     targets: tuple[Target, ...]
     priors: tuple[Prior, ...]
+    ess_by_generation: list[float] = field(default_factory=list)  # Kish's effective sample, per generation
+    simulations_by_generation: list[int] = field(default_factory=list)
 
     @property
     def effective_sample_size(self) -> float:
@@ -275,37 +320,44 @@ def run_abc(
     prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in priors})
     observed = {t.statistic: float(t.observed) for t in targets}
     start = time.perf_counter()
-    with Parallel(n_jobs=design.n_jobs) as pool:
 
-        def model(parameter: dict[str, float]) -> dict[str, float]:
-            return simulate_statistics(dict(parameter), design, targets, priors, parallel=pool)
+    def model(parameter: dict[str, float]) -> dict[str, float]:
+        return simulate_statistics(dict(parameter), design, targets, priors)
 
-        def dist(x: dict[str, float], _x0: dict[str, float]) -> float:
-            return distance(x, targets)
+    def dist(x: dict[str, float], _x0: dict[str, float]) -> float:
+        return distance(x, targets)
 
-        np.random.seed(design.seed)
-        abc = pyabc.ABCSMC(
-            model,
-            prior,
-            dist,
-            population_size=design.population,
-            sampler=pyabc.sampler.SingleCoreSampler(),
-        )
-        folder = Path(db_dir) if db_dir else Path(tempfile.mkdtemp(prefix="abc_"))
-        folder.mkdir(parents=True, exist_ok=True)
-        db = folder / "abc.db"
-        db.unlink(missing_ok=True)
-        abc.new(f"sqlite:///{db}", observed)
-        history = abc.run(
-            minimum_epsilon=design.min_epsilon,
-            max_nr_populations=design.generations,
-            max_total_nr_simulations=design.max_simulations,
-        )
+    np.random.seed(design.seed)
+    abc = pyabc.ABCSMC(
+        model,
+        prior,
+        dist,
+        population_size=design.population,
+        # Local covariances follow the ridges the targets leave (brokers against moral cost, refusers
+        # against false tips): a global kernel proposes across them and degenerates the weights
+        # (Filippi et al. 2013, on kernels for ABC-SMC).
+        transitions=pyabc.LocalTransition(k_fraction=0.25),
+        sampler=SeededParallelSampler(n_procs=design.n_jobs, seed=design.seed),
+    )
+    folder = Path(db_dir) if db_dir else Path(tempfile.mkdtemp(prefix="abc_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "abc.db"
+    db.unlink(missing_ok=True)
+    abc.new(f"sqlite:///{db}", observed)
+    history = abc.run(
+        minimum_epsilon=design.min_epsilon,
+        max_nr_populations=design.generations,
+        max_total_nr_simulations=design.max_simulations,
+    )
     df, w = history.get_distribution(m=0, t=history.max_t)
     sample = df.reset_index(drop=True)[[p.name for p in priors]].astype(float)
     sample["weight"] = np.asarray(w, dtype=float) / np.sum(w)
     pops = history.get_all_populations()
     epsilons = [float(e) for e in pops.loc[pops.t >= 0, "epsilon"]]
+    ess = []
+    for t in range(history.max_t + 1):
+        _, wt = history.get_distribution(m=0, t=t)
+        ess.append(float(np.sum(wt) ** 2 / np.sum(np.square(wt))))
     return Posterior(
         sample=sample,
         epsilons=epsilons,
@@ -313,6 +365,8 @@ def run_abc(
         seconds=time.perf_counter() - start,
         targets=targets,
         priors=priors,
+        ess_by_generation=ess,
+        simulations_by_generation=[int(n) for n in pops.loc[pops.t >= 0, "samples"]],
     )
 
 
@@ -335,13 +389,9 @@ def posterior_predictive(
         One row per draw: the parameters (prior scales) and every target's statistic.
     """
     draws = resample(posterior.sample, design.predictive_draws, design.seed + seed_offset)
-    rows = []
-    with Parallel(n_jobs=design.n_jobs) as pool:
-        for i, row in draws.iterrows():
-            theta = {k: float(v) for k, v in row.items()}
-            stats = simulate_statistics(theta, design, targets, posterior.priors, seed_offset, parallel=pool)
-            rows.append({"draw": i, **theta, **stats})
-    return pd.DataFrame(rows)
+    thetas = [{k: float(v) for k, v in row.items()} for _, row in draws.iterrows()]
+    stats = simulate_many(thetas, design, targets, posterior.priors, seed_offset)
+    return pd.DataFrame([{"draw": i, **theta, **st} for i, (theta, st) in enumerate(zip(thetas, stats, strict=True))])
 
 
 def predictive_table(ppc: pd.DataFrame, targets: Sequence[Target], fitted: Sequence[Target]) -> pd.DataFrame:
@@ -473,12 +523,8 @@ def seed_noise(
     repeats: int = 5,
 ) -> np.ndarray:
     """Distance of one parameter vector on ``repeats`` independent sets of replicate seeds."""
-    out = []
-    with Parallel(n_jobs=design.n_jobs) as pool:
-        for k in range(repeats):
-            stats = simulate_statistics(theta, design, targets, priors, seed_offset=5000 + k, parallel=pool)
-            out.append(distance(stats, targets))
-    return np.array(out)
+    stats = simulate_many([theta] * repeats, design, targets, priors, [5000 + k for k in range(repeats)])
+    return np.array([distance(st, targets) for st in stats])
 
 
 def posterior_median(posterior: Posterior) -> dict[str, float]:

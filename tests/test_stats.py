@@ -218,3 +218,15 @@ def test_policy_wins_splits_ties_instead_of_giving_them_to_the_first_name():
     ]
     wins = policy_wins(pd.DataFrame(rows)).set_index("arm").win_share
     assert wins["aa"] == wins["zz"] == 0.5 and wins["mm"] == 0
+
+
+def test_one_replicate_has_no_interval_and_is_never_distinguishable():
+    runs = two_arms(0.5, 1, 0)
+    eff = paired_effects(runs, ["bought_seat_rate_final"]).set_index("arm").loc["x"]
+    assert np.isnan(eff.ci_low) and np.isnan(eff.ci_high) and not eff.distinguishable
+    two = paired_effects(two_arms(0.5, 2, 0), ["bought_seat_rate_final"]).set_index("arm").loc["x"]
+    assert two.ci_low < two["diff"] < two.ci_high  # from two replicates on, an interval
+    from sim.analysis.claims import NO_INTERVAL, fmt_interval
+
+    assert fmt_interval("bought_seat_rate_final", eff.ci_low, eff.ci_high) == NO_INTERVAL
+    assert fmt_interval("bought_seat_rate_final", -0.02, -0.01) == "95% CI -2.0 to -1.0"

@@ -175,10 +175,19 @@ def cost_effectiveness(
         ``arm, cost, effect`` (bought seats prevented per election round), ``effect_low,
         effect_high`` (paired t interval), ``status, reference, icer, icer_low, icer_high`` (ICER
         against the previous efficient arm with its bootstrap interval) and ``cost_per_seat`` (the
-        average ratio against no intervention, for reference only). ``curves`` is
+        average ratio against no intervention, for reference only), ``pairs`` (seeds run under every
+        arm, the only ones used) and ``pairs_run`` (seeds run under any arm). ``curves`` is
         :func:`acceptability` over :func:`value_grid`.
+
+    Raises:
+        ValueError: No seed was run under every arm.
     """
     effect, cost = per_pair(runs, outcome_key, baseline)
+    if effect.empty:
+        raise ValueError(
+            "no seed was run under every arm, so no arm can be compared with the baseline seed by seed "
+            f"(arms: {', '.join(map(str, runs['arm'].unique()))})"
+        )
     arms = list(effect.columns)
     table = frontier(arms, cost[arms].mean().to_numpy(), effect.mean().to_numpy())
     boot_e, boot_c = bootstrap_means(effect, cost, n_boot, seed)
@@ -188,7 +197,7 @@ def cost_effectiveness(
         _, lo, hi, _ = t_interval(effect[r.arm].to_numpy(dtype=float), level)
         e_lo.append(float(lo))
         e_hi.append(float(hi))
-        if r.reference:
+        if r.reference and len(effect) >= 2:  # one pair has no spread to resample: no interval
             a, b = col[r.reference], col[r.arm]
             lo, hi = icer_interval(boot_c[:, b] - boot_c[:, a], boot_e[:, b] - boot_e[:, a], level)
         else:
@@ -200,5 +209,6 @@ def cost_effectiveness(
     with np.errstate(divide="ignore", invalid="ignore"):
         table["cost_per_seat"] = np.where(table.effect > 0, table.cost / table.effect, np.nan)
     table["pairs"] = len(effect)
+    table["pairs_run"] = runs[pair_keys(runs)].drop_duplicates().shape[0]  # seeds run under any arm
     curves = acceptability(boot_e, boot_c, arms, value_grid(table))
     return table, curves

@@ -27,10 +27,20 @@ def fmt_diff(key: str, value: float) -> str:
     return f"{o.scale * value:+.1f}{unit}"
 
 
+#: Said instead of an interval when there is none (one replicate: no seed-to-seed spread to measure).
+NO_INTERVAL = "no 95% CI: one replicate"
+
+
+def fmt_range(lo: float, hi: float, fmt: str = "+.1f", scale: float = 1.0, prefix: str = "95% CI ") -> str:
+    """``95% CI a to b`` with ``fmt`` applied to the scaled ends, or :data:`NO_INTERVAL` when undefined."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return NO_INTERVAL
+    return f"{prefix}{scale * lo:{fmt}} to {scale * hi:{fmt}}"
+
+
 def fmt_interval(key: str, lo: float, hi: float) -> str:
-    """``95% CI a to b`` in the display unit of ``key``."""
-    s = outcome(key).scale
-    return f"95% CI {s * lo:+.1f} to {s * hi:+.1f}"
+    """``95% CI a to b`` in the display unit of ``key`` (:data:`NO_INTERVAL` when there is none)."""
+    return fmt_range(lo, hi, scale=outcome(key).scale)
 
 
 def fmt_level(key: str, value: float) -> str:
@@ -46,6 +56,13 @@ def fmt_icer(value: float) -> str:
     if value <= 0:
         return "cost-saving"
     return f"{value:,.0f}"
+
+
+def fmt_icer_interval(lo: float, hi: float, prefix: str = "95% CI ") -> str:
+    """An ICER interval in words, or :data:`NO_INTERVAL` when it is undefined (one replicate)."""
+    if math.isnan(lo) or math.isnan(hi):
+        return NO_INTERVAL
+    return f"{prefix}{fmt_icer(lo)} to {fmt_icer(hi)}"
 
 
 # ------------------------------------------------------------------------------------ arms vs none
@@ -169,7 +186,7 @@ def frontier_sentence(table: pd.DataFrame) -> str:
         parts.append(
             f"{display_name(r.arm)} ({r.cost:,.0f} staff-days, {r.effect:.2f} seats; "
             f"{fmt_icer(r.icer)} staff-days per extra seat against {display_name(r.reference)}, "
-            f"95% CI {fmt_icer(r.icer_low)} to {fmt_icer(r.icer_high)})"
+            f"{fmt_icer_interval(r.icer_low, r.icer_high)})"
         )
     text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
     for status, words in (
@@ -248,9 +265,14 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
             f"The {LEVEL:.0%} intervals span both the seed-to-seed randomness of the simulated elections and the "
             "uncertain parameters sampled in this sweep (within their stated ranges)."
         )
+    elif n < 2:
+        text = (
+            "With one replicate per arm there are no intervals: nothing measures the seed-to-seed randomness of the "
+            "simulated elections, so no arm is called distinguishable; run more replicates (replicates=N)."
+        )
     else:
         text = (
-            f"The {LEVEL:.0%} intervals (t over {n} seed{'s' if n != 1 else ''}, paired between arms) cover only the "
+            f"The {LEVEL:.0%} intervals (t over {n} seeds, paired between arms) cover only the "
             "seed-to-seed randomness of the "
             "simulated elections at fixed parameters; they do not include uncertainty in the model's parameters "
             "or structure."

@@ -142,11 +142,12 @@ def write_report(sweep_dir: Path) -> Path:
         effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
     order = arm_order(runs, effects)
     colours = arm_colours(order)
-    ce = (
-        cost_effectiveness(runs, HEADLINE, base)
-        if effects is not None and {"seats", "cost_total"} <= set(runs)
-        else None
-    )
+    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None = None
+    if effects is not None and {"seats", "cost_total"} <= set(runs):
+        try:
+            ce = cost_effectiveness(runs, HEADLINE, base)
+        except ValueError as exc:  # said in the report, not hidden
+            ce = f"Cost-effectiveness not computed: {exc}."
 
     sections = [
         comparison_section(runs, effects, base, order, colours, outcomes, out),
@@ -162,8 +163,9 @@ def write_report(sweep_dir: Path) -> Path:
     ]
     sections = [s for s in sections if s is not None]
     anchors = uncertainty_links(sections, sweep_dir)
-    screen = first_screen(runs, effects, base, ce, meta, note, anchors, sections)
-    table = headline_table(runs, effects, ce, base) if effects is not None else None
+    ce_tables = ce if isinstance(ce, tuple) else None
+    screen = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections)
+    table = headline_table(runs, effects, ce_tables, base) if effects is not None else None
     if table is not None:
         _csv(out / "headline.csv", table)
     atomic_write_text(out / "report.md", _markdown(screen, table, sections, runs, meta))
@@ -260,8 +262,8 @@ def near_best_sentence(
         f"{intro}: {claims.fmt_diff(HEADLINE, e['diff'])} ({claims.fmt_interval(HEADLINE, e.ci_low, e.ci_high)}), "
         f"at {costs[lower]:,.0f} staff-days. Going on to {arm_name(best)} costs {step['d_cost']:,.0f} staff-days "
         f"more for {step['d_effect']:.1f} more bought seats prevented per round: "
-        f"{claims.fmt_icer(step['icer'])} staff-days per extra seat (95% CI {claims.fmt_icer(step['low'])} "
-        f"to {claims.fmt_icer(step['high'])})."
+        f"{claims.fmt_icer(step['icer'])} staff-days per extra seat "
+        f"({claims.fmt_icer_interval(step['low'], step['high'])})."
     )
 
 
@@ -272,6 +274,8 @@ def incremental(runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: in
     d_cost = float(cost[b].mean() - cost[a].mean())
     d_effect = float(effect[b].mean() - effect[a].mean())
     low, high = icer_interval(boot_c[:, 1] - boot_c[:, 0], boot_e[:, 1] - boot_e[:, 0])
+    if len(effect) < 2:  # one pair has no spread to resample: no interval
+        low = high = float("nan")
     icer = d_cost / d_effect if d_effect > 0 else float("inf")
     return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high}
 
@@ -287,7 +291,11 @@ def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> 
     r = means.loc[arm]
     level = claims.fmt_level(HEADLINE, r["mean"])
     what = o.residual.format(level=level) if o.residual else f"{o.label.lower()} {level}"
-    ci = f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
+    ci = (
+        f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
+        if np.isfinite([r.ci_low, r.ci_high]).all()
+        else claims.NO_INTERVAL
+    )
     return f"What is left: under {arm_name(arm)}, {what} ({ci}), against {without}."
 
 
@@ -305,7 +313,7 @@ def harms_sentence(effects: pd.DataFrame, arms: list[str]) -> str:
             s = outcome(key).scale
             bits.append(
                 f"{s * r['diff']:+.{digits}f} {outcome(key).label.lower()} "
-                f"(95% CI {s * r.ci_low:+.{digits}f} to {s * r.ci_high:+.{digits}f})"
+                f"({claims.fmt_range(r.ci_low, r.ci_high, f'+.{digits}f', s)})"
             )
         if bits:
             parts.append(f"under {arm_name(arm)}, " + "; ".join(bits))
@@ -329,7 +337,7 @@ def headline_table(
         if arm in head.index:
             e = head.loc[arm]
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = round(o.scale * e["diff"], 2)
-            row["95% CI"] = f"{o.scale * e.ci_low:+.1f} to {o.scale * e.ci_high:+.1f}"
+            row["95% CI"] = claims.fmt_range(e.ci_low, e.ci_high, scale=o.scale, prefix="")
             row["p (Holm)"] = "<0.001" if e.p_holm < 0.001 else f"{e.p_holm:.3f}"
         else:
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = 0.0
@@ -340,7 +348,7 @@ def headline_table(
             row["cost (staff-days)"] = round(float(c.cost), 0)
             row["status"] = c.status
             row["ICER (staff-days per seat)"] = (
-                f"{claims.fmt_icer(c.icer)} ({claims.fmt_icer(c.icer_low)} to {claims.fmt_icer(c.icer_high)})"
+                f"{claims.fmt_icer(c.icer)} ({claims.fmt_icer_interval(c.icer_low, c.icer_high, prefix='')})"
                 if c.reference
                 else ""
             )
@@ -440,12 +448,23 @@ def effects_display(effects: pd.DataFrame) -> pd.DataFrame:
     return t[["outcome", "arm", "pairs", "diff", "ci_low", "ci_high", "unit", "p_value", "p_holm", "distinguishable"]]
 
 
-def cost_section(ce: tuple[pd.DataFrame, pd.DataFrame] | None, colours: dict[str, str], out: Path) -> Section | None:
-    """Cost-effectiveness plane, frontier, ICERs and acceptability curves."""
+def cost_section(
+    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None, colours: dict[str, str], out: Path
+) -> Section | None:
+    """Cost-effectiveness plane, frontier, ICERs and acceptability curves (or why there are none)."""
     if ce is None:
         return None
-    table, curves = ce
     sec = Section("cost-effectiveness", "Cost-effectiveness")
+    if isinstance(ce, str):
+        sec.lines.append(ce)
+        return sec
+    table, curves = ce
+    pairs, run = int(table.pairs.iloc[0]), int(table.pairs_run.iloc[0])
+    if pairs < run:
+        sec.lines.append(
+            f"Computed on the {pairs} seeds run under every arm, of {run} seeds run under any arm: a comparison "
+            "seed by seed needs every arm's run on the seed."
+        )
     _csv(out / "cost_effectiveness.csv", table)
     _csv(out / "acceptability.csv", curves)
     sec.lines.append(claims.frontier_sentence(table))

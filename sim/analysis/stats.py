@@ -155,8 +155,8 @@ def t_interval(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Mean, Student t interval and two-sided p-value (against 0) along ``axis`` (scipy.stats.ttest_1samp).
 
-    Vectorised: ``values`` may hold many samples at once. With fewer than two values the interval
-    is the mean itself and the p-value 1; with no spread the interval is the mean and the p-value
+    Vectorised: ``values`` may hold many samples at once. With fewer than two values there is no
+    interval (NaN bounds) and the p-value is 1; with no spread the interval is the mean and the p-value
     0 unless the mean is 0 (a difference that is the same in every pair is certain).
 
     Returns:
@@ -165,8 +165,9 @@ def t_interval(
     values = np.asarray(values, dtype=float)
     n = values.shape[axis]
     mean = values.mean(axis=axis) if n else np.full(np.delete(values.shape, axis), np.nan)
-    if n < 2:
-        return mean, mean, mean, np.ones_like(mean)
+    if n < 2:  # one replicate says nothing about seed-to-seed spread: no interval, never significant
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan.copy(), np.ones_like(mean)
     spread = values.std(axis=axis, ddof=1)
     with warnings.catch_warnings():  # near-constant samples are handled below
         warnings.simplefilter("ignore", RuntimeWarning)

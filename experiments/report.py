@@ -2,6 +2,8 @@
 
 Usage:
     python experiments/report.py SWEEP_DIR
+
+Exits 2 when the report cannot be written, 3 when a sweep (or a collection) is using the folder.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.analysis.report import ReportError, write_report
+from sim.sweeps.hydra_app import SweepBusyError, holding_sweep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,10 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
     try:
-        path = write_report(args.sweep_dir)
+        with holding_sweep(args.sweep_dir):
+            path = write_report(args.sweep_dir)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SweepBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     print(f"report: {path}")
     return 0
 

@@ -6,6 +6,7 @@ dataclasses.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -53,6 +54,31 @@ SIM_SECTIONS = frozenset(f.name for f in dataclasses.fields(SimConfig))
 
 #: The lock that lets one sweep at a time use a folder, and the one a job holds while it runs an arm.
 SWEEP_LOCK, ARM_LOCK = ".sweep.lock", ".arm.lock"
+
+
+class SweepBusyError(RuntimeError):
+    """Another process (a sweep, a collection or a report) holds the sweep folder."""
+
+
+@contextlib.contextmanager
+def holding_sweep(sweep_dir: Path) -> Iterator[None]:
+    """Hold the sweep folder's lock, so a manual collection or report never races a running sweep.
+
+    Raises:
+        SweepBusyError: The lock is held; the message names the folder and the lock file.
+    """
+    lock = FileLock(str(Path(sweep_dir) / SWEEP_LOCK), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SweepBusyError(
+            f"another process is using {sweep_dir} (a sweep, collection or report holds "
+            f"{Path(sweep_dir) / SWEEP_LOCK}); wait for it to end"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def register_schema() -> None:

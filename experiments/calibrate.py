@@ -4,7 +4,7 @@
     python experiments/calibrate.py --quick    # county scale, small budget (~2 min; CI)
 
 Steps (sim.analysis.inference; targets in sim.analysis.targets; docs/VALIDATION.md):
-1. ABC-SMC (pyabc) on every target: the posterior (``posterior.parquet``), its marginal and
+1. replenishment ABC-SMC on every target: the posterior (``posterior.parquet``), its marginal and
    pairwise plots, the identifiability table;
 2. posterior predictive checks of every target and of the mechanics, on fresh seeds;
 3. held-out validation: ABC-SMC on the 2021 monitoring records only, then the 90% predictive
@@ -94,7 +94,8 @@ def main() -> None:
     print(f"[calibrate] ABC-SMC on all {len(TARGETS)} targets, {design.scale} scale, budget {design.max_simulations}")
     post = run_abc(TARGETS, design, db_dir=out)
     print(f"[calibrate] {post.simulations} simulations in {post.seconds:.0f} s; thresholds {post.epsilons}")
-    print(f"[calibrate] effective sample by generation {[round(e, 1) for e in post.ess_by_generation]}")
+    print(f"[calibrate] stopped: {post.stopped}; distinct particles {post.effective_sample_size:.0f}")
+    print(post.record.to_string(index=False))
     save_posterior(post, out / "posterior.parquet")
     ident = identifiability(post)
     ident.to_csv(out / "identifiability.csv", index=False)
@@ -127,7 +128,8 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     fit = {
         "procedure": {
-            "method": "ABC-SMC (pyabc), distance = RMS of tolerance-scaled residuals",
+            "method": "replenishment ABC-SMC with ABC-MCMC moves (Drovandi & Pettitt 2011), "
+            "distance = RMS of tolerance-scaled residuals",
             "design": asdict(design),
             "targets": [t.statistic for t in TARGETS],
             "heldout_fit_targets": [t.statistic for t in fit_group],
@@ -139,14 +141,11 @@ def main() -> None:
             "population": design.population,
         },
         "epsilons": {"all_targets": post.epsilons, "monitoring_only": held_post.epsilons},
-        "effective_sample_size_by_generation": {
-            "all_targets": post.ess_by_generation,
-            "monitoring_only": held_post.ess_by_generation,
+        "generations": {
+            "all_targets": post.record.to_dict(orient="records"),
+            "monitoring_only": held_post.record.to_dict(orient="records"),
         },
-        "simulations_by_generation": {
-            "all_targets": post.simulations_by_generation,
-            "monitoring_only": held_post.simulations_by_generation,
-        },
+        "stopped": {"all_targets": post.stopped, "monitoring_only": held_post.stopped},
         "seed_noise_of_distance_at_posterior_median": {
             "mean": float(np.mean(noise)),
             "sd": float(np.std(noise, ddof=1)),

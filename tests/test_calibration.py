@@ -178,7 +178,9 @@ def _synthetic_targets(design: Design) -> tuple[Target, ...]:
         for s in stats
     )
     observed = simulate_statistics(TRUTH, design, template, SYN_PRIORS, seed_offset=777)
-    tolerance = {"tips_per_county": 0.08, "other_problems_per_visit": 0.12, "vote_buying_finds_per_visit": 0.12}
+    # about two standard deviations of the difference between two independent sets of seeds (the
+    # convention of the real targets: a 95% half-width of the figure's own noise)
+    tolerance = {"tips_per_county": 0.15, "other_problems_per_visit": 0.12, "vote_buying_finds_per_visit": 0.12}
     return tuple(
         Target(s, s, observed[s], tolerance[s], TWO_SIDED, s == "tips_per_county", "as_deployed", MONITORING, "", "")
         for s in stats
@@ -190,16 +192,18 @@ def test_abc_recovers_planted_parameters(tmp_path):
     design = Design(
         scale="county",
         replicates=2,
-        population=40,
-        generations=4,
-        max_simulations=260,
-        min_epsilon=0.05,
-        n_jobs=1,
+        population=60,
+        generations=6,
+        max_simulations=1500,
+        min_epsilon=1.0,
+        max_attempts=6,
+        n_jobs=2,
         world=SYN_WORLD,
         fixed=SYN_FIXED,
     )
     targets = _synthetic_targets(design)
     post = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path)
+    print(post.record.to_string())
     table = identifiability(post).set_index("parameter")
     # Separate finds (vote buying / other) identify the two inspection rates separately.
     assert table.loc["irregularity_rate", "verdict"] == "identified", table.to_string()
@@ -217,7 +221,7 @@ def test_abc_is_reproducible(tmp_path):
     )
     targets = _synthetic_targets(design)
     a = run_abc(targets, design, SYN_PRIORS, db_dir=tmp_path / "a")
-    # two processes evaluate particles side by side, in other batches: the same posterior
+    # two processes evaluate particles side by side: the same posterior
     b = run_abc(targets, replace(design, n_jobs=2), SYN_PRIORS, db_dir=tmp_path / "b")
     pd.testing.assert_frame_equal(a.sample, b.sample)
     assert a.epsilons == b.epsilons and a.simulations == b.simulations
@@ -225,38 +229,48 @@ def test_abc_is_reproducible(tmp_path):
     assert not a.sample.equals(c.sample)  # the seed matters: the comparison above could fail
 
 
-def test_abc_sampler_keeps_particles_in_index_order_whatever_the_batch():
-    from types import SimpleNamespace
+def test_replenishment_smc_samples_the_abc_posterior_without_degenerating():
+    # A known answer: distance = max |theta_i - 0.3| on a flat prior over [0, 1]^10, so the ABC
+    # posterior at threshold eps is uniform on the cube of half-width eps around 0.3.  Importance-
+    # weighted ABC-SMC loses almost all its effective sample on such flat targets in ten dimensions.
+    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
 
-    from sim.analysis.abc_sampler import SeededParallelSampler
+    dim, centre = 10, 0.3
 
-    class Sample(list):
-        ok = True
+    def evaluate(theta):
+        return np.abs(theta - centre).max(axis=1)
 
-        @property
-        def n_accepted(self):
-            return sum(p.accepted for p in self)
+    settings = SMCSettings(population=400, min_epsilon=0.1, max_generations=12, max_simulations=60_000, seed=3)
+    res = replenishment_smc(evaluate, np.zeros(dim), np.ones(dim), settings)
+    eps = res.epsilons[-1]
+    assert res.epsilons == sorted(res.epsilons, reverse=True) and eps < 0.3, res.epsilons
+    assert (res.distances <= eps).all() and (np.abs(res.particles - centre).max(axis=1) <= eps).all()
+    assert res.distinct[-1] >= 0.7 * settings.population, res.distinct  # no collapse onto a few points
+    # uniform on the cube: mean at the centre, sd eps / sqrt(3) in every coordinate
+    assert np.abs(res.particles.mean(axis=0) - centre).max() < 0.25 * eps
+    sd = res.particles.std(axis=0)
+    assert np.all(np.abs(sd / (eps / np.sqrt(3)) - 1) < 0.25), sd / (eps / np.sqrt(3))
+    again = replenishment_smc(evaluate, np.zeros(dim), np.ones(dim), settings)
+    assert np.array_equal(again.particles, res.particles)  # seeded: the same run twice
+    other = replenishment_smc(evaluate, np.zeros(dim), np.ones(dim), replace(settings, seed=4))
+    assert not np.array_equal(other.particles, res.particles)
 
-        @property
-        def all_particles(self):
-            return list(self)
 
-    def simulate_one():  # accepts about one proposal in three, from the proposal's own stream
-        x = float(np.random.random())
-        return SimpleNamespace(accepted=x < 0.33, x=x, preliminary=False)
+def test_replenishment_smc_respects_its_budget():
+    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
 
-    kept = []
-    for procs, batch in ((1, 1), (1, 7), (2, 3), (2, 16)):
-        sampler = SeededParallelSampler(n_procs=procs, seed=5, batch=batch)
-        sampler._create_empty_sample = Sample  # type: ignore[method-assign]
-        sample = sampler.sample_until_n_accepted(10, simulate_one, 0)
-        kept.append(([p.x for p in sample], sampler.nr_evaluations_))
-    assert all(k == kept[0] for k in kept), kept
-    xs, evaluations = kept[0]
-    assert sum(x < 0.33 for x in xs) == 10 and xs[-1] < 0.33 and evaluations == len(xs) > 10
-    other = SeededParallelSampler(n_procs=1, seed=6)
-    other._create_empty_sample = Sample  # type: ignore[method-assign]
-    assert [p.x for p in other.sample_until_n_accepted(10, simulate_one, 0)] != xs
+    settings = SMCSettings(population=50, min_epsilon=0.0, max_simulations=700, seed=1)
+    res = replenishment_smc(lambda t: np.abs(t - 0.5).sum(axis=1), np.zeros(3), np.ones(3), settings)
+    assert res.total_simulations <= 700 and "budget" in res.stopped
+
+
+def test_replenishment_smc_stops_at_min_epsilon_and_never_below():
+    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
+
+    settings = SMCSettings(population=100, min_epsilon=0.2, max_simulations=50_000, seed=2)
+    res = replenishment_smc(lambda t: np.abs(t - 0.5).max(axis=1), np.zeros(2), np.ones(2), settings)
+    assert res.epsilons[-1] == 0.2 and "min_epsilon" in res.stopped
+    assert res.distances.max() <= 0.2 and res.particles.std(axis=0).min() > 0.2 / np.sqrt(3) * 0.7
 
 
 # ------------------------------------------------------------------------------------ patterns

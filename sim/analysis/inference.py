@@ -1,26 +1,24 @@
-"""Calibration as inference: ABC-SMC (pyabc) over the behavioural and enforcement parameters.
+"""Calibration as inference: ABC-SMC over the behavioural and enforcement parameters.
 
 The simulator is stochastic and has no tractable likelihood, so the posterior is approximated by
-sequential Monte Carlo approximate Bayesian computation (Toni et al. 2009; Klinger, Rickert &
-Hasenauer 2018, *pyABC*).  A particle is a parameter vector drawn from the priors below; it is
-simulated under each policy its targets need, on the same replicate seeds for every particle
-(common random numbers), and its distance to the record is the root mean square of the targets'
-scaled residuals (:mod:`sim.analysis.targets`).  Every statistic is a mean over ``replicates``
-runs so that seed noise does not dominate the distance (checked by :func:`seed_noise`).
+sequential Monte Carlo approximate Bayesian computation: replenishment ABC-SMC with ABC-MCMC moves
+(Drovandi & Pettitt 2011; :mod:`sim.analysis.abc_rsmc`, which says why not importance weights).
+A particle is a parameter vector drawn from the priors below; it is simulated under each policy its
+targets need, on the same replicate seeds for every particle (common random numbers), and its
+distance to the record is the root mean square of the targets' scaled residuals
+(:mod:`sim.analysis.targets`).  Every statistic is a mean over ``replicates`` runs so that seed
+noise does not dominate the distance (checked by :func:`seed_noise`).
 
-Reproducible: particles are evaluated in parallel by :class:`SeededParallelSampler`, which seeds
-every proposal from its index and keeps particles in index order, and each particle's runs use
-fixed seeds; so the same design and seed give the same posterior on any number of processes.
+Reproducible: particles are simulated in parallel over ``n_jobs`` processes in a fixed order, every
+random choice of the algorithm is seeded, and each particle's runs use fixed seeds; so the same
+design and seed give the same posterior on any number of processes.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import logging
 import math
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +29,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 
-from sim.analysis.abc_sampler import SeededParallelSampler
+from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
 from sim.analysis.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
+from sim.atomic_io import atomic_write_with
 from sim.config import ConfigError, SimConfig, build_config
 from sim.model.streams import replicate_seed
 from sim.simulate import simulate
@@ -147,14 +146,18 @@ class Design:
         replicates: runs per policy per particle (common seeds for every particle).
         seed: base seed of the replicate seeds and of the sampler.
         population: particles per generation.
-        generations: most generations.
-        max_simulations: most particles evaluated in one ABC run (a budget that is reproducible,
-            unlike a wall-time limit).
-        min_epsilon: stop when the distance threshold falls below this.
+        generations: most generations after the first (the prior sample).
+        max_simulations: most parameter vectors simulated in one ABC run (a budget that is
+            reproducible, unlike a wall-time limit); a generation that would exceed it is not started.
+        min_epsilon: the lowest threshold, where the run ends: 1 means "on average at the edge of the
+            targets' tolerances".  Going lower would treat the record's figures as more exact than
+            their observation models say (ABC as exact inference under model error, Wilkinson 2013).
         n_jobs: processes evaluating particles (or predictive draws) side by side.
         predictive_draws: posterior draws simulated for the predictive checks (on fresh seeds).
         world: extra world overrides (used by tests to shrink the scenario).
         fixed: configuration overrides applied to every run (not inferred).
+        keep: share of particles kept each generation (the threshold is their largest distance).
+        max_attempts: most ABC-MCMC attempts per copied particle in a generation.
     """
 
     scale: str = "city"
@@ -163,11 +166,13 @@ class Design:
     population: int = 100
     generations: int = 8
     max_simulations: int = 1000
-    min_epsilon: float = 0.3
+    min_epsilon: float = 1.0
     n_jobs: int = 2
     predictive_draws: int = 60
     world: dict[str, Any] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
+    keep: float = 0.5
+    max_attempts: int = 10
 
 
 @functools.cache
@@ -280,13 +285,18 @@ class Posterior:
     seconds: float
     targets: tuple[Target, ...]
     priors: tuple[Prior, ...]
-    ess_by_generation: list[float] = field(default_factory=list)  # Kish's effective sample, per generation
-    simulations_by_generation: list[int] = field(default_factory=list)
+    record: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per generation (see run_abc)
+    stopped: str = ""
 
     @property
     def effective_sample_size(self) -> float:
-        """Kish's effective sample size of the weights, ``1 / sum(w^2)`` (weights summing to 1)."""
-        w = self.sample["weight"].to_numpy(dtype=float)
+        """Distinct particles, weighted by Kish's formula (``1 / sum(w^2)`` over distinct points).
+
+        Replenishment ABC-SMC gives equal weights, so duplicates left by copies that never moved
+        are what shrinks the sample; with unequal weights this is Kish's effective sample size.
+        """
+        names = [p.name for p in self.priors]
+        w = self.sample.groupby(names, sort=False)["weight"].sum().to_numpy(dtype=float)
         return float(w.sum() ** 2 / (w**2).sum())
 
     def values(self) -> pd.DataFrame:
@@ -302,71 +312,62 @@ def run_abc(
     priors: Sequence[Prior] = PRIORS,
     db_dir: Path | None = None,
 ) -> Posterior:
-    """ABC-SMC over ``priors`` against ``targets``.
+    """Replenishment ABC-SMC (:mod:`sim.analysis.abc_rsmc`) over ``priors`` against ``targets``.
 
     Args:
         targets: the figures to fit.
         design: simulation design and budget.
         priors: the free parameters.
-        db_dir: where pyabc keeps its database (a temporary folder if None).
+        db_dir: if given, where ``generations.csv`` (the record of each generation) is written.
 
     Returns:
-        The last generation's weighted sample and the run's record.
+        The final population (equal weights, with each particle's distance) and the run's record.
     """
-    import pyabc
-
-    logging.getLogger("ABC").setLevel(logging.WARNING)
     targets, priors = tuple(targets), tuple(priors)
-    prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in priors})
-    observed = {t.statistic: float(t.observed) for t in targets}
-    start = time.perf_counter()
 
-    def model(parameter: dict[str, float]) -> dict[str, float]:
-        return simulate_statistics(dict(parameter), design, targets, priors)
+    def evaluate(thetas: np.ndarray) -> np.ndarray:
+        rows = [dict(zip((p.name for p in priors), map(float, row), strict=True)) for row in thetas]
+        return np.array([distance(st, targets) for st in simulate_many(rows, design, targets, priors)])
 
-    def dist(x: dict[str, float], _x0: dict[str, float]) -> float:
-        return distance(x, targets)
-
-    np.random.seed(design.seed)
-    abc = pyabc.ABCSMC(
-        model,
-        prior,
-        dist,
-        population_size=design.population,
-        # Local covariances follow the ridges the targets leave (brokers against moral cost, refusers
-        # against false tips): a global kernel proposes across them and degenerates the weights
-        # (Filippi et al. 2013, on kernels for ABC-SMC).
-        transitions=pyabc.LocalTransition(k_fraction=0.25),
-        sampler=SeededParallelSampler(n_procs=design.n_jobs, seed=design.seed),
+    settings = SMCSettings(
+        population=design.population,
+        keep=design.keep,
+        min_epsilon=design.min_epsilon,
+        max_generations=design.generations,
+        max_simulations=design.max_simulations,
+        max_attempts=design.max_attempts,
+        seed=design.seed,
     )
-    folder = Path(db_dir) if db_dir else Path(tempfile.mkdtemp(prefix="abc_"))
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "abc.db"
-    db.unlink(missing_ok=True)
-    abc.new(f"sqlite:///{db}", observed)
-    history = abc.run(
-        minimum_epsilon=design.min_epsilon,
-        max_nr_populations=design.generations,
-        max_total_nr_simulations=design.max_simulations,
+    low = np.array([p.low for p in priors])
+    high = np.array([p.high for p in priors])
+    result = replenishment_smc(evaluate, low, high, settings)
+    sample = pd.DataFrame(result.particles, columns=[p.name for p in priors])
+    sample["distance"] = result.distances
+    sample["weight"] = 1.0 / len(sample)
+    gens = len(result.epsilons)
+    record = pd.DataFrame(
+        {
+            "generation": range(gens),
+            "epsilon": result.epsilons,
+            "simulations": result.simulations,
+            "mcmc_attempts_per_copy": [0, *result.attempts],
+            "mcmc_acceptance": [np.nan, *result.acceptance],
+            "copies_moved": [np.nan, *result.moved],
+            "distinct_particles": result.distinct,
+        }
     )
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    sample = df.reset_index(drop=True)[[p.name for p in priors]].astype(float)
-    sample["weight"] = np.asarray(w, dtype=float) / np.sum(w)
-    pops = history.get_all_populations()
-    epsilons = [float(e) for e in pops.loc[pops.t >= 0, "epsilon"]]
-    ess = []
-    for t in range(history.max_t + 1):
-        _, wt = history.get_distribution(m=0, t=t)
-        ess.append(float(np.sum(wt) ** 2 / np.sum(np.square(wt))))
+    if db_dir is not None:
+        Path(db_dir).mkdir(parents=True, exist_ok=True)
+        atomic_write_with(Path(db_dir) / "generations.csv", lambda f: record.to_csv(f, index=False))
     return Posterior(
         sample=sample,
-        epsilons=epsilons,
-        simulations=int(history.total_nr_simulations),
-        seconds=time.perf_counter() - start,
+        epsilons=result.epsilons,
+        simulations=result.total_simulations,
+        seconds=result.seconds,
         targets=targets,
         priors=priors,
-        ess_by_generation=ess,
-        simulations_by_generation=[int(n) for n in pops.loc[pops.t >= 0, "samples"]],
+        record=record,
+        stopped=result.stopped,
     )
 
 

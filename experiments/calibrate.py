@@ -43,7 +43,9 @@ from sim.analysis.posterior_plots import marginals_plot, pairs_plot, predictive_
 from sim.analysis.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
 FULL = Design(scale="city", replicates=2, population=200, generations=12, max_simulations=5000, predictive_draws=50)
-QUICK = Design(scale="county", replicates=2, population=20, generations=2, max_simulations=40, predictive_draws=8)
+QUICK = Design(
+    scale="county", replicates=2, population=20, generations=2, max_simulations=120, max_attempts=3, predictive_draws=8
+)
 
 
 def save_posterior(posterior: Posterior, path: Path) -> None:

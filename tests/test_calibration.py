@@ -283,3 +283,35 @@ def test_validation_patterns_are_reproduced():
     from sim.analysis.plots import spillover_plot, threshold_plot
 
     assert threshold_plot(grid).axes and spillover_plot(spill).axes
+
+
+@pytest.mark.slow
+def test_calibrate_quick_writes_every_output(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, str(root / "experiments" / "calibrate.py"), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in (
+        "posterior.parquet",
+        "identifiability.csv",
+        "predictive.csv",
+        "heldout.csv",
+        "fit.json",
+        "marginals.png",
+        "pairs.png",
+        "predictive.png",
+        "heldout.png",
+        "generations.csv",
+    ):
+        assert (tmp_path / name).stat().st_size > 0, name
+    post = pd.read_parquet(tmp_path / "posterior.parquet")
+    assert len(post) == 20 and {p.name for p in PRIORS} <= set(post.columns)
+    assert "generations" in __import__("json").loads((tmp_path / "fit.json").read_text())

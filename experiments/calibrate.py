@@ -96,7 +96,10 @@ def main() -> None:
     print(f"[calibrate] ABC-SMC on all {len(TARGETS)} targets, {design.scale} scale, budget {design.max_simulations}")
     post = run_abc(TARGETS, design, db_dir=out)
     print(f"[calibrate] {post.simulations} simulations in {post.seconds:.0f} s; thresholds {post.epsilons}")
-    print(f"[calibrate] stopped: {post.stopped}; distinct particles {post.effective_sample_size:.0f}")
+    print(
+        f"[calibrate] threshold floor {post.epsilon_floor:.3f}; stopped: {post.stopped}; "
+        f"effective sample (Kish over distinct particles) {post.effective_sample_size:.0f}"
+    )
     print(post.record.to_string(index=False))
     save_posterior(post, out / "posterior.parquet")
     ident = identifiability(post)
@@ -148,6 +151,7 @@ def main() -> None:
             "monitoring_only": held_post.record.to_dict(orient="records"),
         },
         "stopped": {"all_targets": post.stopped, "monitoring_only": held_post.stopped},
+        "epsilon_floor": {"all_targets": post.epsilon_floor, "monitoring_only": held_post.epsilon_floor},
         "seed_noise_of_distance_at_posterior_median": {
             "mean": float(np.mean(noise)),
             "sd": float(np.std(noise, ddof=1)),

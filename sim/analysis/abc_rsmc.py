@@ -14,8 +14,10 @@ ones, and moves every copy by ABC-MCMC at the new threshold (Marjoram et al. 200
 random-walk proposal with the kept particles' covariance times 2.38^2 / d, accepted when it lies in the prior
 and its simulated distance is within the threshold (a uniform prior and a symmetric proposal leave
 no other Metropolis-Hastings factor).  The threshold never falls below ``min_epsilon``: the last
-generation moves its copies at exactly that threshold.  Each copy makes ``R`` attempts, ``R`` chosen from the last
-acceptance rate so that a copy fails to move with probability at most ``c`` (0.01).  The run stops
+generation moves its copies at exactly that threshold.  Each copy makes ``R`` attempts, ``R``
+chosen from the acceptance rate so that a copy would fail to move with probability at most ``c``
+(0.01), but at most ``max_attempts``: at the acceptance rates seen here (0.1-0.2) that cap binds, and
+20-30% of the copies keep their parent's position for a generation (``SMCResult.moved``).  The run stops
 when the acceptance rate falls below ``p_min`` (the threshold can hardly fall further), when the
 threshold reaches ``min_epsilon``, or before a generation would exceed the simulation budget.
 
@@ -23,8 +25,8 @@ The ABCpy library implements the same algorithm (``RSMCABC``) but cannot be inst
 project's pinned numerical stack (it requires the withdrawn ``sklearn`` package, ``glmnet`` and
 ``mpi4py``), so it is written here on the project's own parallel, seeded evaluation.
 
-Reproducible: every random choice comes from a numpy generator seeded by ``(seed, generation,
-round)``, and particles are simulated in a fixed order by :func:`evaluate` (any number of processes
+Reproducible: every random choice comes from a numpy generator seeded by ``(seed, generation)``,
+and particles are simulated in a fixed order by :func:`evaluate` (any number of processes
 gives the same result).
 """
 
@@ -106,10 +108,17 @@ def replenishment_smc(
     start = time.perf_counter()
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     n, dim = settings.population, len(low)
-    n_keep = max(2, int(settings.keep * n))
+    check_settings(settings)
+    if not np.all(high > low):
+        raise ValueError(f"every prior needs high > low (low={low.tolist()}, high={high.tolist()})")
+    n_keep = int(settings.keep * n)
+    # A floor under the random walk's covariance, a thousandth of each prior's variance: with fewer
+    # distinct kept particles than parameters their covariance is singular, and copies would only
+    # ever move inside the flat subspace the kept particles span.
+    floor = np.diag(((high - low) / np.sqrt(12)) ** 2) * 1e-3
     rng = np.random.default_rng([settings.seed, 0])
     theta = low + (high - low) * rng.random((n, dim))
-    dist = np.asarray(evaluate(theta), dtype=float)
+    dist = _finite(np.asarray(evaluate(theta), dtype=float))
     out = SMCResult(theta, dist, epsilons=[float(np.max(dist))], simulations=[n], distinct=[n])
     p_acc = 0.5  # before any move: a guess, used only to budget the first generation
     for gen in range(1, settings.max_generations + 1):
@@ -120,6 +129,11 @@ def replenishment_smc(
             break
         # The threshold never goes below min_epsilon: the last generation keeps every particle
         # within it and moves the copies at exactly that threshold.
+        if not np.isfinite(dist[n_keep - 1]):
+            raise ValueError(
+                f"fewer than {n_keep} of {n} particles have a finite distance: the targets cannot be "
+                "computed for most of the prior (a statistic undefined, e.g. no bought vote to deliver)"
+            )
         eps = max(float(dist[n_keep - 1]), settings.min_epsilon)
         n_alive = max(n_keep, int(np.searchsorted(dist, eps, side="right")))
         if n_alive >= n:  # every particle is within min_epsilon already: nothing to replenish
@@ -139,7 +153,7 @@ def replenishment_smc(
         # 1997): Drovandi & Pettitt's twice the covariance, fitted to a few parameters, accepts ~3% of
         # moves in ten dimensions, so most copies never move.
         cov = 2.38**2 / dim * np.atleast_2d(np.cov(theta[:n_keep_gen], rowvar=False))
-        chol = np.linalg.cholesky(cov + 1e-12 * np.eye(dim) * max(float(np.trace(cov)), 1e-12))
+        chol = np.linalg.cholesky(cov + floor)
         moved = np.zeros(n_copies, dtype=bool)
         sims = accepted = rounds = 0
         # Attempts continue until a copy would stay put with chance at most c, judged on this
@@ -151,7 +165,7 @@ def replenishment_smc(
             proposal = theta[n_keep_gen:] + step
             inside = np.all((proposal >= low) & (proposal <= high), axis=1)
             idx = np.flatnonzero(inside)
-            new_d = np.asarray(evaluate(proposal[idx]), dtype=float) if len(idx) else np.zeros(0)
+            new_d = _finite(np.asarray(evaluate(proposal[idx]), dtype=float)) if len(idx) else np.zeros(0)
             sims += len(idx)
             ok = idx[new_d <= eps]
             theta[n_keep_gen + ok], dist[n_keep_gen + ok] = proposal[ok], new_d[new_d <= eps]
@@ -174,6 +188,32 @@ def replenishment_smc(
         out.stopped = f"{settings.max_generations} generations"
     out.seconds = time.perf_counter() - start
     return out
+
+
+def check_settings(settings: SMCSettings) -> None:
+    """Refuse settings the algorithm cannot run with, naming the setting and its value.
+
+    Raises:
+        ValueError: A setting is out of its range.
+    """
+    checks = (
+        ("population", settings.population >= 4, "at least 4"),
+        ("keep", 0.0 < settings.keep < 1.0 and int(settings.keep * settings.population) >= 2, "in (0, 1), keeping 2+"),
+        ("max_attempts", settings.max_attempts >= 1, "at least 1"),
+        ("c", 0.0 < settings.c < 1.0, "in (0, 1)"),
+        ("p_min", 0.0 <= settings.p_min < 1.0, "in [0, 1)"),
+        ("max_simulations", settings.max_simulations >= settings.population, "at least the population"),
+        ("max_generations", settings.max_generations >= 0, "at least 0"),
+        ("min_epsilon", settings.min_epsilon >= 0.0, "at least 0"),
+    )
+    for name, ok, rule in checks:
+        if not ok:
+            raise ValueError(f"{name}={getattr(settings, name)!r} must be {rule}")
+
+
+def _finite(d: np.ndarray) -> np.ndarray:
+    """Distances with NaN (a statistic the run could not compute) as +inf: never accepted."""
+    return np.where(np.isnan(d), np.inf, d)
 
 
 def _attempts_for(p_acc: float, c: float) -> int:

@@ -149,9 +149,9 @@ class Design:
         generations: most generations after the first (the prior sample).
         max_simulations: most parameter vectors simulated in one ABC run (a budget that is
             reproducible, unlike a wall-time limit); a generation that would exceed it is not started.
-        min_epsilon: the lowest threshold, where the run ends: 1 means "on average at the edge of the
-            targets' tolerances".  Going lower would treat the record's figures as more exact than
-            their observation models say (ABC as exact inference under model error, Wilkinson 2013).
+        min_epsilon: the lowest threshold, where the run ends.  None (the default) sets it to the
+            95th percentile of the distance the true parameters would have (:func:`epsilon_floor`):
+            going lower would treat the record's figures, and the seeds' noise, as exact.
         n_jobs: processes evaluating particles (or predictive draws) side by side.
         predictive_draws: posterior draws simulated for the predictive checks (on fresh seeds).
         world: extra world overrides (used by tests to shrink the scenario).
@@ -166,7 +166,7 @@ class Design:
     population: int = 100
     generations: int = 8
     max_simulations: int = 1000
-    min_epsilon: float = 1.0
+    min_epsilon: float | None = None
     n_jobs: int = 2
     predictive_draws: int = 60
     world: dict[str, Any] = field(default_factory=dict)
@@ -287,6 +287,7 @@ class Posterior:
     priors: tuple[Prior, ...]
     record: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per generation (see run_abc)
     stopped: str = ""
+    epsilon_floor: float = float("nan")  # the lowest threshold allowed (Design.min_epsilon)
 
     @property
     def effective_sample_size(self) -> float:
@@ -329,10 +330,14 @@ def run_abc(
         rows = [dict(zip((p.name for p in priors), map(float, row), strict=True)) for row in thetas]
         return np.array([distance(st, targets) for st in simulate_many(rows, design, targets, priors)])
 
+    floor = design.min_epsilon
+    if floor is None:
+        centre = {p.name: (p.low + p.high) / 2 for p in priors}
+        floor = epsilon_floor(targets, statistic_noise(centre, design, targets, priors), seed=design.seed)
     settings = SMCSettings(
         population=design.population,
         keep=design.keep,
-        min_epsilon=design.min_epsilon,
+        min_epsilon=floor,
         max_generations=design.generations,
         max_simulations=design.max_simulations,
         max_attempts=design.max_attempts,
@@ -368,6 +373,7 @@ def run_abc(
         priors=priors,
         record=record,
         stopped=result.stopped,
+        epsilon_floor=floor,
     )
 
 
@@ -391,7 +397,8 @@ def posterior_predictive(
     """
     draws = resample(posterior.sample, design.predictive_draws, design.seed + seed_offset)
     thetas = [{k: float(v) for k, v in row.items()} for _, row in draws.iterrows()]
-    stats = simulate_many(thetas, design, targets, posterior.priors, seed_offset)
+    # each draw on its own fresh seeds: the interval then holds seed-to-seed noise as well
+    stats = simulate_many(thetas, design, targets, posterior.priors, [seed_offset + i for i in range(len(thetas))])
     return pd.DataFrame([{"draw": i, **theta, **st} for i, (theta, st) in enumerate(zip(thetas, stats, strict=True))])
 
 
@@ -526,6 +533,50 @@ def seed_noise(
     """Distance of one parameter vector on ``repeats`` independent sets of replicate seeds."""
     stats = simulate_many([theta] * repeats, design, targets, priors, [5000 + k for k in range(repeats)])
     return np.array([distance(st, targets) for st in stats])
+
+
+def statistic_noise(
+    theta: dict[str, float],
+    design: Design,
+    targets: Sequence[Target],
+    priors: Sequence[Prior] = PRIORS,
+    repeats: int = 6,
+) -> dict[str, float]:
+    """Standard deviation of each target's statistic across independent sets of replicate seeds."""
+    stats = simulate_many([theta] * repeats, design, targets, priors, [9000 + k for k in range(repeats)])
+    return {t.statistic: float(np.nanstd([t.scale_value(s[t.statistic]) for s in stats], ddof=1)) for t in targets}
+
+
+def epsilon_floor(
+    targets: Sequence[Target], noise_sd: dict[str, float], quantile: float = 0.95, draws: int = 20_000, seed: int = 0
+) -> float:
+    """The distance below which an ABC threshold would reject the true parameters too often.
+
+    Monte Carlo of the distance the true parameters would have: a two-sided figure is off by its
+    own error (normal, two standard deviations = the tolerance, as the observation models state)
+    plus the seed noise of the simulated statistic; a bound is taken as met exactly by the truth, so
+    only seed noise can push the statistic across it.  The ``quantile`` of that distance is where
+    ABC with a uniform kernel stops: going lower treats the record and the seeds as exact
+    (Wilkinson 2013: ABC is exact inference under the error its kernel encodes).
+
+    Args:
+        targets: the figures fitted.
+        noise_sd: seed noise of each statistic (on the target's scale), from :func:`statistic_noise`.
+        quantile: share of the true parameters' distances the threshold must keep.
+        draws: Monte Carlo draws.
+        seed: seed of the draws.
+    """
+    rng = np.random.default_rng(seed)
+    sq = np.zeros(draws)
+    for t in targets:
+        seed_err = rng.normal(0.0, np.nan_to_num(noise_sd.get(t.statistic, 0.0)), draws)
+        if t.sense in (AT_MOST, AT_LEAST):
+            excess = seed_err if t.sense == AT_MOST else -seed_err
+            r = np.maximum(excess, 0.0) / t.tolerance
+        else:
+            r = (rng.normal(0.0, t.tolerance / 2, draws) + seed_err) / t.tolerance
+        sq += r**2
+    return float(np.quantile(np.sqrt(sq / len(targets)), quantile))
 
 
 def posterior_median(posterior: Posterior) -> dict[str, float]:

@@ -42,7 +42,7 @@ from sim.analysis.inference import (  # noqa: E402
 from sim.analysis.posterior_plots import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
 from sim.analysis.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
-FULL = Design(scale="city", replicates=2, population=200, generations=12, max_simulations=5000, predictive_draws=50)
+FULL = Design(scale="city", replicates=4, population=200, generations=12, max_simulations=5000, predictive_draws=50)
 QUICK = Design(
     scale="county", replicates=2, population=20, generations=2, max_simulations=120, max_attempts=3, predictive_draws=8
 )

@@ -149,3 +149,13 @@ def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear
     assert best is not None and best.arm == "clear"
     harmful_only = runs[runs.arm.isin(["none", "harm"])]
     assert claims.best_arm(paired_effects(harmful_only, [key]), None, key) is None
+
+
+def test_a_missing_interval_says_why_one_replicate_or_too_few_identical_values():
+    from sim.analysis.claims import NO_INTERVAL, fmt_interval, fmt_range
+
+    nan = float("nan")
+    assert fmt_interval(KEY, nan, nan, 1) == NO_INTERVAL == fmt_range(nan, nan)
+    few = fmt_interval(KEY, nan, nan, 3)
+    assert "one replicate" not in few and "same value on all 3 seeds" in few
+    assert fmt_interval(KEY, -0.02, -0.02, 10) == "95% CI -2.0 to -2.0"  # from six identical values on, bounded

@@ -31,16 +31,29 @@ def fmt_diff(key: str, value: float) -> str:
 NO_INTERVAL = "no 95% CI: one replicate"
 
 
-def fmt_range(lo: float, hi: float, fmt: str = "+.1f", scale: float = 1.0, prefix: str = "95% CI ") -> str:
-    """``95% CI a to b`` with ``fmt`` applied to the scaled ends, or :data:`NO_INTERVAL` when undefined."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
+def no_interval(n: int | None = None) -> str:
+    """Why a t interval is missing: one replicate (:data:`NO_INTERVAL`), or ``n`` values all the same.
+
+    ``n`` identical values are judged by the sign test, which bounds them only from six values on
+    (:func:`sim.analysis.stats.t_interval`).
+    """
+    if n is None or n < 2:
         return NO_INTERVAL
+    return f"no 95% CI: the same value on all {n} seeds, too few to bound it"
+
+
+def fmt_range(
+    lo: float, hi: float, fmt: str = "+.1f", scale: float = 1.0, prefix: str = "95% CI ", n: int | None = None
+) -> str:
+    """``95% CI a to b`` with ``fmt`` applied to the scaled ends, or :func:`no_interval` of ``n`` when undefined."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return no_interval(n)
     return f"{prefix}{scale * lo:{fmt}} to {scale * hi:{fmt}}"
 
 
-def fmt_interval(key: str, lo: float, hi: float) -> str:
-    """``95% CI a to b`` in the display unit of ``key`` (:data:`NO_INTERVAL` when there is none)."""
-    return fmt_range(lo, hi, scale=outcome(key).scale)
+def fmt_interval(key: str, lo: float, hi: float, n: int | None = None) -> str:
+    """``95% CI a to b`` in the display unit of ``key`` (:func:`no_interval` of ``n`` when there is none)."""
+    return fmt_range(lo, hi, scale=outcome(key).scale, n=n)
 
 
 def fmt_level(key: str, value: float) -> str:
@@ -138,7 +151,7 @@ def best_sentence(best: Best | None, key: str, cost: float) -> str:
     e = best.effect
     what = (
         f"{fmt_diff(key, e['diff'])} on {outcome(key).label.lower()} "
-        f"({fmt_interval(key, e.ci_low, e.ci_high)}), at {cost:,.0f} staff-days per election round"
+        f"({fmt_interval(key, e.ci_low, e.ci_high, int(e.pairs))}), at {cost:,.0f} staff-days per election round"
     )
     if best.tied:
         names = ", ".join(display_name(a) for a in [best.arm, *best.tied])

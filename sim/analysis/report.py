@@ -258,8 +258,9 @@ def near_best_sentence(
         lower = ref
     e = effects[(effects.outcome == HEADLINE) & (effects.arm == lower)].iloc[0]
     step = incremental(runs, base, lower, best)
+    ci = claims.fmt_interval(HEADLINE, e.ci_low, e.ci_high, int(e.pairs))
     return (
-        f"{intro}: {claims.fmt_diff(HEADLINE, e['diff'])} ({claims.fmt_interval(HEADLINE, e.ci_low, e.ci_high)}), "
+        f"{intro}: {claims.fmt_diff(HEADLINE, e['diff'])} ({ci}), "
         f"at {costs[lower]:,.0f} staff-days. Going on to {arm_name(best)} costs {step['d_cost']:,.0f} staff-days "
         f"more for {step['d_effect']:.1f} more bought seats prevented per round: "
         f"{claims.fmt_icer(step['icer'])} staff-days per extra seat "
@@ -294,7 +295,7 @@ def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> 
     ci = (
         f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
         if np.isfinite([r.ci_low, r.ci_high]).all()
-        else claims.NO_INTERVAL
+        else claims.no_interval(int(r.n))
     )
     return f"What is left: under {arm_name(arm)}, {what} ({ci}), against {without}."
 
@@ -313,7 +314,7 @@ def harms_sentence(effects: pd.DataFrame, arms: list[str]) -> str:
             s = outcome(key).scale
             bits.append(
                 f"{s * r['diff']:+.{digits}f} {outcome(key).label.lower()} "
-                f"({claims.fmt_range(r.ci_low, r.ci_high, f'+.{digits}f', s)})"
+                f"({claims.fmt_range(r.ci_low, r.ci_high, f'+.{digits}f', s, n=int(r.pairs))})"
             )
         if bits:
             parts.append(f"under {arm_name(arm)}, " + "; ".join(bits))
@@ -337,7 +338,7 @@ def headline_table(
         if arm in head.index:
             e = head.loc[arm]
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = round(o.scale * e["diff"], 2)
-            row["95% CI"] = claims.fmt_range(e.ci_low, e.ci_high, scale=o.scale, prefix="")
+            row["95% CI"] = claims.fmt_range(e.ci_low, e.ci_high, scale=o.scale, prefix="", n=int(e.pairs))
             row["p (Holm)"] = "<0.001" if e.p_holm < 0.001 else f"{e.p_holm:.3f}"
         else:
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = 0.0

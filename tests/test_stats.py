@@ -274,3 +274,13 @@ def test_a_genuine_constant_difference_over_ten_pairs_is_distinguishable():
     few.loc[few.arm == "x", "bought_seat_rate_final"] -= 1 / 36
     eff = paired_effects(few, ["bought_seat_rate_final"]).iloc[0]
     assert not eff.distinguishable and np.isnan(eff.ci_low) and eff.p_value == pytest.approx(0.25)
+
+
+def test_whether_an_interval_crosses_zero_is_undefined_without_an_interval():
+    one = paired_effects(two_arms(0.5, 1, 0), ["bought_seat_rate_final"])
+    assert one.crosses_zero.isna().all()
+    with pytest.raises(TypeError):  # undefined is neither True nor False: no caller can read it as either
+        bool(one.crosses_zero.iloc[0])
+    assert one.to_csv(index=False).splitlines()[1].split(",")[7] == ""  # an empty cell, not "False"
+    many = paired_effects(two_arms(-0.5, 10, 0), ["bought_seat_rate_final"])
+    assert many.crosses_zero.tolist() == [False]

@@ -265,7 +265,8 @@ def paired_effects(
 
     Returns:
         One row per arm and outcome: ``arm, outcome, pairs, baseline_mean, diff, ci_low, ci_high,
-        crosses_zero, p_value, p_holm, distinguishable``.
+        crosses_zero, p_value, p_holm, distinguishable``. ``crosses_zero`` is a nullable boolean, missing
+        (``pd.NA``, which refuses to be read as True or False) when there is no interval.
     """
     baseline = baseline or baseline_arm(runs)
     keys = pair_keys(runs)
@@ -289,13 +290,14 @@ def paired_effects(
                     "diff": float(m),
                     "ci_low": float(lo),
                     "ci_high": float(hi),
-                    "crosses_zero": bool(lo <= 0 <= hi),
+                    "crosses_zero": bool(lo <= 0 <= hi) if np.isfinite([lo, hi]).all() else pd.NA,
                     "p_value": float(p),
                 }
             )
     table = pd.DataFrame(rows)
     if table.empty:
         return table.assign(p_holm=[], distinguishable=[])
+    table["crosses_zero"] = table["crosses_zero"].astype("boolean")
     table["p_holm"] = table.groupby("outcome")["p_value"].transform(lambda s: pd.Series(holm(s.to_numpy()), s.index))
     table["distinguishable"] = table["p_holm"] < 1 - level
     order = {a: i for i, a in enumerate(runs.arm.unique())}

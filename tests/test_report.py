@@ -255,3 +255,12 @@ def test_a_sweep_without_the_headline_outcome_gets_a_clear_error(tmp_path):
     pd.DataFrame({"arm": ["none"], "day": [0]}).to_parquet(tmp_path / "timeseries.parquet")
     with pytest.raises(ReportError, match="older version"):
         write_report(tmp_path)
+
+
+def test_markdown_tables_leave_missing_values_empty_as_the_html_does():
+    from sim.analysis.report import _md_table
+
+    table = pd.DataFrame({"arm": ["a", "b"], "ci_low": [np.nan, -1.23456], "flag": [pd.NA, True], "x": [None, 2]})
+    lines = _md_table(table)
+    assert "nan" not in "\n".join(lines).lower() and "<na>" not in "\n".join(lines).lower()
+    assert lines[2] == "| a |  |  |  |" and lines[3] == "| b | -1.235 | True | 2 |"

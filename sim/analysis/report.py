@@ -782,7 +782,11 @@ def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
 
 
 def _md_table(table: pd.DataFrame) -> list[str]:
+    """A markdown table; missing values (NaN, None, NA) are empty cells, as in the HTML."""
+
     def cell(v: Any) -> str:
+        if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+            return ""
         return f"{v:.4g}" if isinstance(v, float) else str(v)
 
     head = "| " + " | ".join(table.columns) + " |"

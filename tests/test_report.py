@@ -264,3 +264,23 @@ def test_markdown_tables_leave_missing_values_empty_as_the_html_does():
     lines = _md_table(table)
     assert "nan" not in "\n".join(lines).lower() and "<na>" not in "\n".join(lines).lower()
     assert lines[2] == "| a |  |  |  |" and lines[3] == "| b | -1.235 | True | 2 |"
+
+
+def test_report_cli_on_a_mistyped_or_foreign_folder_creates_nothing(tmp_path):
+    from sim.sweeps.hydra_app import NotASweepError, holding_sweep
+
+    missing, foreign = tmp_path / "sweeps" / "typo", tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "a.jpg").write_bytes(b"")
+    for folder, words in ((missing, "does not exist"), (foreign, "is not a sweep folder")):
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "experiments" / "report.py"), str(folder)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        with pytest.raises(NotASweepError, match=words), holding_sweep(folder):
+            pass
+    assert not missing.parent.exists()  # neither the folder nor its parent was made
+    assert sorted(p.name for p in foreign.iterdir()) == ["a.jpg"]  # no lock file left in someone else's folder

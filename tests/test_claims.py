@@ -159,3 +159,25 @@ def test_a_missing_interval_says_why_one_replicate_or_too_few_identical_values()
     few = fmt_interval(KEY, nan, nan, 3)
     assert "one replicate" not in few and "same value on all 3 seeds" in few
     assert fmt_interval(KEY, -0.02, -0.02, 10) == "95% CI -2.0 to -2.0"  # from six identical values on, bounded
+
+
+def test_frontier_from_one_seed_is_a_point_estimate_not_a_finding():
+    costs = {"vetting": 92, "teams": 300}
+    one, _ = cost_effectiveness(sweep({"vetting": 0.0, "teams": -0.05}, n=1, costs=costs), KEY, "none")
+    text = frontier_sentence(one)
+    assert "one seed" in text.lower() and "not a finding" in text and not text.startswith("Efficient arms")
+    ten, _ = cost_effectiveness(sweep({"vetting": 0.0, "teams": -0.05}, n=10, costs=costs), KEY, "none", n_boot=200)
+    text = frontier_sentence(ten)
+    assert text.startswith("Efficient arms, cheapest first") and "not a finding" not in text
+
+
+def test_acceptability_curves_are_drawn_only_from_five_pairs_and_a_missing_icer_interval_says_why():
+    from sim.analysis.claims import NO_INTERVAL, acceptability_sentence, fmt_icer_interval
+
+    assert "too few" in acceptability_sentence(3) and "3 seeds" in acceptability_sentence(3)
+    assert "one seed" in acceptability_sentence(1)
+    assert acceptability_sentence(5) is None and acceptability_sentence(30) is None
+    nan = float("nan")
+    assert fmt_icer_interval(nan, nan, pairs=1) == NO_INTERVAL
+    assert "3 seeds are too few" in fmt_icer_interval(nan, nan, pairs=3)
+    assert fmt_icer_interval(10.0, 20.0, pairs=3) == "95% CI 10 to 20"

@@ -96,7 +96,7 @@ def real_sweep(tmp_path_factory):
     from sim.analysis.report import write_report
 
     d = tmp_path_factory.mktemp("sweep")
-    run_sweep(d, "scenario=county", "replicates=4", "policy=none,team_inspection,pledges_talks,all", "report=false")
+    run_sweep(d, "scenario=county", "replicates=5", "policy=none,team_inspection,pledges_talks,all", "report=false")
     handler = _Collect(logging.WARNING)
     logging.getLogger("sim").addHandler(handler)
     try:
@@ -284,3 +284,41 @@ def test_report_cli_on_a_mistyped_or_foreign_folder_creates_nothing(tmp_path):
             pass
     assert not missing.parent.exists()  # neither the folder nor its parent was made
     assert sorted(p.name for p in foreign.iterdir()) == ["a.jpg"]  # no lock file left in someone else's folder
+
+
+def cost_runs(n: int, seed: int = 0) -> pd.DataFrame:
+    """Three arms with costs and seats, paired by seed."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.1, 0.2, n)
+    rows = []
+    for arm, eff, cost in (("none", 0.0, 0.0), ("pledges_talks", -0.02, 20.0), ("team_inspection", -0.08, 300.0)):
+        y = np.clip(base + eff + (0 if arm == "none" else rng.normal(0, 0.01, n)), 0, 1)
+        rows += [
+            {"arm": arm, "interventions": arm, "seed": s, "bought_seat_rate_final": v, "seats": 36, "cost_total": cost}
+            for s, v in enumerate(y)
+        ]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("n", [1, 3, 10])
+def test_cost_section_draws_acceptability_curves_only_from_five_pairs(n, tmp_path):
+    from sim.analysis.cea import cost_effectiveness
+    from sim.analysis.plots import arm_colours
+    from sim.analysis.report import cost_section, headline_table
+
+    runs = cost_runs(n)
+    ce = cost_effectiveness(runs, "bought_seat_rate_final", "none", n_boot=200)
+    sec = cost_section(ce, arm_colours(list(runs.arm.unique())), tmp_path)
+    stems = [stem for stem, _ in sec.figures]
+    text = " ".join(sec.lines)
+    if n < 5:
+        assert stems == ["cost_effectiveness"] and not (tmp_path / "acceptability.csv").exists()
+        assert "No acceptability curves" in text
+    else:
+        assert stems == ["cost_effectiveness", "acceptability"] and "No acceptability curves" not in text
+    effects = paired_effects(runs, ["bought_seat_rate_final"])
+    status = headline_table(runs, effects, ce, "none")["status"]
+    if n == 1:  # one seed's frontier is no finding: the column says so
+        assert status.str.endswith("(one seed)").all()
+    else:
+        assert set(status) <= {"efficient", "dominated", "extendedly dominated"}

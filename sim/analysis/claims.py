@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.cea import DOMINATED, EFFICIENT, EXTENDED
+from sim.analysis.cea import DOMINATED, EFFICIENT, EXTENDED, MIN_BOOTSTRAP_PAIRS
 from sim.analysis.plots import arm_name as display_name
 from sim.analysis.stats import LEVEL, diminishing_from, outcome
 
@@ -71,10 +71,19 @@ def fmt_icer(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def fmt_icer_interval(lo: float, hi: float, prefix: str = "95% CI ") -> str:
-    """An ICER interval in words, or :data:`NO_INTERVAL` when it is undefined (one replicate)."""
+def fmt_icer_interval(lo: float, hi: float, prefix: str = "95% CI ", pairs: int | None = None) -> str:
+    """An ICER interval in words, or why there is none: one replicate, or too few seeds to resample.
+
+    Args:
+        lo: Lower end (NaN when there is no interval).
+        hi: Upper end.
+        prefix: Words before the ends.
+        pairs: Seeds run under every arm (None: taken as one).
+    """
     if math.isnan(lo) or math.isnan(hi):
-        return NO_INTERVAL
+        if pairs is None or pairs < 2:
+            return NO_INTERVAL
+        return f"no 95% CI: {pairs} seeds are too few to resample ({MIN_BOOTSTRAP_PAIRS} needed)"
     return f"{prefix}{fmt_icer(lo)} to {fmt_icer(hi)}"
 
 
@@ -187,9 +196,14 @@ def near_best_arm(effects: pd.DataFrame, costs: pd.Series, best: Best | None, ke
 def frontier_sentence(table: pd.DataFrame) -> str:
     """Efficient arms with their ICERs; dominated and extendedly dominated arms named as such.
 
+    From a single seed the frontier is that seed's point estimate, with nothing to tell it from
+    chance; the sentence says so instead of stating it as a finding.
+
     Args:
         table: :func:`sim.analysis.cea.cost_effectiveness` table.
     """
+    pairs = int(table.pairs.iloc[0]) if "pairs" in table and len(table) else None
+    single = pairs is not None and pairs < 2
     eff = table[table.status == EFFICIENT]
     parts = []
     for r in eff.itertuples():
@@ -199,17 +213,34 @@ def frontier_sentence(table: pd.DataFrame) -> str:
         parts.append(
             f"{display_name(r.arm)} ({r.cost:,.0f} staff-days, {r.effect:.2f} seats; "
             f"{fmt_icer(r.icer)} staff-days per extra seat against {display_name(r.reference)}, "
-            f"{fmt_icer_interval(r.icer_low, r.icer_high)})"
+            f"{fmt_icer_interval(r.icer_low, r.icer_high, pairs=pairs)})"
         )
-    text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
+    if single:
+        text = (
+            "One seed only: this frontier is that seed's point estimate, not a finding (nothing measures how "
+            "it would move on another seed). Efficient on that seed, cheapest first: " + "; ".join(parts) + "."
+        )
+    else:
+        text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
     for status, words in (
         (DOMINATED, "Dominated (another arm is cheaper and at least as effective)"),
         (EXTENDED, "Extendedly dominated (a mix of two efficient arms does better)"),
     ):
         names = table[table.status == status].arm
         if len(names):
-            text += f" {words}: " + ", ".join(display_name(a) for a in names) + "."
+            text += f" {words}{' on that seed' if single else ''}: " + ", ".join(display_name(a) for a in names) + "."
     return text
+
+
+def acceptability_sentence(pairs: int) -> str | None:
+    """Why the acceptability curves are not drawn (too few seeds to resample), or None when they are."""
+    if pairs >= MIN_BOOTSTRAP_PAIRS:
+        return None
+    seeds = "one seed" if pairs == 1 else f"{pairs} seeds"
+    return (
+        f"No acceptability curves: {seeds} run under every arm are too few to resample "
+        f"(the bootstrap behind them needs at least {MIN_BOOTSTRAP_PAIRS})."
+    )
 
 
 # ------------------------------------------------------------------------------------ dose-response

@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis import claims
-from sim.analysis.cea import bootstrap_means, cost_effectiveness, icer_interval, per_pair
+from sim.analysis.cea import MIN_BOOTSTRAP_PAIRS, bootstrap_means, cost_effectiveness, icer_interval, per_pair
 from sim.analysis.plots import (
     TIME_SERIES,
     acceptability_plot,
@@ -264,7 +264,7 @@ def near_best_sentence(
         f"at {costs[lower]:,.0f} staff-days. Going on to {arm_name(best)} costs {step['d_cost']:,.0f} staff-days "
         f"more for {step['d_effect']:.1f} more bought seats prevented per round: "
         f"{claims.fmt_icer(step['icer'])} staff-days per extra seat "
-        f"({claims.fmt_icer_interval(step['low'], step['high'])})."
+        f"({claims.fmt_icer_interval(step['low'], step['high'], pairs=int(step['pairs']))})."
     )
 
 
@@ -275,10 +275,10 @@ def incremental(runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: in
     d_cost = float(cost[b].mean() - cost[a].mean())
     d_effect = float(effect[b].mean() - effect[a].mean())
     low, high = icer_interval(boot_c[:, 1] - boot_c[:, 0], boot_e[:, 1] - boot_e[:, 0])
-    if len(effect) < 2:  # one pair has no spread to resample: no interval
+    if len(effect) < MIN_BOOTSTRAP_PAIRS:  # too few seeds to resample: no interval
         low = high = float("nan")
     icer = d_cost / d_effect if d_effect > 0 else float("inf")
-    return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high}
+    return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high, "pairs": len(effect)}
 
 
 def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> str:
@@ -347,9 +347,11 @@ def headline_table(
             c = ce_t.loc[arm]
             row["seats prevented"] = round(float(c.effect), 2)
             row["cost (staff-days)"] = round(float(c.cost), 0)
-            row["status"] = c.status
+            pairs = int(c.pairs)
+            row["status"] = c.status if pairs >= 2 else f"{c.status} (one seed)"  # one seed's frontier: no finding
             row["ICER (staff-days per seat)"] = (
-                f"{claims.fmt_icer(c.icer)} ({claims.fmt_icer_interval(c.icer_low, c.icer_high, prefix='')})"
+                f"{claims.fmt_icer(c.icer)} "
+                f"({claims.fmt_icer_interval(c.icer_low, c.icer_high, prefix='', pairs=pairs)})"
                 if c.reference
                 else ""
             )
@@ -467,8 +469,8 @@ def cost_section(
             "seed by seed needs every arm's run on the seed."
         )
     _csv(out / "cost_effectiveness.csv", table)
-    _csv(out / "acceptability.csv", curves)
     sec.lines.append(claims.frontier_sentence(table))
+    no_curves = claims.acceptability_sentence(pairs)
     sec.figures.append(
         _save(
             cost_effectiveness_plot(table, colours),
@@ -480,17 +482,21 @@ def cost_section(
             "cost_effectiveness.csv",
         )
     )
-    sec.figures.append(
-        _save(
-            acceptability_plot(curves, colours, table),
-            out,
-            "acceptability",
-            "Cost-effectiveness acceptability curves (Fenwick et al. 2001): for each value one places on a bought "
-            "seat prevented, the share of 2,000 paired bootstrap resamples of the seeds in which each arm has the "
-            "highest net benefit (value x seats prevented - cost).",
-            "acceptability.csv",
+    if no_curves:
+        sec.lines.append(no_curves)
+    else:
+        _csv(out / "acceptability.csv", curves)
+        sec.figures.append(
+            _save(
+                acceptability_plot(curves, colours, table),
+                out,
+                "acceptability",
+                "Cost-effectiveness acceptability curves (Fenwick et al. 2001): for each value one places on a bought "
+                "seat prevented, the share of 2,000 paired bootstrap resamples of the seeds in which each arm has the "
+                "highest net benefit (value x seats prevented - cost).",
+                "acceptability.csv",
+            )
         )
-    )
     t = table.copy()
     t["arm"] = t.arm.map(arm_name)
     sec.tables.append(

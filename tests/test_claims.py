@@ -122,7 +122,8 @@ def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
     runs = sweep({"a": 0})
     text = coverage_sentence(runs, {"Sensitivity": "#sensitivity"})
     assert "only the seed-to-seed randomness" in text and "[Sensitivity](#sensitivity)" in text
-    assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=1), {})
+    assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=runs.seed % 2), {})
+    assert "uncertain parameters sampled" not in coverage_sentence(runs.assign(sample=1), {})  # one sample
 
 
 def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear_one():

@@ -301,27 +301,32 @@ def wins_sentence(wins: pd.DataFrame) -> str:
 
 
 def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
-    """What the intervals include: seeds only, or seeds and sampled parameters; links to the sections."""
-    sampled = "sample" in runs.columns and (runs["sample"] >= 0).any()
-    n = runs.groupby("arm").size().min()
-    if sampled:
-        text = (
-            f"The {LEVEL:.0%} intervals span both the seed-to-seed randomness of the simulated elections and the "
-            "uncertain parameters sampled in this sweep (within their stated ranges)."
-        )
-    elif n < 2:
+    """What the intervals include: seeds only, or seeds and sampled parameters; links to the sections.
+
+    One run per arm gives no interval whatever was sampled; parameters count as covered only when
+    two or more samples of them were drawn.
+    """
+    n = int(runs.groupby("arm").size().min())
+    samples = int(runs.loc[runs["sample"] >= 0, "sample"].nunique()) if "sample" in runs.columns else 0
+    if n < 2:
         text = (
             "With one replicate per arm there are no intervals: nothing measures the seed-to-seed randomness of the "
             "simulated elections, so no arm is called distinguishable; run more replicates (replicates=N)."
         )
-    else:
+    elif samples >= 2:
         text = (
-            f"The {LEVEL:.0%} intervals (t over {n} seeds, paired between arms) cover only the "
-            "seed-to-seed randomness of the "
-            "simulated elections at fixed parameters; they do not include uncertainty in the model's parameters "
-            "or structure."
+            f"The {LEVEL:.0%} intervals of the mean (t over {n} runs per arm, paired between arms by sample and seed) "
+            "span both the seed-to-seed randomness of the simulated elections and the uncertain parameters sampled "
+            f"in this sweep ({samples} samples, within their stated ranges)."
+        )
+    else:
+        at = "one sample of the uncertain parameters" if samples == 1 else "fixed parameters"
+        text = (
+            f"The {LEVEL:.0%} intervals of the mean (t over {n} seeds, paired between arms) cover only the "
+            f"seed-to-seed randomness of the simulated elections at {at}; they do not include uncertainty in the "
+            "model's parameters or structure."
         )
     links = [f"[{name}]({href})" if href else name for name, href in sections.items()]
     if links:
-        text += " For those, see " + " and ".join(links) + "."
+        text += " For uncertainty in the model's parameters, see " + " and ".join(links) + "."
     return text

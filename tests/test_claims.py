@@ -182,3 +182,32 @@ def test_acceptability_curves_are_drawn_only_from_five_pairs_and_a_missing_icer_
     assert fmt_icer_interval(nan, nan, pairs=1) == NO_INTERVAL
     assert "3 seeds are too few" in fmt_icer_interval(nan, nan, pairs=3)
     assert fmt_icer_interval(10.0, 20.0, pairs=3) == "95% CI 10 to 20"
+
+
+def test_diminishing_sentence_from_one_replicate_says_not_tested():
+    xs = np.array([0, 1, 2, 4, 8], float)
+    one = diminishing_sentence(slope_table(xs, np.array([[0.5, 0.4, 0.35, 0.33, 0.32]])), KEY, "teams")
+    assert "not tested" in one and "one replicate" in one and "do not show" not in one
+    rng = np.random.default_rng(1)
+    many = diminishing_sentence(slope_table(xs, rng.normal(0.5, 0.03, (12, 5))), KEY, "teams")
+    assert many.startswith("The data do not show") and "paired over 12 seeds" in many
+
+
+def test_captions_say_no_intervals_from_one_replicate_and_count_seeds_in_words():
+    from sim.analysis.claims import (
+        cost_table_caption,
+        dose_caption,
+        effects_table_caption,
+        forest_caption,
+        means_caption,
+        time_caption,
+    )
+
+    assert "95%" not in cost_table_caption(1) and "one seed is too few" in cost_table_caption(1)
+    assert "95%" not in cost_table_caption(4) and "95% interval" in cost_table_caption(5)
+    for caption in (means_caption, forest_caption, dose_caption, effects_table_caption):
+        one, many = caption(1), caption(10)
+        assert "no intervals: one replicate" in one and "95%" not in one
+        assert "95%" in many and "one replicate" not in many
+    one, many = time_caption("Tips filed per day", 1, smooth=True), time_caption("Tips filed per day", 10, smooth=True)
+    assert "no band: one replicate" in one and "95%" not in one and "95% band" in many

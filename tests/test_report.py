@@ -322,3 +322,41 @@ def test_cost_section_draws_acceptability_curves_only_from_five_pairs(n, tmp_pat
         assert status.str.endswith("(one seed)").all()
     else:
         assert set(status) <= {"efficient", "dominated", "extendedly dominated"}
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_figure_titles_say_no_intervals_from_one_replicate(n):
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.plots import arm_colours, arm_means_plot, dose_response_plot, forest_plot
+    from sim.analysis.stats import arm_means, dose_response
+
+    runs = synthetic(-0.1, n=n)
+    colours = arm_colours(["none", "x"])
+    effects = paired_effects(runs, ["bought_seat_rate_final"])
+    levels = pd.concat(
+        [runs[runs.arm == "none"].assign(arm=f"team_inspection.n_teams={k}") for k in (0, 2, 8)], ignore_index=True
+    )
+    figures = [
+        forest_plot(effects, colours, ["x"]),
+        arm_means_plot(arm_means(runs, ["bought_seat_rate_final"]), colours, ["none", "x"]),
+        dose_response_plot(dose_response(levels, ["bought_seat_rate_final"]), "team_inspection.n_teams", {}),
+    ]
+    for fig in figures:
+        title = fig._suptitle.get_text()
+        plt.close(fig)
+        if n == 1:
+            assert "no intervals: one replicate" in title and "95%" not in title and "1 seeds" not in title, title
+        else:
+            assert "95% CI" in title and "one replicate" not in title, title
+
+
+def test_sweep_sentence_counts_in_words():
+    from sim.analysis.report import sweep_sentence
+
+    one = synthetic(-0.1, n=1).assign(scenario="county")
+    assert "2 arms, 1 replicate per arm (2 runs)" in sweep_sentence(one, {"experiment": "compare"})
+    many = synthetic(-0.1, n=3).assign(scenario="county")
+    assert "2 arms, 3 replicates per arm (6 runs)" in sweep_sentence(many, {"experiment": "compare"})
+    drawn = one.assign(sample=0, replicate=0)
+    assert "1 uncertainty sample x 1 replicate = 1 run per arm" in sweep_sentence(drawn, {})

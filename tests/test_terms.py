@@ -341,3 +341,15 @@ def test_a_later_term_difference_the_same_on_few_seeds_is_not_distinguishable():
     assert not few.distinguishable.any() and few.ci_low.isna().all() and (few.p_value == 0.5).all()
     many = flat(10)
     assert many.distinguishable.all() and list(many.ci_high) == pytest.approx([-1 / 36] * len(many))
+
+
+def test_one_replicate_leaves_whether_an_effect_lasts_untested():
+    from sim.analysis.terms import outlives_sentences, term_effects
+
+    one = synthetic_terms(0.0, seed=3, n=1)
+    text = outlives_sentences(term_effects(one, "none"), one, {})
+    assert len(text) == 1 and "not tested" in text[0] and "one replicate" in text[0]
+    assert "not distinguishable" not in text[0]  # absence of evidence is not claimed from one replicate
+    ten = synthetic_terms(0.0, seed=3, n=10)
+    text = outlives_sentences(term_effects(ten, "none"), ten, {})
+    assert "not distinguishable from no intervention" in text[0] and "not tested" not in text[0]

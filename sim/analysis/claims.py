@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.cea import DOMINATED, EFFICIENT, EXTENDED, MIN_BOOTSTRAP_PAIRS
+from sim.analysis.plots import NO_INTERVALS, count
 from sim.analysis.plots import arm_name as display_name
 from sim.analysis.stats import LEVEL, diminishing_from, outcome
 
@@ -236,22 +237,38 @@ def acceptability_sentence(pairs: int) -> str | None:
     """Why the acceptability curves are not drawn (too few seeds to resample), or None when they are."""
     if pairs >= MIN_BOOTSTRAP_PAIRS:
         return None
-    seeds = "one seed" if pairs == 1 else f"{pairs} seeds"
+    seeds = "one seed run under every arm is" if pairs == 1 else f"{pairs} seeds run under every arm are"
     return (
-        f"No acceptability curves: {seeds} run under every arm are too few to resample "
+        f"No acceptability curves: {seeds} too few to resample "
         f"(the bootstrap behind them needs at least {MIN_BOOTSTRAP_PAIRS})."
     )
 
 
+def cost_table_caption(pairs: int) -> str:
+    """Caption of the cost-effectiveness table: ICERs with bootstrap intervals, or why they have none."""
+    text = "ICER: extra staff-days per extra bought seat prevented against the previous efficient arm"
+    if pairs < MIN_BOOTSTRAP_PAIRS:
+        seeds = "one seed is" if pairs == 1 else f"{pairs} seeds are"
+        return text + f", without an interval ({seeds} too few to resample; {MIN_BOOTSTRAP_PAIRS} needed)."
+    return text + ", with its paired bootstrap 95% interval (inf: the extra effect may be nothing)."
+
+
 # ------------------------------------------------------------------------------------ dose-response
 def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> str:
-    """Says returns diminish beyond X when the marginal effects differ beyond their intervals, else a plain no."""
+    """Says returns diminish beyond X when the marginal effects differ beyond their intervals, else a plain no.
+
+    From one replicate nothing is tested, and the sentence says so rather than reporting an absence of
+    evidence.
+    """
     x = diminishing_from(marginals, outcome(key).better)
     n = int(marginals.pairs.iloc[0]) if len(marginals) else 0
+    if n < 2:
+        return f"Whether returns on {parameter} diminish is not tested: one replicate per level."
     if x is None:
         return (
             f"The data do not show returns on {parameter} diminishing: no change of the marginal effect on "
-            f"{outcome(key).label.lower()} is distinguishable from zero (paired over {n} seeds, Holm-adjusted)."
+            f"{outcome(key).label.lower()} is distinguishable from zero (paired over {count(n, 'seed')}, "
+            "Holm-adjusted)."
         )
     r = marginals[marginals.intensity == x].iloc[0]
     s = outcome(key).scale
@@ -260,6 +277,62 @@ def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> s
         f"{s * r.slope:+.2f} to {s * (r.slope + r.change):+.2f} {outcome(key).diff_unit} per unit of {parameter} "
         f"(change 95% CI {s * r.change_low:+.2f} to {s * r.change_high:+.2f}, Holm-adjusted)."
     )
+
+
+# ------------------------------------------------------------------------------------ captions
+def means_caption(n: int) -> str:
+    """Caption of the arm-means figure: 95% t intervals, or none from one replicate."""
+    if n < 2:
+        return f"Each arm's outcomes on its one run ({NO_INTERVALS}). Shares in per cent."
+    return (
+        "Mean of each outcome over seeds with 95% t intervals (kept within each outcome's range). Shares in per cent."
+    )
+
+
+def effects_table_caption(n: int) -> str:
+    """Caption of the effects table: paired differences with 95% CIs, or without (one replicate)."""
+    if n < 2:
+        return f"Differences on the one seed every arm ran, in display units ({NO_INTERVALS})."
+    return "Paired differences (display units) with 95% CIs and Holm-adjusted p-values."
+
+
+def forest_caption(n: int) -> str:
+    """Caption of the forest plot: paired t 95% intervals, or none from one replicate."""
+    if n < 2:
+        return (
+            f"Differences from the no-intervention arm on the one seed every arm ran ({NO_INTERVALS}); shares in "
+            "percentage points. Open markers: one replicate makes nothing distinguishable; the arrow shows the "
+            "better direction."
+        )
+    return (
+        "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
+        "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
+        "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction."
+    )
+
+
+def dose_caption(n: int) -> str:
+    """Caption of the dose-response figure: means with 95% CIs, or one run per level."""
+    if n < 2:
+        return (
+            f"One run per intensity (log-like axis; {NO_INTERVALS}), with a monotone (isotonic) fit. Whether "
+            "returns diminish is not tested from one replicate."
+        )
+    return (
+        "Mean and 95% CI by intensity (log-like axis), with a monotone (isotonic) fit. A dotted line marks where "
+        "returns diminish only when the change of the marginal effect is distinguishable from zero (paired "
+        "over seeds, Holm-adjusted over levels)."
+    )
+
+
+def time_caption(label: str, n: int, smooth: bool) -> str:
+    """Caption of a time-course figure: mean over seeds with a 95% band, or each arm's one run."""
+    text = (
+        f"{label}: mean over seeds with a 95% band kept at or above zero"
+        if n >= 2
+        else (f"{label}: each arm's one run (no band: one replicate)")
+    )
+    return text + ("; each run's series is smoothed with a centred 7-day mean first" if smooth else "")
 
 
 # ------------------------------------------------------------------------------------ factorial

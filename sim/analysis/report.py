@@ -31,6 +31,7 @@ from sim.analysis.plots import (
     arm_means_plot,
     arm_name,
     cost_effectiveness_plot,
+    count,
     dose_response_plot,
     forest_plot,
     interaction_heatmap,
@@ -210,14 +211,16 @@ def first_screen(
 def sweep_sentence(runs: pd.DataFrame, meta: dict[str, Any]) -> str:
     """What was run: experiment, scenario, arms, replicates."""
     per_arm = runs.groupby("arm").size()
-    count = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
-    reps = f"{count} replicates per arm"
+    low, high = int(per_arm.min()), int(per_arm.max())
     if "sample" in runs.columns and (runs["sample"] >= 0).any():
-        samples = runs["sample"].nunique()
-        reps = f"{samples} uncertainty samples x {runs['replicate'].nunique()} replicates = {count} runs per arm"
-    arms = f"{len(per_arm)} arm" + ("" if len(per_arm) == 1 else "s")
+        samples = count(runs["sample"].nunique(), "uncertainty sample")
+        runs_per_arm = count(high, "run") if low == high else f"{low} to {high} runs"
+        reps = f"{samples} x {count(runs['replicate'].nunique(), 'replicate')} = {runs_per_arm} per arm"
+    else:
+        reps = (count(high, "replicate") if low == high else f"{low} to {high} replicates") + " per arm"
+    arms = count(len(per_arm), "arm")
     scenario = runs["scenario"].iloc[0]
-    text = f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({len(runs)} runs)."
+    text = f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({count(len(runs), 'run')})."
     if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
         text += f" Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in."
     return text
@@ -409,8 +412,7 @@ def comparison_section(
             arm_means_plot(means[means.arm.isin(shown)], colours, shown),
             out,
             "arm_means",
-            "Mean of each outcome over seeds with 95% t intervals (kept within each outcome's range). "
-            "Shares in per cent." + cut,
+            claims.means_caption(int(means.n.min())) + cut,
             "arm_means.csv",
         )
     )
@@ -422,9 +424,7 @@ def comparison_section(
             forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a != base]),
             out,
             "effects_forest",
-            "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
-            "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
-            "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction." + cut,
+            claims.forest_caption(int(effects.pairs.max())) + cut,
             "effects_vs_baseline.csv",
         )
     )
@@ -433,7 +433,7 @@ def comparison_section(
             "Effects against no intervention",
             effects_display(effects),
             "effects_vs_baseline.csv",
-            "Paired differences (display units) with 95% CIs and Holm-adjusted p-values.",
+            claims.effects_table_caption(int(effects.pairs.max())),
         )
     )
     return sec
@@ -504,8 +504,7 @@ def cost_section(
             "Cost-effectiveness table",
             t.round(2),
             "cost_effectiveness.csv",
-            "ICER: extra staff-days per extra bought seat prevented against the previous efficient arm, "
-            "with its paired bootstrap 95% interval (inf: the extra effect may be nothing).",
+            claims.cost_table_caption(pairs),
         )
     )
     return sec
@@ -518,14 +517,15 @@ def time_section(ts: pd.DataFrame, order: list[str], colours: dict[str, str], ba
     arms = order[:9]
     daily = ts[ts.arm.isin(arms)].groupby(["arm", "day"])[[c for c, _, _ in TIME_SERIES]].mean().reset_index()
     _csv(out / "time_course.csv", daily)
+    keys = [k for k in ("sample", "seed") if k in ts.columns]
+    n = int(ts.drop_duplicates(["arm", *keys]).groupby("arm").size().min())
     for col, label, smooth in TIME_SERIES:
         sec.figures.append(
             _save(
-                time_course(ts[ts.arm.isin(arms)], col, colours, arms, base, congress),
+                time_course(ts[ts.arm.isin(arms)], col, colours, arms, base, congress, n),
                 out,
                 f"time_{col}",
-                f"{label}: mean over seeds with a 95% band kept at or above zero"
-                + ("; each run's series is smoothed with a centred 7-day mean first" if smooth else "")
+                claims.time_caption(label, n, smooth)
                 + (f". The first {len(arms)} arms are shown." if len(order) > len(arms) else "."),
                 "time_course.csv",
             )
@@ -599,9 +599,7 @@ def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
             dose_response_plot(dr, key, diminish),
             out,
             "dose_response",
-            "Mean and 95% CI by intensity (log-like axis), with a monotone (isotonic) fit. A dotted line marks where "
-            "returns diminish only when the change of the marginal effect is distinguishable from zero (paired "
-            "over seeds, Holm-adjusted over levels).",
+            claims.dose_caption(int(dr.n.min())),
             "dose_response.csv",
         )
     )

@@ -46,14 +46,25 @@ def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
     """Per arm, term and outcome: mean, and the seed-paired difference from ``base`` with its 95% CI.
 
     Returns:
-        Columns ``arm, term, outcome, mean, diff, ci_low, ci_high, p_value, distinguishable`` (the
-        interval excludes zero); empty when the runs have a single term.
+        Columns ``arm, term, outcome, pairs, mean, diff, ci_low, ci_high, p_value, distinguishable``
+        (the interval excludes zero); empty when the runs have a single term.
     """
     rows = []
     terms = n_terms(runs)
     if terms < 2:
         return pd.DataFrame(
-            columns=["arm", "term", "outcome", "mean", "diff", "ci_low", "ci_high", "p_value", "distinguishable"]
+            columns=[
+                "arm",
+                "term",
+                "outcome",
+                "pairs",
+                "mean",
+                "diff",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "distinguishable",
+            ]
         )
     reference = runs[runs.arm == base].set_index("seed")
     for arm, group in runs.groupby("arm", sort=False):
@@ -69,6 +80,7 @@ def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
                         "arm": arm,
                         "term": t,
                         "outcome": outcome,
+                        "pairs": len(diff),
                         "mean": float(group[col].mean()),
                         "diff": float(diff.mean()) if len(diff) else float("nan"),
                         "ci_low": lo,
@@ -97,7 +109,8 @@ def outlives_sentences(effects: pd.DataFrame, runs: pd.DataFrame, names: dict[st
     The claim "outlives it" is made only when a later term's paired effect on
     ``bought_seat_rate_final`` is below zero with a Bonferroni-adjusted p-value under 0.05 (the
     later terms of every arm are one family, so noise makes any such claim at most 5% of the time);
-    otherwise the report says it is not distinguishable.
+    otherwise the report says it is not distinguishable. From one replicate nothing is tested, and the
+    sentence says so instead.
     """
     lines = []
     seats = effects[effects.outcome == "bought_seat_rate_final"]
@@ -109,6 +122,12 @@ def outlives_sentences(effects: pd.DataFrame, runs: pd.DataFrame, names: dict[st
         if later.empty:
             continue
         name = names.get(arm, arm)
+        if later.pairs.max() < 2:
+            lines.append(
+                f"After {name} stopped (term {stop}), whether its effect on bought seats lasts is not tested: "
+                "one replicate."
+            )
+            continue
         significant = later.p_value * n_tests < 0.05
         lasting = later[(later["diff"] < 0) & significant]
         rebound = later[(later["diff"] > 0) & significant]

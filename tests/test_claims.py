@@ -211,3 +211,18 @@ def test_captions_say_no_intervals_from_one_replicate_and_count_seeds_in_words()
         assert "95%" in many and "one replicate" not in many
     one, many = time_caption("Tips filed per day", 1, smooth=True), time_caption("Tips filed per day", 10, smooth=True)
     assert "no band: one replicate" in one and "95%" not in one and "95% band" in many
+
+
+def test_interaction_sentence_from_one_replicate_per_cell_claims_nothing():
+    from tests.test_stats import factorial_runs
+
+    one, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=1, seed=5)
+    text = interaction_sentence(factorial_effects(one.rename(columns={"y": KEY}), KEY, names), KEY)
+    assert "not tested" in text and "one replicate" in text and "FDR 5% (" not in text
+    many, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=10, seed=5)
+    text = interaction_sentence(factorial_effects(many.rename(columns={"y": KEY}), KEY, names), KEY)
+    assert text.startswith("Interactions at FDR 5% (1 of 3)") and "substitutes A with B" in text
+    from sim.analysis.claims import factorial_caption
+
+    assert "not tested" in factorial_caption(1) and "* = significant" not in factorial_caption(1)
+    assert "* = significant" in factorial_caption(2) and "not tested" not in factorial_caption(2)

@@ -284,3 +284,39 @@ def test_whether_an_interval_crosses_zero_is_undefined_without_an_interval():
     assert one.to_csv(index=False).splitlines()[1].split(",")[7] == ""  # an empty cell, not "False"
     many = paired_effects(two_arms(-0.5, 10, 0), ["bought_seat_rate_final"])
     assert many.crosses_zero.tolist() == [False]
+
+
+def seed_specific_factorial(seeds: int, seed: int, tau: float = 0.02, noise: float = 0.002):
+    """Four factors, no effect on average, but every main and two-way effect shifted seed by seed.
+
+    Under common random numbers an intervention moves each seed's election its own way; what is shared
+    by all seeds (the mean effect) is zero, and the interactions of three or more factors are nil.
+    """
+    rng = np.random.default_rng(seed)
+    names = ["a", "b", "c", "d"]
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    rows = []
+    for s in range(seeds):
+        w_main, w_pair = rng.normal(0, tau, 4), rng.normal(0, tau, len(pairs))
+        for mask in range(16):
+            x = np.array([2 * ((mask >> i) & 1) - 1 for i in range(4)])
+            y = 0.3 + x @ w_main / 2 + sum(w * x[i] * x[j] for w, (i, j) in zip(w_pair, pairs, strict=True)) / 2
+            label = "+".join(n for i, n in enumerate(names) if x[i] > 0) or "none"
+            rows.append({"interventions": label, "seed": s, "y": y + rng.normal(0, noise)})
+    return pd.DataFrame(rows), names
+
+
+def test_factorial_with_one_replicate_per_cell_tests_nothing():
+    # From one seed, the interactions of three or more factors measure only the run-to-run noise, not
+    # how each effect moves from seed to seed: taking them as the error claims effects that average zero.
+    claims = 0
+    for t in range(20):
+        runs, names = seed_specific_factorial(1, seed=6000 + t)
+        fx = factorial_effects(runs, "y", names)
+        assert (fx.replicates == 1).all() and fx.p_value.isna().all() and fx.ci_low.isna().all()
+        assert fx.effect.notna().all()  # the point estimates remain
+        claims += bool(fx.significant.any())
+    assert claims == 0
+    runs, names = seed_specific_factorial(6, seed=6100)
+    fx = factorial_effects(runs, "y", names)
+    assert (fx.replicates == 6).all() and fx.p_value.notna().all()

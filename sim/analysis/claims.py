@@ -335,9 +335,29 @@ def time_caption(label: str, n: int, smooth: bool) -> str:
     return text + ("; each run's series is smoothed with a centred 7-day mean first" if smooth else "")
 
 
+def factorial_caption(replicates: int) -> str:
+    """Caption of the interactions figure: what the stars mean, or that nothing is tested (one replicate)."""
+    text = (
+        "Effects by least squares on the two-level design with a fixed effect per seed (statsmodels OLS): "
+        "effect = change from off to on, averaged over the other factors; "
+    )
+    if replicates < 2:
+        return text + "one seed's estimates, not tested (one replicate per combination), so none is starred."
+    return text + "* = significant with Benjamini-Hochberg false discovery rate 5% over all effects."
+
+
 # ------------------------------------------------------------------------------------ factorial
 def interaction_sentence(fx: pd.DataFrame, key: str) -> str:
-    """The strongest complements and substitutes among interactions significant at FDR 5%, else a plain no."""
+    """The strongest complements and substitutes among interactions significant at FDR 5%, else a plain no.
+
+    With one replicate per cell nothing is tested (:func:`sim.analysis.stats.factorial_effects`), and
+    the sentence says so.
+    """
+    if "replicates" in fx and len(fx) and int(fx.replicates.min()) < 2:
+        return (
+            "Interactions are not tested: one replicate per combination of interventions, so nothing measures how "
+            "an effect varies from seed to seed (the figure shows one seed's estimates); run replicates=2 or more."
+        )
     inter = fx[(fx.term_b != "") & fx.significant].sort_values("effect")
     n = len(fx)
     if inter.empty:

@@ -522,9 +522,14 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
     cbar = fig.colorbar(im, ax=ax, shrink=0.8)
     better = "negative" if outcome(key).better == "lower" else "positive"
     cbar.set_label(f"effect on {outcome(key).label.lower()}\n({outcome(key).diff_unit}; {better} is better)")
+    tested = "replicates" not in effects or int(effects.replicates.min()) >= 2
     ax.set_title(
-        "Main effects (diagonal) and interactions, blocked on seed\n"
-        "* = significant at FDR 5% (others faded); off-diagonal < 0: complements, > 0: substitutes"
+        (
+            "Main effects (diagonal) and interactions, blocked on seed\n* = significant at FDR 5% (others faded)"
+            if tested
+            else "Main effects (diagonal) and interactions on one seed\nnot tested: one replicate (all faded)"
+        )
+        + "; off-diagonal < 0: complements, > 0: substitutes"
     )
     fig.tight_layout()
     return fig

@@ -569,9 +569,7 @@ def factorial_section(runs: pd.DataFrame, out: Path) -> Section | None:
             interaction_heatmap(fx, factors, HEADLINE),
             out,
             "interactions",
-            "Effects by least squares on the two-level design with a fixed effect per seed (statsmodels OLS): "
-            "effect = change from off to on, averaged over the other factors; * = significant with "
-            "Benjamini-Hochberg false discovery rate 5% over all effects.",
+            claims.factorial_caption(int(fx.replicates.min())),
             "factorial_effects.csv",
         )
     )

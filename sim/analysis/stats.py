@@ -326,9 +326,17 @@ def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], le
     ``p_fdr`` are Benjamini-Hochberg adjusted p-values over all the effects estimated, so effects
     with ``p_fdr < 0.05`` are claims with a false discovery rate of at most 5%.
 
+    With one run per cell (one replicate) nothing is tested: standard errors, intervals and p-values
+    are NaN and no effect is significant; the point estimates remain. The error would then have to
+    come from the interactions of three or more factors (the usual way out for an unreplicated
+    factorial), which measure only run-to-run noise within the one seed. Under common random numbers
+    an intervention moves each seed's election its own way, so an effect's seed-to-seed variation can
+    be far larger than that noise, and only replicates measure it: ``tests/test_stats.py`` shows
+    effects that average zero over seeds claimed in every trial from one seed.
+
     Returns:
-        Rows ``term_a, term_b, effect, se, ci_low, ci_high, p_value, p_fdr, significant``
-        (``term_b`` empty for main effects).
+        Rows ``term_a, term_b, effect, se, ci_low, ci_high, p_value, p_fdr, significant,
+        replicates`` (``term_b`` empty for main effects; ``replicates``: fewest runs in a cell).
     """
     import statsmodels.api as sm
 
@@ -361,6 +369,10 @@ def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], le
         for c in design.columns
     ]
     table = pd.DataFrame(rows)
+    replicates = int(factor_matrix(runs, names).value_counts().min())
+    table["replicates"] = replicates
+    if replicates < 2:  # one seed: an effect's seed-to-seed variation is not measured, nothing is tested
+        table[["se", "ci_low", "ci_high", "p_value"]] = np.nan
     p = table["p_value"].to_numpy(dtype=float)
     ok = np.isfinite(p)
     table["p_fdr"] = np.nan

@@ -40,7 +40,8 @@ def no_interval(n: int | None = None) -> str:
     """
     if n is None or n < 2:
         return NO_INTERVAL
-    return f"no 95% CI: the same value on all {n} seeds, too few to bound it"
+    seeds = "both seeds" if n == 2 else f"all {n} seeds"
+    return f"no 95% CI: the same value on {seeds}, too few to bound it"
 
 
 def fmt_range(
@@ -84,7 +85,7 @@ def fmt_icer_interval(lo: float, hi: float, prefix: str = "95% CI ", pairs: int 
     if math.isnan(lo) or math.isnan(hi):
         if pairs is None or pairs < 2:
             return NO_INTERVAL
-        return f"no 95% CI: {pairs} seeds are too few to resample ({MIN_BOOTSTRAP_PAIRS} needed)"
+        return f"no 95% CI: {pairs} seeds are too few to resample, {MIN_BOOTSTRAP_PAIRS} needed"
     return f"{prefix}{fmt_icer(lo)} to {fmt_icer(hi)}"
 
 

@@ -1,7 +1,7 @@
 """Collect a sweep's planned runs into runs.parquet and timeseries.parquet by hand.
 
-Exits 1 when a planned run failed, is missing or corrupt, or the report failed; 3 when a sweep (or
-another collection) is using the folder.
+Exits 1 when a planned run failed, is missing or corrupt, or the report failed; 2 when the folder is not a
+sweep folder; 3 when a sweep (or another collection) is using the folder.
 
 Usage:
     python experiments/collect.py SWEEP_DIR [--no-report]
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.sweeps.hydra_app import SweepBusyError, finish_sweep, holding_sweep
+from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, finish_sweep, holding_sweep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with holding_sweep(args.sweep_dir):
             outcome = finish_sweep(args.sweep_dir, report=not args.no_report)
+    except NotASweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except SweepBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

@@ -3,7 +3,8 @@
 Usage:
     python experiments/report.py SWEEP_DIR
 
-Exits 2 when the report cannot be written, 3 when a sweep (or a collection) is using the folder.
+Exits 2 when the report cannot be written (or the folder is not a sweep folder), 3 when a sweep (or a
+collection) is using the folder.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.analysis.report import ReportError, write_report
-from sim.sweeps.hydra_app import SweepBusyError, holding_sweep
+from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, holding_sweep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with holding_sweep(args.sweep_dir):
             path = write_report(args.sweep_dir)
-    except ReportError as exc:
+    except (ReportError, NotASweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except SweepBusyError as exc:

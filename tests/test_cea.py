@@ -115,3 +115,18 @@ def test_one_replicate_gives_no_icer_interval_and_disjoint_seeds_are_refused():
     partly = many[~((many.arm == "teams") & (many.seed < 2))]  # two seeds lost for one arm
     table, _ = cost_effectiveness(partly.rename(columns={"y": KEY}), KEY, "none")
     assert table.pairs.iloc[0] == 4 and table.pairs_run.iloc[0] == 6
+
+
+def test_fewer_than_five_pairs_give_no_icer_interval_and_no_acceptability_curves():
+    # Four seeds have 35 distinct resamples: too few for a percentile interval or a curve to mean anything.
+    from sim.analysis.cea import MIN_BOOTSTRAP_PAIRS
+
+    assert MIN_BOOTSTRAP_PAIRS == 5
+    arms = {"none": (0, 0, 0), "teams": (0.04, 300, 0.01)}
+    table, curves = cost_effectiveness(runs_for(arms, 4, 3).rename(columns={"y": KEY}), KEY, "none")
+    teams = table.set_index("arm").loc["teams"]
+    assert np.isnan(teams.icer_low) and np.isnan(teams.icer_high) and np.isfinite(teams.icer)
+    assert curves.empty and list(curves.columns) == ["value", "arm", "probability"]
+    table, curves = cost_effectiveness(runs_for(arms, 5, 3).rename(columns={"y": KEY}), KEY, "none")
+    teams = table.set_index("arm").loc["teams"]
+    assert teams.icer_low < teams.icer_high and not curves.empty

@@ -246,10 +246,10 @@ def ranking_sentence(best: pd.DataFrame, stab: dict[str, Any]) -> str:
         lead = f"{names} share the fewest bought seats ({share.max():.0%} of draws each, ties split)"
     groups = stab["groups"]
     ranking = " < ".join(" = ".join(arm_name(a) for a in g) for g in groups)
-    first = "its best arm" if len(groups[0]) == 1 else "its tied best arms"
+    first = "its best arm is" if len(groups[0]) == 1 else "its tied best arms are"
     return (
         f"Across {draws} posterior draws, {lead}; the ranking at the posterior mean ({ranking}) holds exactly in "
-        f"{stab['same_ranking']:.0%} of draws, and {first} are best in {stab['same_best']:.0%} (ties split)."
+        f"{stab['same_ranking']:.0%} of draws, and {first} best in {stab['same_best']:.0%} (ties split)."
     )
 
 

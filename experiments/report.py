@@ -1,4 +1,4 @@
-"""Write the report of a collected sweep into SWEEP_DIR/report/.
+"""Write the report of a collected sweep (or of an optimisation, experiment=optimise) into SWEEP_DIR/report/.
 
 Usage:
     python experiments/report.py SWEEP_DIR
@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sim.analysis.optimise_report import is_optimisation, write_optimise_report
 from sim.analysis.report import ReportError, write_report
 
 
@@ -21,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
     try:
-        path = write_report(args.sweep_dir)
+        path = (
+            write_optimise_report(args.sweep_dir) if is_optimisation(args.sweep_dir) else write_report(args.sweep_dir)
+        )
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -265,6 +265,9 @@ def test_prim_sentence_says_fails_when_only_with_a_significant_box():
     text = prim_sentence([box], "p", names, 0.05, 10, 40, 40)
     assert "when delegates.money_weight ≥ 2.4" in text and "80% of the failing worlds" in text and "90%" in text
     assert "finds no box" in prim_sentence([], "p", names, 0.05, 10, 40, 40)
+    candidate = PrimBox(**{**box.__dict__, "significant": False, "qp": {"delegates.money_weight": 0.3}})
+    text = prim_sentence([candidate], "p", names, 0.05, 10, 40, 40)
+    assert "finds no box" in text and "not claimed" in text and " when " not in text
     assert "fails" not in prim_sentence([], "p", names, 0.05, 0, 40, 40).split(":")[0].replace("fails in", "")
     assert "too few for scenario discovery" in prim_sentence([box], "p", names, 0.05, 10, 40, 4)
     assert "too few failures" in prim_sentence([box], "p", names, 0.05, 2, 40, 40)

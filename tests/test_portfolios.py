@@ -129,7 +129,7 @@ def test_prim_finds_a_planted_box():
     boxes = prim_boxes(x, fail)
     assert boxes, "PRIM finds the planted box"
     box = boxes[0]
-    assert set(box.limits) == {"a", "c"}
+    assert box.significant and set(box.limits) == {"a", "c"}
     assert box.limits["a"][0] == pytest.approx(0.6, abs=0.06) and box.limits["c"][1] == pytest.approx(0.35, abs=0.06)
     assert box.coverage > 0.75 and box.density > 0.75 and box.density > 3 * box.base_rate
     assert all(p < 0.05 for p in box.qp.values())
@@ -140,5 +140,5 @@ def test_prim_claims_no_box_on_pure_noise():
     for seed in range(15):
         rng = np.random.default_rng(100 + seed)
         x = pd.DataFrame(rng.uniform(0, 1, (40, 6)), columns=list("abcdef"))
-        found += bool(prim_boxes(x, rng.uniform(size=40) < 0.35))
+        found += any(b.significant for b in prim_boxes(x, rng.uniform(size=40) < 0.35))
     assert found <= 1

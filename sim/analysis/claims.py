@@ -326,14 +326,15 @@ def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] |
     if p.named_best:
         return (
             f"{head}, best: {what}. It has fewer bought seats than each of the {p.rivals} cheaper arms within the "
-            "budget, distinguishably (paired over the fresh seeds, adjusted for choosing it among the arms the budget "
-            "affords)."
+            "budget, distinguishably (paired over the fresh seeds; intervals adjusted for choosing it among the arms "
+            "the budget affords)."
         )
     extra = p.cost - p.cheaper_cost
     return (
         f"{head}, the fewest bought seats were under {what}, but **{_name(p.cheaper, names)}** costs "
-        f"{p.cheaper_cost:,.0f} staff-days and is not distinguishable from it (difference "
-        f"{fmt_points(p.cheaper_diff)}, 95% CI {100 * p.cheaper_low:+.1f} to {100 * p.cheaper_high:+.1f}): the data do "
+        f"{p.cheaper_cost:,.0f} staff-days and is not distinguishable from it (the pick minus it: "
+        f"{fmt_points(p.cheaper_diff)}, adjusted 95% CI {100 * p.cheaper_low:+.1f} to {100 * p.cheaper_high:+.1f}): "
+        "the data do "
         f"not show that the extra {extra:,.0f} staff-days buy anything, so it is not named best for this budget."
     )
 
@@ -356,17 +357,19 @@ def fixed_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] | 
             f"{b} the pick is a fixed arm of the comparison, {fixed}: the search found nothing better within this "
             "budget."
         )
-    diff = f"{fmt_points(p.vs_fixed)}, 95% CI {100 * p.vs_fixed_low:+.1f} to {100 * p.vs_fixed_high:+.1f}"
+    diff = (
+        f"{fmt_points(p.vs_fixed)}, 95% CI {100 * p.vs_fixed_low:+.1f} to {100 * p.vs_fixed_high:+.1f}; paired, the "
+        "interval adjusted for the choice of the portfolio and over the budgets"
+    )
     if p.vs_fixed < 0 and p.vs_fixed_p_holm < 1 - LEVEL:
         return (
-            f"{b} the optimised portfolio changes bought seats by {diff} against the best fixed arm the budget "
-            f"affords, {fixed} (paired; adjusted for the choice of the portfolio and over the budgets): what "
-            "optimisation adds."
+            f"{b} the optimised portfolio lowers the share of seats vote buying changed by a further "
+            f"{fmt_points(p.vs_fixed).removeprefix('-')} against the best fixed arm the budget affords, {fixed} "
+            f"({diff}): what optimisation adds."
         )
     return (
         f"{b} the optimised portfolio is not distinguishable from the best fixed arm the budget affords, {fixed} "
-        f"(difference {diff}; adjusted for the choice and over the budgets): optimisation adds nothing the data can "
-        "show here."
+        f"(difference {diff}): optimisation adds nothing the data can show here."
     )
 
 
@@ -464,7 +467,10 @@ def rival_sentence(rival: tuple | None, pick: str, budget: float, names: dict[st
             "across the sampled worlds."
         )
     arm, d, lo, hi, p = rival
-    ci = f"{fmt_points(d)}, 95% CI {100 * lo:+.1f} to {100 * hi:+.1f}, paired over the worlds, Holm-adjusted"
+    ci = (
+        f"{fmt_points(d)}, 95% CI {100 * lo:+.1f} to {100 * hi:+.1f}, paired over the worlds, adjusted for choosing "
+        "it among the affordable portfolios"
+    )
     if d < 0 and p < 1 - LEVEL:
         return (
             f"Across the sampled worlds **{_name(arm, names)}** has fewer bought seats than the pick for "
@@ -518,19 +524,31 @@ def prim_sentence(
             f"{who} fails in {n_fail} of {n_worlds} worlds: too {'few' if n_fail < MIN_PRIM_CASES else 'many'} "
             f"failures for PRIM to separate (at least {MIN_PRIM_CASES} worlds on each side)."
         )
-    if not boxes:
-        return (
+    claimed = [b for b in boxes if b.significant]
+    if not claimed:
+        text = (
             f"{who} fails (bought seats ≥ {100 * target:g}%) in {n_fail} of {n_worlds} worlds, and PRIM finds no box "
             "of parameter values where those failures concentrate beyond chance (every box on its trajectory has a "
-            "restriction with a quasi-p-value of 0.05 or more)."
+            "restriction with a quasi-p-value of 0.05 or more"
         )
+        if boxes:
+            b = boxes[0]
+            worst = max(b.qp.values())
+            text += f"; the best candidate has one of {worst:.2f}, shown in the figure but not claimed"
+        return text + ")."
     parts = []
-    for i, b in enumerate(boxes):
+    for i, b in enumerate(claimed):
         cond = " and ".join(_restriction(k, lo, hi, b.full[k]) for k, (lo, hi) in b.limits.items())
-        parts.append(
-            f"{'mostly ' if i == 0 else 'also '}when {cond}: that box holds {b.coverage:.0%} of the failing worlds "
-            f"(coverage) and {b.density:.0%} of the worlds in it fail (density), against {b.base_rate:.0%} overall"
-        )
+        if i == 0:
+            parts.append(
+                f"mostly when {cond}: that box holds {b.coverage:.0%} of the failing worlds (coverage) and "
+                f"{b.density:.0%} of the worlds in it fail (density), against {b.base_rate:.0%} overall"
+            )
+        else:
+            parts.append(
+                f"among the other worlds, also when {cond} ({b.coverage:.0%} of all failing worlds; {b.density:.0%} "
+                f"of the worlds in it fail, against {b.remaining_rate:.0%} of those other worlds)"
+            )
     return (
         f"{who} fails (bought seats ≥ {100 * target:g}%, {n_fail} of {n_worlds} worlds) "
         + "; ".join(parts)

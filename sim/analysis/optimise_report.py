@@ -183,7 +183,10 @@ def write_optimise_report(sweep_dir: Path) -> Path:
         reevaluation_section(reeval, names, fresh, out),
         search_section(progress, population, trials, out),
     ]
-    rob_lines: list[str] = []
+    rob_lines: list[str] = [
+        "Robustness across parameter uncertainty was not evaluated (optimise.robustness.draws=0): the intervals "
+        "above hold at the calibrated parameters only."
+    ]
     if len(robust):
         sec, rob_lines = robustness_section(
             robust, fresh, picks, budgets, target, names, meta.get("worlds", {}), plan, out
@@ -487,11 +490,12 @@ def robustness_section(
         text += " " + claims.prim_sentence(boxes, p.arm, names, target, int(fail.sum()), len(fail), distinct)
         lines.append(text)
         for i, b in enumerate(boxes):
+            what = f"box {i + 1}" if b.significant else "best candidate, not significant"
             for k, (lo, hi) in b.limits.items():
                 box_rows.append(
                     {
                         "portfolio": names.get(p.arm, p.arm),
-                        "box": i + 1,
+                        "box": what,
                         "parameter": k,
                         "low": lo,
                         "high": hi,
@@ -507,11 +511,12 @@ def robustness_section(
             stem = f"prim_{len(seen)}_{i + 1}"
             sec.figures.append(
                 _save(
-                    prim_plot(b, x, fail, f"Where {textwrap_short(names.get(p.arm, p.arm))} fails (box {i + 1})"),
+                    prim_plot(b, x, fail, f"Where {textwrap_short(names.get(p.arm, p.arm))} fails ({what})"),
                     out,
                     stem,
                     "PRIM (EMA Workbench): left, the boxes along the peeling trajectory, the one kept circled (all "
-                    "restrictions quasi-p < 0.05, best harmonic mean of coverage and density); right, the sampled "
+                    "restrictions quasi-p < 0.05, best harmonic mean of coverage and density; when none qualifies, "
+                    "the best candidate by that score, which is not claimed); right, the sampled "
                     "worlds on the box's two most significant parameters "
                     f"(x: fails, bought seats ≥ {100 * target:g}%).",
                     "prim_boxes.csv",

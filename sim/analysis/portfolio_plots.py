@@ -118,6 +118,7 @@ def frontier_plot(
         list(zip(labelled.cost, 100 * labelled.effect, strict=True)),
         texts,
         ["bold" if a in shown else "normal" for a in labelled.arm],
+        obstacles=list(zip(opt.cost, 100 * opt.effect, strict=True)),
     )
     handles = [
         Line2D([], [], ls="", marker="o", color=PORTFOLIO, ms=5, label="Pareto portfolios on fresh seeds (95% CI)"),
@@ -135,7 +136,7 @@ def shift_plot(table: pd.DataFrame, names: dict[str, str]) -> Figure:
     """Each re-evaluated portfolio's effect on the search's seeds and on fresh seeds (95% CIs)."""
     t = table.sort_values("cost").reset_index(drop=True)
     height = 0.42 * len(t) + 1.6
-    fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN - 0.5, height))
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH_IN - 1.8, height))  # the long tick labels widen it
     y = np.arange(len(t))[::-1]
     ax.errorbar(
         100 * t.search_effect,
@@ -196,14 +197,10 @@ def spending_plot(picks: Sequence[BudgetPick], names: dict[str, str]) -> Figure:
             left += v
             used.append(name)
         ax.plot([p.budget, p.budget], [yi - 0.38, yi + 0.38], color="black", lw=1.5)
-        ax.annotate(
-            f"total {left:,.0f}",
-            (max(left, p.budget), yi),
-            xytext=(5, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=9,
-        )
+        # The total beside its bar, or past the budget's tick when the tick is too close to read past.
+        top = max(q.budget for q in shown)
+        at = left if p.budget - left > 0.12 * top else max(left, p.budget)
+        ax.annotate(f"total {left:,.0f}", (at, yi), xytext=(5, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(y)
     ax.set_yticklabels([f"≤ {p.budget:,.0f}: {textwrap.shorten(names.get(p.arm, p.arm), 48)}" for p in shown])
     ax.set_xlabel("staff-days per election round (black tick: the budget)")
@@ -309,15 +306,15 @@ def prim_plot(box: PrimBox, x: pd.DataFrame, fail: np.ndarray, title: str) -> Fi
     sc = ax.scatter(
         100 * traj.coverage, 100 * traj.density, c=traj.res_dim, cmap=cmap, vmin=-0.5, vmax=dims + 0.5, s=18
     )
-    ax.scatter(
-        [100 * box.coverage], [100 * box.density], s=160, facecolor="none", edgecolor=PICK, lw=2, label="box kept"
-    )
+    kept = "box kept" if box.significant else "best candidate (not significant)"
+    ax.scatter([100 * box.coverage], [100 * box.density], s=160, facecolor="none", edgecolor=PICK, lw=2, label=kept)
     ax.set_xlabel("coverage: failing worlds inside the box (%)")
     ax.set_ylabel("density: worlds inside that fail (%)")
-    ax.axhline(100 * box.base_rate, color="#999999", ls=":", lw=1)
+    rate = box.remaining_rate if np.isfinite(box.remaining_rate) else box.base_rate
+    ax.axhline(100 * rate, color="#999999", ls=":", lw=1)
     ax.annotate(
-        "overall failure rate",
-        (2, 100 * box.base_rate),
+        "failure rate of the worlds searched",
+        (2, 100 * rate),
         xytext=(0, 3),
         textcoords="offset points",
         fontsize=9,
@@ -336,16 +333,20 @@ def prim_plot(box: PrimBox, x: pd.DataFrame, fail: np.ndarray, title: str) -> Fi
         keys.append(others[0])
     kx, ky = keys
     xs, ys = x[kx].to_numpy(float), x[ky].to_numpy(float)
-    ax2.scatter(xs[~fail], ys[~fail], s=16, color="#555555", label="meets the target")
-    ax2.scatter(xs[fail], ys[fail], s=22, marker="x", color=PICK, label="fails")
+    searched = box.searched if box.searched is not None else np.ones(len(fail), dtype=bool)
+    if (~searched).any():
+        ax2.scatter(xs[~searched], ys[~searched], s=14, color="#DDDDDD", label="in an earlier box")
+    ok, bad = searched & ~fail, searched & fail
+    ax2.scatter(xs[ok], ys[ok], s=16, color="#555555", label="meets the target")
+    ax2.scatter(xs[bad], ys[bad], s=22, marker="x", color=PICK, label="fails")
     lx = box.limits.get(kx, (xs.min(), xs.max()))
     ly = box.limits.get(ky, (ys.min(), ys.max()))
     ax2.add_patch(Rectangle((lx[0], ly[0]), lx[1] - lx[0], ly[1] - ly[0], fill=False, ec=PICK, lw=1.6, ls="--"))
     ax2.set_xlabel(kx)
     ax2.set_ylabel(ky)
-    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=9)
+    ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False, fontsize=9)
     ax2.grid(alpha=0.3)
-    ax2.set_title("The box on its two most significant parameters")
+    ax2.set_title("The sampled worlds and the box" if box.significant else "The sampled worlds and the candidate box")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

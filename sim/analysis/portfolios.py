@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -308,6 +309,7 @@ class BudgetPick:
     vs_fixed_high: float = math.nan
     vs_fixed_p: float = math.nan
     vs_fixed_p_holm: float = math.nan
+    vs_fixed_k: int = 1
     honest: float = math.nan
     honest_low: float = math.nan
     honest_high: float = math.nan
@@ -327,12 +329,13 @@ def budget_picks(
     Every arm of the fresh stage competes (Pareto portfolios and fixed arms), by its mean cost and
     mean bought-seat rate on the fresh seeds (ties: the cheaper).  The pick is *named best for
     the budget* only when it has fewer bought seats than every cheaper affordable arm,
-    distinguishably: paired t over the fresh seeds, each p-value multiplied by the number of other
-    arms the budget affords, because the pick was chosen as the lowest of them (a Bonferroni bound
-    on multiple comparisons with the best; Hsu 1996, *Multiple Comparisons*, ch. 4, gives the exact
-    version); otherwise ``cheaper`` is the cheapest arm the data cannot tell from it.  ``fixed`` is
-    the best fixed arm of ``experiment=compare`` the budget affords, and ``vs_fixed`` the pick's
-    paired difference from it (the same adjustment, then Holm over the budgets).
+    distinguishably: the paired t interval over the fresh seeds of each difference, at the level
+    Bonferroni-adjusted for the number of other arms the budget affords (the pick was chosen as
+    the lowest of them: a bound on multiple comparisons with the best; Hsu 1996, *Multiple
+    Comparisons*, ch. 4, gives the exact version), lies below zero; otherwise ``cheaper`` is the
+    cheapest arm the data cannot tell from it, with that interval.  ``fixed`` is the best fixed arm
+    of ``experiment=compare`` the budget affords, and ``vs_fixed`` the pick's paired difference from
+    it with an interval adjusted also over the budgets (``vs_fixed_p_holm``: the adjusted p-value).
 
     Args:
         fresh: The fresh stage's runs.
@@ -371,11 +374,13 @@ def budget_picks(
         pick.rivals = len(rivals)
         # The pick was chosen among the k arms the budget affords: each comparison of it is
         # Bonferroni-adjusted over the k - 1 others (the selection could have fallen on any of them).
+        # Intervals are Bonferroni intervals at the same level, so a difference is distinguishable
+        # exactly when its interval leaves out zero.
         k_other = max(len(ok) - 1, 1)
+        adjusted = 1 - (1 - level) / k_other
         diffs = {a: paired_values(fresh, arm, a) for a in rivals}
-        stats_ = {a: t_interval(d, level) for a, d in diffs.items()}
-        p = np.minimum(1.0, k_other * np.array([stats_[a][3] for a in rivals], dtype=float))
-        better = {a: bool(stats_[a][0] < 0 and padj < 1 - level) for a, padj in zip(rivals, p, strict=True)}
+        stats_ = {a: t_interval(d, adjusted) for a, d in diffs.items()}
+        better = {a: bool(stats_[a][2] < 0) for a in rivals}
         pick.named_best = (bool(rivals) and all(better.values())) or (not rivals and arm != NONE)
         if rivals and not all(better.values()):
             cheapest = min((a for a in rivals if not better[a]), key=lambda a: (costs[a], a))
@@ -387,23 +392,22 @@ def budget_picks(
             best_fixed = min(fixed_ok, key=lambda a: (means[a], costs[a], a))
             pick.fixed, pick.fixed_cost = best_fixed, float(costs[best_fixed])
             pick.fixed_effect = float(head.loc[best_fixed, "diff"]) if best_fixed in head.index else 0.0
-            if best_fixed != arm:
-                m, lo, hi, pv = t_interval(paired_values(fresh, arm, best_fixed), level)
-                pick.vs_fixed, pick.vs_fixed_low, pick.vs_fixed_high = float(m), float(lo), float(hi)
-                pick.vs_fixed_p = min(1.0, k_other * float(pv))  # Bonferroni for the choice of the pick
-            else:
-                pick.vs_fixed = pick.vs_fixed_low = pick.vs_fixed_high = 0.0
-                pick.vs_fixed_p = 1.0
+            pick.vs_fixed_k = k_other
         sub = fresh[fresh.arm == arm]
         pick.spending = {c.removeprefix("cost_"): float(sub[c].mean()) for c in spend_cols if sub[c].mean() > 0}
         picks.append(pick)
-    ps = np.array([p.vs_fixed_p for p in picks if p.arm is not None and p.fixed is not None and p.fixed != p.arm])
-    adjusted = iter(holm(ps)) if len(ps) else iter(())
+    # The pick against the best fixed arm: Bonferroni over the arms each pick was chosen among and
+    # over the budgets with such a comparison.
+    compared = [p for p in picks if p.arm is not None and p.fixed is not None and p.fixed != p.arm]
     for p in picks:
-        if p.arm is not None and p.fixed is not None and p.fixed != p.arm:
-            p.vs_fixed_p_holm = float(next(adjusted))
-        elif p.arm is not None:
-            p.vs_fixed_p_holm = 1.0
+        if p in compared:
+            factor = p.vs_fixed_k * len(compared)
+            m, lo, hi, pv = t_interval(paired_values(fresh, p.arm, p.fixed), 1 - (1 - level) / factor)
+            p.vs_fixed, p.vs_fixed_low, p.vs_fixed_high = float(m), float(lo), float(hi)
+            p.vs_fixed_p = p.vs_fixed_p_holm = min(1.0, factor * float(pv))
+        elif p.arm is not None and p.fixed is not None:
+            p.vs_fixed = p.vs_fixed_low = p.vs_fixed_high = 0.0
+            p.vs_fixed_p = p.vs_fixed_p_holm = 1.0
     return picks
 
 
@@ -479,9 +483,9 @@ def robust_rival(
     """The affordable portfolio with the lowest mean rate across worlds, if it is not the pick.
 
     Returns:
-        ``(arm, difference, low, high, p_holm)``: the rival's mean rate minus the pick's, paired over
-        the worlds (t interval), Holm-adjusted over the other members; None when the pick has the
-        lowest mean itself.
+        ``(arm, difference, low, high, p)``: the rival's mean rate minus the pick's, paired over the
+        worlds, with a t interval and p-value Bonferroni-adjusted over the other members (the rival
+        was chosen as the lowest of them); None when the pick has the lowest mean itself.
     """
     means = world_means(robust)
     members = [m for m in members if m in means.columns]
@@ -491,11 +495,9 @@ def robust_rival(
     top = str(order.index[0])
     if top == pick:
         return None
-    others = [m for m in members if m != pick]
-    tests = {m: t_interval((means[m] - means[pick]).dropna().to_numpy(), level) for m in others}
-    p_adj = dict(zip(others, holm(np.array([tests[m][3] for m in others], dtype=float)), strict=True))
-    m, lo, hi, _ = tests[top]
-    return top, float(m), float(lo), float(hi), float(p_adj[top])
+    k = len(members) - 1
+    m, lo, hi, p = t_interval((means[top] - means[pick]).dropna().to_numpy(), 1 - (1 - level) / k)
+    return top, float(m), float(lo), float(hi), min(1.0, k * float(p))
 
 
 # ------------------------------------------------------------------------------------ scenario discovery
@@ -512,6 +514,13 @@ class PrimBox:
         mass: Share of all worlds inside the box.
         base_rate: Share of all worlds that fail.
         n: Worlds inside the box.
+        trajectory: PRIM's peeling-and-pasting trajectory the box was chosen from.
+        chosen: The box's row on it.
+        significant: False for the best candidate of a trajectory on which no box passes the
+            rule: shown, never claimed.
+        remaining_rate: Share failing among the worlds PRIM searched for this box (all of them
+            for the first box, those outside the earlier boxes for the next).
+        searched: Which worlds PRIM searched for this box.
     """
 
     limits: dict[str, tuple[float, float]]
@@ -524,6 +533,28 @@ class PrimBox:
     n: int
     trajectory: pd.DataFrame | None = None
     chosen: int = -1
+    significant: bool = True
+    remaining_rate: float = math.nan
+    searched: np.ndarray | None = None
+
+
+def _qps(qp: dict) -> dict[str, float]:
+    """Each restriction's quasi-p-value (EMA gives one per side, -1 where a side is not restricted)."""
+    return {c: float(min(v for v in vals if v >= 0)) if any(v >= 0 for v in vals) else 1.0 for c, vals in qp.items()}
+
+
+def _drop_weak_restrictions(box: Any, i: int, alpha: float) -> int:
+    """Drop the box's restriction with the largest quasi-p-value while any is ``alpha`` or more.
+
+    Each drop is EMA's ``drop_restriction``, which adds the new box to the trajectory (Bryant &
+    Lempert 2010 drop restrictions that are not significant).  Returns the final box's row.
+    """
+    while True:
+        ps = _qps(box.p_values[i])
+        if not ps or max(ps.values()) < alpha or len(ps) == 1:
+            return i
+        box.drop_restriction(max(ps, key=lambda c: ps[c]), i)
+        i = len(box.peeling_trajectory) - 1
 
 
 def prim_boxes(
@@ -535,7 +566,9 @@ def prim_boxes(
     restriction has a quasi-p-value below ``alpha`` and whose density exceeds the share of failing
     worlds left, the one with the largest harmonic mean of coverage and density (the F1 score of
     "inside the box" as a prediction of failure).  A trajectory with no such box ends the search.
-    After a box, PRIM continues on the worlds outside it (EMA's default), up to ``max_boxes``.
+    After a box, PRIM continues on the worlds outside it (EMA's default), up to ``max_boxes``.  When
+    the first trajectory has no such box, its best candidate by the same score (ignoring the
+    quasi-p-values) is returned marked ``significant=False``, so the report can show what PRIM saw.
 
     Args:
         x: The worlds' uncertain parameters (one column each; cast to float, as EMA 3 needs).
@@ -560,9 +593,9 @@ def prim_boxes(
         finder = prim.Prim(x, fail.astype(int), peel_alpha=0.05, paste_alpha=0.05, mass_min=mass_min)
     boxes: list[PrimBox] = []
     total = int(fail.sum())
+    taken = np.zeros(len(fail), dtype=bool)  # worlds inside earlier boxes (EMA then leaves them out)
     for _ in range(max_boxes):
-        remaining = finder.yi_remaining if hasattr(finder, "yi_remaining") else np.arange(len(fail))
-        left = fail[remaining] if len(remaining) else np.array([])
+        left = fail[~taken]
         if len(left) == 0 or left.sum() == 0 or left.sum() == len(left):
             break
         with warnings.catch_warnings():  # pandas deprecations inside EMA 3.0 (DataFrame.drop(inplace=True))
@@ -572,7 +605,7 @@ def prim_boxes(
             break
         base = float(left.mean())
         traj = box.peeling_trajectory.reset_index(drop=True)
-        best, best_f1 = -1, -1.0
+        best, best_f1, candidate, candidate_f1 = -1, -1.0, -1, -1.0
         for i in range(1, len(traj)):
             qp = box.p_values[i]
             restricted = list(qp)
@@ -580,13 +613,29 @@ def prim_boxes(
                 continue
             ps = [min(v for v in qp[c] if v >= 0) if any(v >= 0 for v in qp[c]) else 1.0 for c in restricted]
             cov, den = float(traj.loc[i, "coverage"]), float(traj.loc[i, "density"])
+            f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
+            if den > base and f1 > candidate_f1 + 1e-12:
+                candidate, candidate_f1 = i, f1
             if max(ps) >= alpha or den <= base:
                 continue
-            f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
             if f1 > best_f1 + 1e-12:
                 best, best_f1 = i, f1
-        if best < 0:
-            break
+        if candidate >= 0:  # the best box by score, with its weak restrictions dropped one by one
+            pruned = _drop_weak_restrictions(box, candidate, alpha)
+            cov, den = (
+                float(box.peeling_trajectory.iloc[pruned].coverage),
+                float(box.peeling_trajectory.iloc[pruned].density),
+            )
+            f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
+            ps = _qps(box.p_values[pruned])
+            if ps and max(ps.values()) < alpha and den > base and f1 > best_f1 + 1e-12:
+                best, best_f1 = pruned, f1
+            traj = box.peeling_trajectory.reset_index(drop=True)
+        significant = best >= 0
+        if not significant:
+            if boxes or candidate < 0:
+                break
+            best = candidate  # shown as the best candidate, never claimed
         box.select(best)
         lims = box.box_lims[best]
         qp = box.p_values[best]
@@ -603,8 +652,14 @@ def prim_boxes(
                 mass=n_in / len(fail),
                 base_rate=float(fail.mean()),
                 n=n_in,
+                remaining_rate=base,
+                searched=~taken.copy(),
                 trajectory=traj,
                 chosen=best,
+                significant=significant,
             )
         )
+        if not significant:
+            break
+        taken[box.yi] = True
     return boxes

@@ -4,7 +4,7 @@
     python experiments/calibrate.py --quick    # county scale, small budget (~2 min; CI)
 
 Steps (sim.analysis.inference; targets in sim.analysis.targets; docs/VALIDATION.md):
-1. ABC-SMC (pyabc) on every target: the posterior (``posterior.parquet``), its marginal and
+1. replenishment ABC-SMC on every target: the posterior (``posterior.parquet``), its marginal and
    pairwise plots, the identifiability table;
 2. posterior predictive checks of every target and of the mechanics, on fresh seeds;
 3. held-out validation: ABC-SMC on the 2021 monitoring records only, then the 90% predictive
@@ -42,8 +42,10 @@ from sim.analysis.inference import (  # noqa: E402
 from sim.analysis.posterior_plots import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
 from sim.analysis.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
-FULL = Design(scale="city", replicates=2, population=100, generations=8, max_simulations=800, predictive_draws=50)
-QUICK = Design(scale="county", replicates=2, population=20, generations=2, max_simulations=40, predictive_draws=8)
+FULL = Design(scale="city", replicates=4, population=200, generations=12, max_simulations=5000, predictive_draws=50)
+QUICK = Design(
+    scale="county", replicates=2, population=20, generations=2, max_simulations=120, max_attempts=3, predictive_draws=8
+)
 
 
 def save_posterior(posterior: Posterior, path: Path) -> None:
@@ -94,6 +96,11 @@ def main() -> None:
     print(f"[calibrate] ABC-SMC on all {len(TARGETS)} targets, {design.scale} scale, budget {design.max_simulations}")
     post = run_abc(TARGETS, design, db_dir=out)
     print(f"[calibrate] {post.simulations} simulations in {post.seconds:.0f} s; thresholds {post.epsilons}")
+    print(
+        f"[calibrate] threshold floor {post.epsilon_floor:.3f}; stopped: {post.stopped}; "
+        f"effective sample (Kish over distinct particles) {post.effective_sample_size:.0f}"
+    )
+    print(post.record.to_string(index=False))
     save_posterior(post, out / "posterior.parquet")
     ident = identifiability(post)
     ident.to_csv(out / "identifiability.csv", index=False)
@@ -105,7 +112,7 @@ def main() -> None:
 
     print(f"[calibrate] held out: ABC-SMC on the {MONITORING} targets only")
     fit_group = by_group(MONITORING)
-    held_design = replace(design, max_simulations=int(0.75 * design.max_simulations))
+    held_design = replace(design, max_simulations=int(0.6 * design.max_simulations))
     held_post = run_abc(fit_group, held_design, db_dir=out / "heldout")
     save_posterior(held_post, out / "posterior_monitoring_only.parquet")
     held_ppc = posterior_predictive(held_post, TARGETS, design)
@@ -126,7 +133,8 @@ def main() -> None:
     seconds = time.perf_counter() - t0
     fit = {
         "procedure": {
-            "method": "ABC-SMC (pyabc), distance = RMS of tolerance-scaled residuals",
+            "method": "replenishment ABC-SMC with ABC-MCMC moves (Drovandi & Pettitt 2011), "
+            "distance = RMS of tolerance-scaled residuals",
             "design": asdict(design),
             "targets": [t.statistic for t in TARGETS],
             "heldout_fit_targets": [t.statistic for t in fit_group],
@@ -138,6 +146,12 @@ def main() -> None:
             "population": design.population,
         },
         "epsilons": {"all_targets": post.epsilons, "monitoring_only": held_post.epsilons},
+        "generations": {
+            "all_targets": post.record.to_dict(orient="records"),
+            "monitoring_only": held_post.record.to_dict(orient="records"),
+        },
+        "stopped": {"all_targets": post.stopped, "monitoring_only": held_post.stopped},
+        "epsilon_floor": {"all_targets": post.epsilon_floor, "monitoring_only": held_post.epsilon_floor},
         "seed_noise_of_distance_at_posterior_median": {
             "mean": float(np.mean(noise)),
             "sd": float(np.std(noise, ddof=1)),

@@ -1,6 +1,7 @@
 """Collect a sweep's planned runs into runs.parquet and timeseries.parquet by hand.
 
-Exits 1 when a planned run failed, is missing or corrupt, or the report failed.
+Exits 1 when a planned run failed, is missing or corrupt, or the report failed; 2 when the folder is not a
+sweep folder; 3 when a sweep (or another collection) is using the folder.
 
 Usage:
     python experiments/collect.py SWEEP_DIR [--no-report]
@@ -14,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.sweeps.hydra_app import finish_sweep
+from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, finish_sweep, holding_sweep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.sweep_dir / "runs").is_dir():
         print(f"error: {args.sweep_dir} holds no runs/ folder: is it a sweep directory?", file=sys.stderr)
         return 2
-    outcome = finish_sweep(args.sweep_dir, report=not args.no_report)
+    try:
+        with holding_sweep(args.sweep_dir):
+            outcome = finish_sweep(args.sweep_dir, report=not args.no_report)
+    except NotASweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SweepBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     return 0 if outcome["ok"] else 1
 
 

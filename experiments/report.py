@@ -2,6 +2,9 @@
 
 Usage:
     python experiments/report.py SWEEP_DIR
+
+Exits 2 when the report cannot be written (or the folder is not a sweep folder), 3 when a sweep (or a
+collection) is using the folder.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.analysis.optimise_report import is_optimisation, write_optimise_report
 from sim.analysis.report import ReportError, write_report
+from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, holding_sweep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,12 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
     try:
-        path = (
-            write_optimise_report(args.sweep_dir) if is_optimisation(args.sweep_dir) else write_report(args.sweep_dir)
-        )
-    except ReportError as exc:
+        with holding_sweep(args.sweep_dir):
+            if is_optimisation(args.sweep_dir):
+                path = write_optimise_report(args.sweep_dir)
+            else:
+                path = write_report(args.sweep_dir)
+    except (ReportError, NotASweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SweepBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     print(f"report: {path}")
     return 0
 

@@ -93,3 +93,40 @@ def test_cost_effectiveness_table_includes_no_intervention_and_counts_seats():
     assert t.loc["teams", "effect"] == pytest.approx(4.0, abs=0.5)  # 4 points of 100 seats
     assert t.loc["teams", "icer_low"] < t.loc["teams", "icer"] < t.loc["teams", "icer_high"] < np.inf
     assert set(curves.arm) == {"none", "teams"}
+
+
+KEY = "bought_seat_rate_final"
+
+
+def test_one_replicate_gives_no_icer_interval_and_disjoint_seeds_are_refused():
+    runs = runs_for({"none": (0, 0, 0), "teams": (0.04, 300, 0.01)}, 1, 3)
+    table, _ = cost_effectiveness(runs.rename(columns={"y": KEY}), KEY, "none")
+    teams = table.set_index("arm").loc["teams"]
+    assert np.isnan(teams.icer_low) and np.isnan(teams.icer_high) and np.isnan(teams.effect_low)
+    assert np.isfinite(teams.icer)  # the point estimate is still there
+    many = runs_for({"none": (0, 0, 0), "teams": (0.04, 300, 0.01)}, 6, 3)
+    table, _ = cost_effectiveness(many.rename(columns={"y": KEY}), KEY, "none")
+    teams = table.set_index("arm").loc["teams"]
+    assert teams.icer_low < teams.icer_high and table.pairs.iloc[0] == table.pairs_run.iloc[0] == 6
+    disjoint = many.copy()
+    disjoint.loc[disjoint.arm == "teams", "seed"] += 100  # no seed run under both arms
+    with pytest.raises(ValueError, match="no seed was run under every arm"):
+        cost_effectiveness(disjoint.rename(columns={"y": KEY}), KEY, "none")
+    partly = many[~((many.arm == "teams") & (many.seed < 2))]  # two seeds lost for one arm
+    table, _ = cost_effectiveness(partly.rename(columns={"y": KEY}), KEY, "none")
+    assert table.pairs.iloc[0] == 4 and table.pairs_run.iloc[0] == 6
+
+
+def test_fewer_than_five_pairs_give_no_icer_interval_and_no_acceptability_curves():
+    # Four seeds have 35 distinct resamples: too few for a percentile interval or a curve to mean anything.
+    from sim.analysis.cea import MIN_BOOTSTRAP_PAIRS
+
+    assert MIN_BOOTSTRAP_PAIRS == 5
+    arms = {"none": (0, 0, 0), "teams": (0.04, 300, 0.01)}
+    table, curves = cost_effectiveness(runs_for(arms, 4, 3).rename(columns={"y": KEY}), KEY, "none")
+    teams = table.set_index("arm").loc["teams"]
+    assert np.isnan(teams.icer_low) and np.isnan(teams.icer_high) and np.isfinite(teams.icer)
+    assert curves.empty and list(curves.columns) == ["value", "arm", "probability"]
+    table, curves = cost_effectiveness(runs_for(arms, 5, 3).rename(columns={"y": KEY}), KEY, "none")
+    teams = table.set_index("arm").loc["teams"]
+    assert teams.icer_low < teams.icer_high and not curves.empty

@@ -122,7 +122,8 @@ def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
     runs = sweep({"a": 0})
     text = coverage_sentence(runs, {"Sensitivity": "#sensitivity"})
     assert "only the seed-to-seed randomness" in text and "[Sensitivity](#sensitivity)" in text
-    assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=1), {})
+    assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=runs.seed % 2), {})
+    assert "uncertain parameters sampled" not in coverage_sentence(runs.assign(sample=1), {})  # one sample
 
 
 def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear_one():
@@ -149,6 +150,82 @@ def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear
     assert best is not None and best.arm == "clear"
     harmful_only = runs[runs.arm.isin(["none", "harm"])]
     assert claims.best_arm(paired_effects(harmful_only, [key]), None, key) is None
+
+
+def test_a_missing_interval_says_why_one_replicate_or_too_few_identical_values():
+    from sim.analysis.claims import NO_INTERVAL, fmt_interval, fmt_range
+
+    nan = float("nan")
+    assert fmt_interval(KEY, nan, nan, 1) == NO_INTERVAL == fmt_range(nan, nan)
+    few = fmt_interval(KEY, nan, nan, 3)
+    assert "one replicate" not in few and "same value on all 3 seeds" in few
+    assert fmt_interval(KEY, -0.02, -0.02, 10) == "95% CI -2.0 to -2.0"  # from six identical values on, bounded
+
+
+def test_frontier_from_one_seed_is_a_point_estimate_not_a_finding():
+    costs = {"vetting": 92, "teams": 300}
+    one, _ = cost_effectiveness(sweep({"vetting": 0.0, "teams": -0.05}, n=1, costs=costs), KEY, "none")
+    text = frontier_sentence(one)
+    assert "one seed" in text.lower() and "not a finding" in text and not text.startswith("Efficient arms")
+    ten, _ = cost_effectiveness(sweep({"vetting": 0.0, "teams": -0.05}, n=10, costs=costs), KEY, "none", n_boot=200)
+    text = frontier_sentence(ten)
+    assert text.startswith("Efficient arms, cheapest first") and "not a finding" not in text
+
+
+def test_acceptability_curves_are_drawn_only_from_five_pairs_and_a_missing_icer_interval_says_why():
+    from sim.analysis.claims import NO_INTERVAL, acceptability_sentence, fmt_icer_interval
+
+    assert "too few" in acceptability_sentence(3) and "3 seeds" in acceptability_sentence(3)
+    assert "one seed" in acceptability_sentence(1)
+    assert acceptability_sentence(5) is None and acceptability_sentence(30) is None
+    nan = float("nan")
+    assert fmt_icer_interval(nan, nan, pairs=1) == NO_INTERVAL
+    assert "3 seeds are too few" in fmt_icer_interval(nan, nan, pairs=3)
+    assert fmt_icer_interval(10.0, 20.0, pairs=3) == "95% CI 10 to 20"
+
+
+def test_diminishing_sentence_from_one_replicate_says_not_tested():
+    xs = np.array([0, 1, 2, 4, 8], float)
+    one = diminishing_sentence(slope_table(xs, np.array([[0.5, 0.4, 0.35, 0.33, 0.32]])), KEY, "teams")
+    assert "not tested" in one and "one replicate" in one and "do not show" not in one
+    rng = np.random.default_rng(1)
+    many = diminishing_sentence(slope_table(xs, rng.normal(0.5, 0.03, (12, 5))), KEY, "teams")
+    assert many.startswith("The data do not show") and "paired over 12 seeds" in many
+
+
+def test_captions_say_no_intervals_from_one_replicate_and_count_seeds_in_words():
+    from sim.analysis.claims import (
+        cost_table_caption,
+        dose_caption,
+        effects_table_caption,
+        forest_caption,
+        means_caption,
+        time_caption,
+    )
+
+    assert "95%" not in cost_table_caption(1) and "one seed is too few" in cost_table_caption(1)
+    assert "95%" not in cost_table_caption(4) and "95% interval" in cost_table_caption(5)
+    for caption in (means_caption, forest_caption, dose_caption, effects_table_caption):
+        one, many = caption(1), caption(10)
+        assert "no intervals: one replicate" in one and "95%" not in one
+        assert "95%" in many and "one replicate" not in many
+    one, many = time_caption("Tips filed per day", 1, smooth=True), time_caption("Tips filed per day", 10, smooth=True)
+    assert "no band: one replicate" in one and "95%" not in one and "95% band" in many
+
+
+def test_interaction_sentence_from_one_replicate_per_cell_claims_nothing():
+    from tests.test_stats import factorial_runs
+
+    one, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=1, seed=5)
+    text = interaction_sentence(factorial_effects(one.rename(columns={"y": KEY}), KEY, names), KEY)
+    assert "not tested" in text and "one replicate" in text and "FDR 5% (" not in text
+    many, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=10, seed=5)
+    text = interaction_sentence(factorial_effects(many.rename(columns={"y": KEY}), KEY, names), KEY)
+    assert text.startswith("Interactions at FDR 5% (1 of 3)") and "substitutes A with B" in text
+    from sim.analysis.claims import factorial_caption
+
+    assert "not tested" in factorial_caption(1) and "* = significant" not in factorial_caption(1)
+    assert "* = significant" in factorial_caption(2) and "not tested" not in factorial_caption(2)
 
 
 # ------------------------------------------------------------------------------------ optimised portfolios

@@ -442,3 +442,27 @@ def test_glob_and_range_sweeps_plan_every_arm(tmp_path):
     assert arms == policies and len(pd.read_parquet(tmp_path / "glob" / "runs.parquet")) == len(policies)
     ok(tmp_path / "range", "policy=team_inspection", "interventions.team_inspection.n_teams=range(0,3)", "replicates=1")
     assert set(manifest(tmp_path / "range")["arms"]) == {f"team_inspection.n_teams={n}" for n in range(3)}
+
+
+def test_manual_collection_and_report_wait_for_a_running_sweep(sweep_copy):
+    # A sweep holds the folder's lock: a collection or report started by hand must not race it.
+    from filelock import FileLock
+
+    from sim.sweeps.hydra_app import SWEEP_LOCK
+
+    with FileLock(str(sweep_copy / SWEEP_LOCK)):
+        for script, extra in (("collect.py", ["--no-report"]), ("report.py", [])):
+            proc = subprocess.run(
+                [sys.executable, str(ROOT / "experiments" / script), str(sweep_copy), *extra],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            assert proc.returncode == 3 and "another process is using" in proc.stderr, (script, proc.stderr)
+    proc = subprocess.run(  # once the sweep has let go, the collection runs
+        [sys.executable, str(ROOT / "experiments" / "collect.py"), str(sweep_copy), "--no-report"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -8,10 +8,13 @@ import pytest
 
 from sim.analysis.posterior import (
     DEFAULT_POSTERIOR,
+    INTERVAL_NOTE,
+    MIN_DRAWS,
     effect_intervals,
     load_posterior,
     posterior_design,
     posterior_overrides,
+    posterior_section,
     probability_best,
     rank_distribution,
     ranking_stability,
@@ -152,3 +155,56 @@ def test_a_posterior_sweep_is_checked_before_it_runs(planted, tmp_path):
         validate_run_config(2, SensitivityConfig(n_samples=3, posterior=str(tmp_path / "missing.parquet")))
     with pytest.raises(ConfigError, match="n_samples"):
         validate_run_config(2, SensitivityConfig(n_samples=0, posterior=str(planted)))
+
+
+def test_too_few_draws_name_no_best_arm_and_no_ranking():
+    assert MIN_DRAWS == 10
+    tables, lines = posterior_section(_sweep({"a": -0.05, "b": -0.01}, draws=1))
+    text = " ".join(lines)
+    assert "fewest bought seats" not in text and "holds exactly" not in text and "100%" not in text
+    assert "1 posterior draw" in text and "not estimated" in tables_titles(tables) + text
+    assert tables_titles(tables) == "Effects under parameter uncertainty"
+    assert tables[0][1][["low", "high", "mc_low", "mc_high"]].isna().all().all()  # one draw spans no range
+    tables, lines = posterior_section(_sweep({"a": -0.05, "b": -0.01}, draws=9))
+    assert "fewest bought seats" not in " ".join(lines)
+    tables, lines = posterior_section(_sweep({"a": -0.05, "b": -0.01}, draws=10))
+    text = " ".join(lines)
+    assert "Across 10 posterior draws, A has the fewest bought seats in 100% of them" in text
+    assert "holds exactly in" in text and len(tables) == 3
+
+
+def tables_titles(tables) -> str:
+    return "; ".join(title for title, _, _ in tables)
+
+
+def test_tied_arms_share_ranks_and_the_ranking_says_they_tie():
+    # a and b are the same in every draw: each is first in half the draws' credit and second in the other half.
+    runs = _sweep({"b": -0.03, "a": -0.03}, draws=20, spread=0.0)
+    ranks = rank_distribution(runs).set_index("arm")
+    assert ranks.loc["a", "rank_1"] == pytest.approx(0.5) == ranks.loc["b", "rank_1"]
+    assert ranks.loc["a", "rank_2"] == pytest.approx(0.5) == ranks.loc["b", "rank_2"]
+    assert ranks.loc["none", "rank_3"] == 1.0
+    assert ranks.drop(columns="arm", errors="ignore").sum(axis=1).tolist() == pytest.approx([1.0] * 3)
+    stab = ranking_stability(runs)
+    assert stab["ranking"] == "a = b < none" and stab["same_ranking"] == 1.0 and stab["same_best"] == 1.0
+    _, lines = posterior_section(runs)
+    assert "A and B share the fewest bought seats" in " ".join(lines)
+
+
+def test_the_posterior_range_and_the_first_screen_interval_say_what_they_are():
+    assert "90%" in INTERVAL_NOTE and "5th to 95th percentile" in INTERVAL_NOTE
+    assert "95%" not in INTERVAL_NOTE.split("mc_low")[0]  # the range itself is not called a 95% interval
+    from sim.analysis.claims import coverage_sentence
+
+    runs = _sweep({"a": -0.05}, draws=20, seeds=2)
+    text = coverage_sentence(runs, {})
+    assert "95% intervals" in text and "of the mean" in text and "uncertain parameters sampled" in text
+
+
+def test_coverage_sentence_with_one_run_per_arm_says_one_replicate_even_when_parameters_were_sampled():
+    from sim.analysis.claims import coverage_sentence
+
+    one = coverage_sentence(_sweep({"a": -0.05}, draws=1, seeds=1), {})
+    assert "one replicate" in one and "span" not in one
+    single_draw = coverage_sentence(_sweep({"a": -0.05}, draws=1, seeds=3), {})
+    assert "one sample of the uncertain parameters" in single_draw and "span both" not in single_draw

@@ -96,7 +96,7 @@ def real_sweep(tmp_path_factory):
     from sim.analysis.report import write_report
 
     d = tmp_path_factory.mktemp("sweep")
-    run_sweep(d, "scenario=county", "replicates=4", "policy=none,team_inspection,pledges_talks,all", "report=false")
+    run_sweep(d, "scenario=county", "replicates=5", "policy=none,team_inspection,pledges_talks,all", "report=false")
     handler = _Collect(logging.WARNING)
     logging.getLogger("sim").addHandler(handler)
     try:
@@ -255,3 +255,108 @@ def test_a_sweep_without_the_headline_outcome_gets_a_clear_error(tmp_path):
     pd.DataFrame({"arm": ["none"], "day": [0]}).to_parquet(tmp_path / "timeseries.parquet")
     with pytest.raises(ReportError, match="older version"):
         write_report(tmp_path)
+
+
+def test_markdown_tables_leave_missing_values_empty_as_the_html_does():
+    from sim.analysis.report import _md_table
+
+    table = pd.DataFrame({"arm": ["a", "b"], "ci_low": [np.nan, -1.23456], "flag": [pd.NA, True], "x": [None, 2]})
+    lines = _md_table(table)
+    assert "nan" not in "\n".join(lines).lower() and "<na>" not in "\n".join(lines).lower()
+    assert lines[2] == "| a |  |  |  |" and lines[3] == "| b | -1.235 | True | 2 |"
+
+
+def test_report_cli_on_a_mistyped_or_foreign_folder_creates_nothing(tmp_path):
+    from sim.sweeps.hydra_app import NotASweepError, holding_sweep
+
+    missing, foreign = tmp_path / "sweeps" / "typo", tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "a.jpg").write_bytes(b"")
+    for folder, words in ((missing, "does not exist"), (foreign, "is not a sweep folder")):
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "experiments" / "report.py"), str(folder)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        with pytest.raises(NotASweepError, match=words), holding_sweep(folder):
+            pass
+    assert not missing.parent.exists()  # neither the folder nor its parent was made
+    assert sorted(p.name for p in foreign.iterdir()) == ["a.jpg"]  # no lock file left in someone else's folder
+
+
+def cost_runs(n: int, seed: int = 0) -> pd.DataFrame:
+    """Three arms with costs and seats, paired by seed."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.1, 0.2, n)
+    rows = []
+    for arm, eff, cost in (("none", 0.0, 0.0), ("pledges_talks", -0.02, 20.0), ("team_inspection", -0.08, 300.0)):
+        y = np.clip(base + eff + (0 if arm == "none" else rng.normal(0, 0.01, n)), 0, 1)
+        rows += [
+            {"arm": arm, "interventions": arm, "seed": s, "bought_seat_rate_final": v, "seats": 36, "cost_total": cost}
+            for s, v in enumerate(y)
+        ]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("n", [1, 3, 10])
+def test_cost_section_draws_acceptability_curves_only_from_five_pairs(n, tmp_path):
+    from sim.analysis.cea import cost_effectiveness
+    from sim.analysis.plots import arm_colours
+    from sim.analysis.report import cost_section, headline_table
+
+    runs = cost_runs(n)
+    ce = cost_effectiveness(runs, "bought_seat_rate_final", "none", n_boot=200)
+    sec = cost_section(ce, arm_colours(list(runs.arm.unique())), tmp_path)
+    stems = [stem for stem, _ in sec.figures]
+    text = " ".join(sec.lines)
+    if n < 5:
+        assert stems == ["cost_effectiveness"] and not (tmp_path / "acceptability.csv").exists()
+        assert "No acceptability curves" in text
+    else:
+        assert stems == ["cost_effectiveness", "acceptability"] and "No acceptability curves" not in text
+    effects = paired_effects(runs, ["bought_seat_rate_final"])
+    status = headline_table(runs, effects, ce, "none")["status"]
+    if n == 1:  # one seed's frontier is no finding: the column says so
+        assert status.str.endswith("(one seed)").all()
+    else:
+        assert set(status) <= {"efficient", "dominated", "extendedly dominated"}
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_figure_titles_say_no_intervals_from_one_replicate(n):
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.plots import arm_colours, arm_means_plot, dose_response_plot, forest_plot
+    from sim.analysis.stats import arm_means, dose_response
+
+    runs = synthetic(-0.1, n=n)
+    colours = arm_colours(["none", "x"])
+    effects = paired_effects(runs, ["bought_seat_rate_final"])
+    levels = pd.concat(
+        [runs[runs.arm == "none"].assign(arm=f"team_inspection.n_teams={k}") for k in (0, 2, 8)], ignore_index=True
+    )
+    figures = [
+        forest_plot(effects, colours, ["x"]),
+        arm_means_plot(arm_means(runs, ["bought_seat_rate_final"]), colours, ["none", "x"]),
+        dose_response_plot(dose_response(levels, ["bought_seat_rate_final"]), "team_inspection.n_teams", {}),
+    ]
+    for fig in figures:
+        title = fig._suptitle.get_text()
+        plt.close(fig)
+        if n == 1:
+            assert "no intervals: one replicate" in title and "95%" not in title and "1 seeds" not in title, title
+        else:
+            assert "95% CI" in title and "one replicate" not in title, title
+
+
+def test_sweep_sentence_counts_in_words():
+    from sim.analysis.report import sweep_sentence
+
+    one = synthetic(-0.1, n=1).assign(scenario="county")
+    assert "2 arms, 1 replicate per arm (2 runs)" in sweep_sentence(one, {"experiment": "compare"})
+    many = synthetic(-0.1, n=3).assign(scenario="county")
+    assert "2 arms, 3 replicates per arm (6 runs)" in sweep_sentence(many, {"experiment": "compare"})
+    drawn = one.assign(sample=0, replicate=0)
+    assert "1 uncertainty sample x 1 replicate = 1 run per arm" in sweep_sentence(drawn, {})

@@ -218,3 +218,105 @@ def test_policy_wins_splits_ties_instead_of_giving_them_to_the_first_name():
     ]
     wins = policy_wins(pd.DataFrame(rows)).set_index("arm").win_share
     assert wins["aa"] == wins["zz"] == 0.5 and wins["mm"] == 0
+
+
+def test_one_replicate_has_no_interval_and_is_never_distinguishable():
+    runs = two_arms(0.5, 1, 0)
+    eff = paired_effects(runs, ["bought_seat_rate_final"]).set_index("arm").loc["x"]
+    assert np.isnan(eff.ci_low) and np.isnan(eff.ci_high) and not eff.distinguishable
+    two = paired_effects(two_arms(0.5, 2, 0), ["bought_seat_rate_final"]).set_index("arm").loc["x"]
+    assert two.ci_low < two["diff"] < two.ci_high  # from two replicates on, an interval
+    from sim.analysis.claims import NO_INTERVAL, fmt_interval
+
+    assert fmt_interval("bought_seat_rate_final", eff.ci_low, eff.ci_high) == NO_INTERVAL
+    assert fmt_interval("bought_seat_rate_final", -0.02, -0.01) == "95% CI -2.0 to -1.0"
+
+
+# ------------------------------------------------------------------------------------ differences without spread
+def null_seat_differences(n: int, p_zero: float, sweeps: int, seed: int) -> np.ndarray:
+    """Pure noise as the simulator makes it: 7 arms whose seat counts differ from the baseline's by -1, 0 or +1."""
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([-1, 0, 1], p=[(1 - p_zero) / 2, p_zero, (1 - p_zero) / 2], size=(sweeps, 7, n))
+    return steps / 36  # shares of a 36-seat congress
+
+
+@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("p_zero", [0.0, 0.5])
+def test_pure_noise_seat_differences_make_no_false_claim_at_two_and_three_seeds(n, p_zero):
+    # At 2 seeds, both pairs often differ by the same seat: a zero-width interval and p = 0 claimed
+    # "distinguishable" in about 60% of such sweeps, whatever Holm's adjustment.
+    _, lo, hi, p = t_interval(null_seat_differences(n, p_zero, 4000, seed=10 * n + int(10 * p_zero)))
+    any_claim = (holm(p) < 0.05).any(axis=1).mean()
+    assert any_claim <= 0.05
+    width = hi - lo
+    assert not (np.isfinite(width) & (width == 0)).any()  # too few pairs for an interval of no width
+
+
+def test_a_difference_the_same_in_every_pair_is_certain_only_from_six_pairs_on():
+    # Sign test: n pairs all on one side have p = 2 * 0.5^n, and [x, x] covers the median with
+    # probability 1 - 2 * 0.5^n, at least 95% from n = 6 on.
+    for n in (2, 5):
+        m, lo, hi, p = t_interval(np.full(n, -1 / 36))
+        assert m == pytest.approx(-1 / 36) and np.isnan(lo) and np.isnan(hi) and p == pytest.approx(2 * 0.5**n)
+    for n in (6, 10):
+        m, lo, hi, p = t_interval(np.full(n, -1 / 36))
+        assert lo == hi == pytest.approx(-1 / 36) and p == pytest.approx(2 * 0.5**n)
+    _, lo, hi, p = t_interval(np.zeros(10))
+    assert lo == hi == 0 and p == 1
+
+
+def test_a_genuine_constant_difference_over_ten_pairs_is_distinguishable():
+    runs = two_arms(0.0, 10, seed=3, noise=0.0)
+    runs.loc[runs.arm == "x", "bought_seat_rate_final"] -= 1 / 36  # one seat fewer on every seed
+    eff = paired_effects(runs, ["bought_seat_rate_final"]).iloc[0]
+    assert eff.distinguishable and eff.ci_low == pytest.approx(-1 / 36) == eff.ci_high
+    few = two_arms(0.0, 3, seed=3, noise=0.0)
+    few.loc[few.arm == "x", "bought_seat_rate_final"] -= 1 / 36
+    eff = paired_effects(few, ["bought_seat_rate_final"]).iloc[0]
+    assert not eff.distinguishable and np.isnan(eff.ci_low) and eff.p_value == pytest.approx(0.25)
+
+
+def test_whether_an_interval_crosses_zero_is_undefined_without_an_interval():
+    one = paired_effects(two_arms(0.5, 1, 0), ["bought_seat_rate_final"])
+    assert one.crosses_zero.isna().all()
+    with pytest.raises(TypeError):  # undefined is neither True nor False: no caller can read it as either
+        bool(one.crosses_zero.iloc[0])
+    assert one.to_csv(index=False).splitlines()[1].split(",")[7] == ""  # an empty cell, not "False"
+    many = paired_effects(two_arms(-0.5, 10, 0), ["bought_seat_rate_final"])
+    assert many.crosses_zero.tolist() == [False]
+
+
+def seed_specific_factorial(seeds: int, seed: int, tau: float = 0.02, noise: float = 0.002):
+    """Four factors, no effect on average, but every main and two-way effect shifted seed by seed.
+
+    Under common random numbers an intervention moves each seed's election its own way; what is shared
+    by all seeds (the mean effect) is zero, and the interactions of three or more factors are nil.
+    """
+    rng = np.random.default_rng(seed)
+    names = ["a", "b", "c", "d"]
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    rows = []
+    for s in range(seeds):
+        w_main, w_pair = rng.normal(0, tau, 4), rng.normal(0, tau, len(pairs))
+        for mask in range(16):
+            x = np.array([2 * ((mask >> i) & 1) - 1 for i in range(4)])
+            y = 0.3 + x @ w_main / 2 + sum(w * x[i] * x[j] for w, (i, j) in zip(w_pair, pairs, strict=True)) / 2
+            label = "+".join(n for i, n in enumerate(names) if x[i] > 0) or "none"
+            rows.append({"interventions": label, "seed": s, "y": y + rng.normal(0, noise)})
+    return pd.DataFrame(rows), names
+
+
+def test_factorial_with_one_replicate_per_cell_tests_nothing():
+    # From one seed, the interactions of three or more factors measure only the run-to-run noise, not
+    # how each effect moves from seed to seed: taking them as the error claims effects that average zero.
+    claims = 0
+    for t in range(20):
+        runs, names = seed_specific_factorial(1, seed=6000 + t)
+        fx = factorial_effects(runs, "y", names)
+        assert (fx.replicates == 1).all() and fx.p_value.isna().all() and fx.ci_low.isna().all()
+        assert fx.effect.notna().all()  # the point estimates remain
+        claims += bool(fx.significant.any())
+    assert claims == 0
+    runs, names = seed_specific_factorial(6, seed=6100)
+    fx = factorial_effects(runs, "y", names)
+    assert (fx.replicates == 6).all() and fx.p_value.notna().all()

@@ -323,3 +323,33 @@ def test_the_report_says_an_effect_outlives_a_crackdown_only_when_it_does():
         text = outlives_sentences(term_effects(noise, "none"), noise, {})
         claims += any("outlives" in line for line in text)
     assert claims <= 5  # the later terms are tested together (Bonferroni): at most 5% false claims
+
+
+def test_a_later_term_difference_the_same_on_few_seeds_is_not_distinguishable():
+    # Both seeds one seat apart in every term: no spread, but two pairs are no evidence (sign test p = 0.5).
+    from sim.analysis.terms import term_effects
+
+    def flat(n: int):
+        runs = synthetic_terms(0.0, seed=2, n=n)
+        for t in (1, 2, 3):
+            col = f"term{t}_bought_seat_rate_final"
+            base = runs.loc[runs.arm == "none", col].to_numpy()
+            runs.loc[runs.arm == "crackdown", col] = base - 1 / 36
+        return term_effects(runs, "none").query("arm == 'crackdown' and outcome == 'bought_seat_rate_final'")
+
+    few = flat(2)
+    assert not few.distinguishable.any() and few.ci_low.isna().all() and (few.p_value == 0.5).all()
+    many = flat(10)
+    assert many.distinguishable.all() and list(many.ci_high) == pytest.approx([-1 / 36] * len(many))
+
+
+def test_one_replicate_leaves_whether_an_effect_lasts_untested():
+    from sim.analysis.terms import outlives_sentences, term_effects
+
+    one = synthetic_terms(0.0, seed=3, n=1)
+    text = outlives_sentences(term_effects(one, "none"), one, {})
+    assert len(text) == 1 and "not tested" in text[0] and "one replicate" in text[0]
+    assert "not distinguishable" not in text[0]  # absence of evidence is not claimed from one replicate
+    ten = synthetic_terms(0.0, seed=3, n=10)
+    text = outlives_sentences(term_effects(ten, "none"), ten, {})
+    assert "not distinguishable from no intervention" in text[0] and "not tested" not in text[0]

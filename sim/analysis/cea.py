@@ -14,6 +14,11 @@ ICERs in which a replicate where the costlier arm is not more effective counts a
 ICER (Briggs, O'Brien & Blackhouse 2002, Annu Rev Public Health 23:377); the acceptability curve
 gives, for each value placed on a bought seat prevented, the share of bootstrap replicates in which
 each arm has the highest net benefit (Fenwick, Claxton & Sculpher 2001, Health Econ 10:779).
+
+The bootstrap needs enough seeds to resample: n seeds have only C(2n-1, n) distinct resamples (3
+for two seeds, 35 for four), so their percentiles are a handful of values and the curves a few
+steps. Below :data:`MIN_BOOTSTRAP_PAIRS` seeds run under every arm there are no ICER intervals and
+no acceptability curves; the point estimates (frontier, ICERs) remain.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from sim.analysis.stats import LEVEL, outcome, pair_keys, t_interval
 DOMINATED = "dominated"
 EXTENDED = "extendedly dominated"
 EFFICIENT = "efficient"
+
+#: Fewest seeds run under every arm for bootstrap ICER intervals and acceptability curves.
+MIN_BOOTSTRAP_PAIRS = 5
 
 
 def per_pair(runs: pd.DataFrame, outcome_key: str, baseline: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -175,10 +183,20 @@ def cost_effectiveness(
         ``arm, cost, effect`` (bought seats prevented per election round), ``effect_low,
         effect_high`` (paired t interval), ``status, reference, icer, icer_low, icer_high`` (ICER
         against the previous efficient arm with its bootstrap interval) and ``cost_per_seat`` (the
-        average ratio against no intervention, for reference only). ``curves`` is
-        :func:`acceptability` over :func:`value_grid`.
+        average ratio against no intervention, for reference only), ``pairs`` (seeds run under every
+        arm, the only ones used) and ``pairs_run`` (seeds run under any arm). ``curves`` is
+        :func:`acceptability` over :func:`value_grid`. With fewer than :data:`MIN_BOOTSTRAP_PAIRS`
+        pairs the ICER intervals are NaN and ``curves`` is empty.
+
+    Raises:
+        ValueError: No seed was run under every arm.
     """
     effect, cost = per_pair(runs, outcome_key, baseline)
+    if effect.empty:
+        raise ValueError(
+            "no seed was run under every arm, so no arm can be compared with the baseline seed by seed "
+            f"(arms: {', '.join(map(str, runs['arm'].unique()))})"
+        )
     arms = list(effect.columns)
     table = frontier(arms, cost[arms].mean().to_numpy(), effect.mean().to_numpy())
     boot_e, boot_c = bootstrap_means(effect, cost, n_boot, seed)
@@ -188,7 +206,7 @@ def cost_effectiveness(
         _, lo, hi, _ = t_interval(effect[r.arm].to_numpy(dtype=float), level)
         e_lo.append(float(lo))
         e_hi.append(float(hi))
-        if r.reference:
+        if r.reference and len(effect) >= MIN_BOOTSTRAP_PAIRS:  # fewer seeds: too few resamples
             a, b = col[r.reference], col[r.arm]
             lo, hi = icer_interval(boot_c[:, b] - boot_c[:, a], boot_e[:, b] - boot_e[:, a], level)
         else:
@@ -200,5 +218,9 @@ def cost_effectiveness(
     with np.errstate(divide="ignore", invalid="ignore"):
         table["cost_per_seat"] = np.where(table.effect > 0, table.cost / table.effect, np.nan)
     table["pairs"] = len(effect)
-    curves = acceptability(boot_e, boot_c, arms, value_grid(table))
+    table["pairs_run"] = runs[pair_keys(runs)].drop_duplicates().shape[0]  # seeds run under any arm
+    if len(effect) >= MIN_BOOTSTRAP_PAIRS:
+        curves = acceptability(boot_e, boot_c, arms, value_grid(table))
+    else:
+        curves = pd.DataFrame({"value": [], "arm": [], "probability": []})
     return table, curves

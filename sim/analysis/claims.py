@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.analysis.cea import DOMINATED, EFFICIENT, EXTENDED
+from sim.analysis.cea import DOMINATED, EFFICIENT, EXTENDED, MIN_BOOTSTRAP_PAIRS
+from sim.analysis.plots import NO_INTERVALS, count
 from sim.analysis.plots import arm_name as display_name
 from sim.analysis.stats import LEVEL, diminishing_from, outcome
 
@@ -31,10 +32,34 @@ def fmt_diff(key: str, value: float) -> str:
     return f"{o.scale * value:+.1f}{unit}"
 
 
-def fmt_interval(key: str, lo: float, hi: float) -> str:
-    """``95% CI a to b`` in the display unit of ``key``."""
-    s = outcome(key).scale
-    return f"95% CI {s * lo:+.1f} to {s * hi:+.1f}"
+#: Said instead of an interval when there is none (one replicate: no seed-to-seed spread to measure).
+NO_INTERVAL = "no 95% CI: one replicate"
+
+
+def no_interval(n: int | None = None) -> str:
+    """Why a t interval is missing: one replicate (:data:`NO_INTERVAL`), or ``n`` values all the same.
+
+    ``n`` identical values are judged by the sign test, which bounds them only from six values on
+    (:func:`sim.analysis.stats.t_interval`).
+    """
+    if n is None or n < 2:
+        return NO_INTERVAL
+    seeds = "both seeds" if n == 2 else f"all {n} seeds"
+    return f"no 95% CI: the same value on {seeds}, too few to bound it"
+
+
+def fmt_range(
+    lo: float, hi: float, fmt: str = "+.1f", scale: float = 1.0, prefix: str = "95% CI ", n: int | None = None
+) -> str:
+    """``95% CI a to b`` with ``fmt`` applied to the scaled ends, or :func:`no_interval` of ``n`` when undefined."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return no_interval(n)
+    return f"{prefix}{scale * lo:{fmt}} to {scale * hi:{fmt}}"
+
+
+def fmt_interval(key: str, lo: float, hi: float, n: int | None = None) -> str:
+    """``95% CI a to b`` in the display unit of ``key`` (:func:`no_interval` of ``n`` when there is none)."""
+    return fmt_range(lo, hi, scale=outcome(key).scale, n=n)
 
 
 def fmt_level(key: str, value: float) -> str:
@@ -50,6 +75,22 @@ def fmt_icer(value: float) -> str:
     if value <= 0:
         return "cost-saving"
     return f"{value:,.0f}"
+
+
+def fmt_icer_interval(lo: float, hi: float, prefix: str = "95% CI ", pairs: int | None = None) -> str:
+    """An ICER interval in words, or why there is none: one replicate, or too few seeds to resample.
+
+    Args:
+        lo: Lower end (NaN when there is no interval).
+        hi: Upper end.
+        prefix: Words before the ends.
+        pairs: Seeds run under every arm (None: taken as one).
+    """
+    if math.isnan(lo) or math.isnan(hi):
+        if pairs is None or pairs < 2:
+            return NO_INTERVAL
+        return f"no 95% CI: {pairs} seeds are too few to resample, {MIN_BOOTSTRAP_PAIRS} needed"
+    return f"{prefix}{fmt_icer(lo)} to {fmt_icer(hi)}"
 
 
 # ------------------------------------------------------------------------------------ arms vs none
@@ -125,7 +166,7 @@ def best_sentence(best: Best | None, key: str, cost: float) -> str:
     e = best.effect
     what = (
         f"{fmt_diff(key, e['diff'])} on {outcome(key).label.lower()} "
-        f"({fmt_interval(key, e.ci_low, e.ci_high)}), at {cost:,.0f} staff-days per election round"
+        f"({fmt_interval(key, e.ci_low, e.ci_high, int(e.pairs))}), at {cost:,.0f} staff-days per election round"
     )
     if best.tied:
         names = ", ".join(display_name(a) for a in [best.arm, *best.tied])
@@ -161,9 +202,14 @@ def near_best_arm(effects: pd.DataFrame, costs: pd.Series, best: Best | None, ke
 def frontier_sentence(table: pd.DataFrame) -> str:
     """Efficient arms with their ICERs; dominated and extendedly dominated arms named as such.
 
+    From a single seed the frontier is that seed's point estimate, with nothing to tell it from
+    chance; the sentence says so instead of stating it as a finding.
+
     Args:
         table: :func:`sim.analysis.cea.cost_effectiveness` table.
     """
+    pairs = int(table.pairs.iloc[0]) if "pairs" in table and len(table) else None
+    single = pairs is not None and pairs < 2
     eff = table[table.status == EFFICIENT]
     parts = []
     for r in eff.itertuples():
@@ -173,28 +219,61 @@ def frontier_sentence(table: pd.DataFrame) -> str:
         parts.append(
             f"{display_name(r.arm)} ({r.cost:,.0f} staff-days, {r.effect:.2f} seats; "
             f"{fmt_icer(r.icer)} staff-days per extra seat against {display_name(r.reference)}, "
-            f"95% CI {fmt_icer(r.icer_low)} to {fmt_icer(r.icer_high)})"
+            f"{fmt_icer_interval(r.icer_low, r.icer_high, pairs=pairs)})"
         )
-    text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
+    if single:
+        text = (
+            "One seed only: this frontier is that seed's point estimate, not a finding (nothing measures how "
+            "it would move on another seed). Efficient on that seed, cheapest first: " + "; ".join(parts) + "."
+        )
+    else:
+        text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
     for status, words in (
         (DOMINATED, "Dominated (another arm is cheaper and at least as effective)"),
         (EXTENDED, "Extendedly dominated (a mix of two efficient arms does better)"),
     ):
         names = table[table.status == status].arm
         if len(names):
-            text += f" {words}: " + ", ".join(display_name(a) for a in names) + "."
+            text += f" {words}{' on that seed' if single else ''}: " + ", ".join(display_name(a) for a in names) + "."
     return text
+
+
+def acceptability_sentence(pairs: int) -> str | None:
+    """Why the acceptability curves are not drawn (too few seeds to resample), or None when they are."""
+    if pairs >= MIN_BOOTSTRAP_PAIRS:
+        return None
+    seeds = "one seed run under every arm is" if pairs == 1 else f"{pairs} seeds run under every arm are"
+    return (
+        f"No acceptability curves: {seeds} too few to resample "
+        f"(the bootstrap behind them needs at least {MIN_BOOTSTRAP_PAIRS})."
+    )
+
+
+def cost_table_caption(pairs: int) -> str:
+    """Caption of the cost-effectiveness table: ICERs with bootstrap intervals, or why they have none."""
+    text = "ICER: extra staff-days per extra bought seat prevented against the previous efficient arm"
+    if pairs < MIN_BOOTSTRAP_PAIRS:
+        seeds = "one seed is" if pairs == 1 else f"{pairs} seeds are"
+        return text + f", without an interval ({seeds} too few to resample; {MIN_BOOTSTRAP_PAIRS} needed)."
+    return text + ", with its paired bootstrap 95% interval (inf: the extra effect may be nothing)."
 
 
 # ------------------------------------------------------------------------------------ dose-response
 def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> str:
-    """Says returns diminish beyond X when the marginal effects differ beyond their intervals, else a plain no."""
+    """Says returns diminish beyond X when the marginal effects differ beyond their intervals, else a plain no.
+
+    From one replicate nothing is tested, and the sentence says so rather than reporting an absence of
+    evidence.
+    """
     x = diminishing_from(marginals, outcome(key).better)
     n = int(marginals.pairs.iloc[0]) if len(marginals) else 0
+    if n < 2:
+        return f"Whether returns on {parameter} diminish is not tested: one replicate per level."
     if x is None:
         return (
             f"The data do not show returns on {parameter} diminishing: no change of the marginal effect on "
-            f"{outcome(key).label.lower()} is distinguishable from zero (paired over {n} seeds, Holm-adjusted)."
+            f"{outcome(key).label.lower()} is distinguishable from zero (paired over {count(n, 'seed')}, "
+            "Holm-adjusted)."
         )
     r = marginals[marginals.intensity == x].iloc[0]
     s = outcome(key).scale
@@ -205,9 +284,85 @@ def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> s
     )
 
 
+# ------------------------------------------------------------------------------------ captions
+def means_caption(n: int) -> str:
+    """Caption of the arm-means figure: 95% t intervals, or none from one replicate."""
+    if n < 2:
+        return f"Each arm's outcomes on its one run ({NO_INTERVALS}). Shares in per cent."
+    return (
+        "Mean of each outcome over seeds with 95% t intervals (kept within each outcome's range). Shares in per cent."
+    )
+
+
+def effects_table_caption(n: int) -> str:
+    """Caption of the effects table: paired differences with 95% CIs, or without (one replicate)."""
+    if n < 2:
+        return f"Differences on the one seed every arm ran, in display units ({NO_INTERVALS})."
+    return "Paired differences (display units) with 95% CIs and Holm-adjusted p-values."
+
+
+def forest_caption(n: int) -> str:
+    """Caption of the forest plot: paired t 95% intervals, or none from one replicate."""
+    if n < 2:
+        return (
+            f"Differences from the no-intervention arm on the one seed every arm ran ({NO_INTERVALS}); shares in "
+            "percentage points. Open markers: one replicate makes nothing distinguishable; the arrow shows the "
+            "better direction."
+        )
+    return (
+        "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
+        "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
+        "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction."
+    )
+
+
+def dose_caption(n: int) -> str:
+    """Caption of the dose-response figure: means with 95% CIs, or one run per level."""
+    if n < 2:
+        return (
+            f"One run per intensity (log-like axis; {NO_INTERVALS}), with a monotone (isotonic) fit. Whether "
+            "returns diminish is not tested from one replicate."
+        )
+    return (
+        "Mean and 95% CI by intensity (log-like axis), with a monotone (isotonic) fit. A dotted line marks where "
+        "returns diminish only when the change of the marginal effect is distinguishable from zero (paired "
+        "over seeds, Holm-adjusted over levels)."
+    )
+
+
+def time_caption(label: str, n: int, smooth: bool) -> str:
+    """Caption of a time-course figure: mean over seeds with a 95% band, or each arm's one run."""
+    text = (
+        f"{label}: mean over seeds with a 95% band kept at or above zero"
+        if n >= 2
+        else (f"{label}: each arm's one run (no band: one replicate)")
+    )
+    return text + ("; each run's series is smoothed with a centred 7-day mean first" if smooth else "")
+
+
+def factorial_caption(replicates: int) -> str:
+    """Caption of the interactions figure: what the stars mean, or that nothing is tested (one replicate)."""
+    text = (
+        "Effects by least squares on the two-level design with a fixed effect per seed (statsmodels OLS): "
+        "effect = change from off to on, averaged over the other factors; "
+    )
+    if replicates < 2:
+        return text + "one seed's estimates, not tested (one replicate per combination), so none is starred."
+    return text + "* = significant with Benjamini-Hochberg false discovery rate 5% over all effects."
+
+
 # ------------------------------------------------------------------------------------ factorial
 def interaction_sentence(fx: pd.DataFrame, key: str) -> str:
-    """The strongest complements and substitutes among interactions significant at FDR 5%, else a plain no."""
+    """The strongest complements and substitutes among interactions significant at FDR 5%, else a plain no.
+
+    With one replicate per cell nothing is tested (:func:`sim.analysis.stats.factorial_effects`), and
+    the sentence says so.
+    """
+    if "replicates" in fx and len(fx) and int(fx.replicates.min()) < 2:
+        return (
+            "Interactions are not tested: one replicate per combination of interventions, so nothing measures how "
+            "an effect varies from seed to seed (the figure shows one seed's estimates); run replicates=2 or more."
+        )
     inter = fx[(fx.term_b != "") & fx.significant].sort_values("effect")
     n = len(fx)
     if inter.empty:
@@ -244,24 +399,34 @@ def wins_sentence(wins: pd.DataFrame) -> str:
 
 
 def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
-    """What the intervals include: seeds only, or seeds and sampled parameters; links to the sections."""
-    sampled = "sample" in runs.columns and (runs["sample"] >= 0).any()
-    n = runs.groupby("arm").size().min()
-    if sampled:
+    """What the intervals include: seeds only, or seeds and sampled parameters; links to the sections.
+
+    One run per arm gives no interval whatever was sampled; parameters count as covered only when
+    two or more samples of them were drawn.
+    """
+    n = int(runs.groupby("arm").size().min())
+    samples = int(runs.loc[runs["sample"] >= 0, "sample"].nunique()) if "sample" in runs.columns else 0
+    if n < 2:
         text = (
-            f"The {LEVEL:.0%} intervals span both the seed-to-seed randomness of the simulated elections and the "
-            "uncertain parameters sampled in this sweep (within their stated ranges)."
+            "With one replicate per arm there are no intervals: nothing measures the seed-to-seed randomness of the "
+            "simulated elections, so no arm is called distinguishable; run more replicates (replicates=N)."
+        )
+    elif samples >= 2:
+        text = (
+            f"The {LEVEL:.0%} intervals of the mean (t over {n} runs per arm, paired between arms by sample and seed) "
+            "span both the seed-to-seed randomness of the simulated elections and the uncertain parameters sampled "
+            f"in this sweep ({samples} samples, within their stated ranges)."
         )
     else:
+        at = "one sample of the uncertain parameters" if samples == 1 else "fixed parameters"
         text = (
-            f"The {LEVEL:.0%} intervals (t over {n} seed{'s' if n != 1 else ''}, paired between arms) cover only the "
-            "seed-to-seed randomness of the "
-            "simulated elections at fixed parameters; they do not include uncertainty in the model's parameters "
-            "or structure."
+            f"The {LEVEL:.0%} intervals of the mean (t over {n} seeds, paired between arms) cover only the "
+            f"seed-to-seed randomness of the simulated elections at {at}; they do not include uncertainty in the "
+            "model's parameters or structure."
         )
     links = [f"[{name}]({href})" if href else name for name, href in sections.items()]
     if links:
-        text += " For those, see " + " and ".join(links) + "."
+        text += " For uncertainty in the model's parameters, see " + " and ".join(links) + "."
     return text
 
 

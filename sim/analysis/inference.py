@@ -1,26 +1,24 @@
-"""Calibration as inference: ABC-SMC (pyabc) over the behavioural and enforcement parameters.
+"""Calibration as inference: ABC-SMC over the behavioural and enforcement parameters.
 
 The simulator is stochastic and has no tractable likelihood, so the posterior is approximated by
-sequential Monte Carlo approximate Bayesian computation (Toni et al. 2009; Klinger, Rickert &
-Hasenauer 2018, *pyABC*).  A particle is a parameter vector drawn from the priors below; it is
-simulated under each policy its targets need, on the same replicate seeds for every particle
-(common random numbers), and its distance to the record is the root mean square of the targets'
-scaled residuals (:mod:`sim.analysis.targets`).  Every statistic is a mean over ``replicates``
-runs so that seed noise does not dominate the distance (checked by :func:`seed_noise`).
+sequential Monte Carlo approximate Bayesian computation: replenishment ABC-SMC with ABC-MCMC moves
+(Drovandi & Pettitt 2011; :mod:`sim.analysis.abc_rsmc`, which says why not importance weights).
+A particle is a parameter vector drawn from the priors below; it is simulated under each policy its
+targets need, on the same replicate seeds for every particle (common random numbers), and its
+distance to the record is the root mean square of the targets' scaled residuals
+(:mod:`sim.analysis.targets`).  Every statistic is a mean over ``replicates`` runs so that seed
+noise does not dominate the distance (checked by :func:`seed_noise`).
 
-Reproducible: the sampler is pyabc's single-core sampler seeded through numpy, and the model
-evaluations of a particle run in parallel (joblib) on fixed seeds, so the same design and seed
-give the same posterior.
+Reproducible: particles are simulated in parallel over ``n_jobs`` processes in a fixed order, every
+random choice of the algorithm is seeded, and each particle's runs use fixed seeds; so the same
+design and seed give the same posterior on any number of processes.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import logging
 import math
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +29,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 
+from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
 from sim.analysis.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
+from sim.atomic_io import atomic_write_with
 from sim.config import ConfigError, SimConfig, build_config
 from sim.model.streams import replicate_seed
 from sim.simulate import simulate
@@ -95,6 +95,22 @@ PRIORS: tuple[Prior, ...] = (
         "log10 tips a township a day; 0.0003 to 0.1 (previous fit 0.0355)",
     ),
     Prior(
+        "rival_campaign",
+        "reporting.rival_campaign",
+        -3.5,
+        -1.0,
+        True,
+        "log10 daily chance a non-buying rival reports buying it sees; default 0.02 inside",
+    ),
+    Prior(
+        "rival_after_vote",
+        "reporting.rival_after_vote",
+        -2.5,
+        -0.3,
+        True,
+        "log10 chance a defeated candidate reports a buying winner; 0.3% to 50% (default 0.3)",
+    ),
+    Prior(
         "p_substantiate_true",
         "investigation.p_substantiate_true",
         -2.5,
@@ -130,14 +146,18 @@ class Design:
         replicates: runs per policy per particle (common seeds for every particle).
         seed: base seed of the replicate seeds and of the sampler.
         population: particles per generation.
-        generations: most generations.
-        max_simulations: most particles evaluated in one ABC run (a budget that is reproducible,
-            unlike a wall-time limit).
-        min_epsilon: stop when the distance threshold falls below this.
-        n_jobs: processes for a particle's runs.
+        generations: most generations after the first (the prior sample).
+        max_simulations: most parameter vectors simulated in one ABC run (a budget that is
+            reproducible, unlike a wall-time limit); a generation that would exceed it is not started.
+        min_epsilon: the lowest threshold, where the run ends.  None (the default) sets it to the
+            95th percentile of the distance the true parameters would have (:func:`epsilon_floor`):
+            going lower would treat the record's figures, and the seeds' noise, as exact.
+        n_jobs: processes evaluating particles (or predictive draws) side by side.
         predictive_draws: posterior draws simulated for the predictive checks (on fresh seeds).
         world: extra world overrides (used by tests to shrink the scenario).
         fixed: configuration overrides applied to every run (not inferred).
+        keep: share of particles kept each generation (the threshold is their largest distance).
+        max_attempts: most ABC-MCMC attempts per copied particle in a generation.
     """
 
     scale: str = "city"
@@ -146,11 +166,13 @@ class Design:
     population: int = 100
     generations: int = 8
     max_simulations: int = 1000
-    min_epsilon: float = 0.3
+    min_epsilon: float | None = None
     n_jobs: int = 2
     predictive_draws: int = 60
     world: dict[str, Any] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
+    keep: float = 0.5
+    max_attempts: int = 10
 
 
 @functools.cache
@@ -208,23 +230,49 @@ def simulate_statistics(
     targets: Sequence[Target],
     priors: Sequence[Prior] = PRIORS,
     seed_offset: int = 0,
-    parallel: Parallel | None = None,
 ) -> dict[str, float]:
     """Each target's statistic for one parameter vector: means over the design's replicates.
 
-    Only the policies the targets need are simulated.
+    Only the policies the targets need are simulated, one after another in this process (the
+    callers run particles or draws in parallel; a city run takes about 0.1 s, less than what
+    dispatching it to another process costs).
     """
     values = {**design.fixed, **overrides(theta, priors)}
     policies = sorted({t.policy for t in targets})
     seeds = replicate_seeds(design, seed_offset)
-    jobs = [(pol, base_config(design.scale, pol, design.world), s) for pol in policies for s in seeds]
-    pool = parallel or Parallel(n_jobs=1)
-    summaries = pool(delayed(_run)(cfg, s, values) for _, cfg, s in jobs)
     out: dict[str, float] = {}
     for pol in policies:
-        runs = [summ for (p, _, _), summ in zip(jobs, summaries, strict=True) if p == pol]
+        cfg = base_config(design.scale, pol, design.world)
+        runs = [_run(cfg, s, values) for s in seeds]
         out.update(mean_statistics(runs, [t for t in targets if t.policy == pol]))
     return out
+
+
+def simulate_many(
+    thetas: Sequence[dict[str, float]],
+    design: Design,
+    targets: Sequence[Target],
+    priors: Sequence[Prior] = PRIORS,
+    seed_offsets: Sequence[int] | int = 0,
+) -> list[dict[str, float]]:
+    """:func:`simulate_statistics` of several parameter vectors, in parallel over ``design.n_jobs``.
+
+    Args:
+        thetas: parameter vectors (prior scales).
+        design: simulation design.
+        targets: the statistics wanted.
+        priors: the free parameters.
+        seed_offsets: one seed offset for all, or one per vector.
+
+    Returns:
+        The statistics of each vector, in order (independent of the number of processes).
+    """
+    offsets = [seed_offsets] * len(thetas) if isinstance(seed_offsets, int) else list(seed_offsets)
+    jobs = (
+        delayed(simulate_statistics)(dict(theta), design, tuple(targets), tuple(priors), off)
+        for theta, off in zip(thetas, offsets, strict=True)
+    )
+    return list(Parallel(n_jobs=design.n_jobs)(jobs))
 
 
 @dataclass
@@ -237,11 +285,19 @@ class Posterior:
     seconds: float
     targets: tuple[Target, ...]
     priors: tuple[Prior, ...]
+    record: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per generation (see run_abc)
+    stopped: str = ""
+    epsilon_floor: float = float("nan")  # the lowest threshold allowed (Design.min_epsilon)
 
     @property
     def effective_sample_size(self) -> float:
-        """Kish's effective sample size of the weights, ``1 / sum(w^2)`` (weights summing to 1)."""
-        w = self.sample["weight"].to_numpy(dtype=float)
+        """Distinct particles, weighted by Kish's formula (``1 / sum(w^2)`` over distinct points).
+
+        Replenishment ABC-SMC gives equal weights, so duplicates left by copies that never moved
+        are what shrinks the sample; with unequal weights this is Kish's effective sample size.
+        """
+        names = [p.name for p in self.priors]
+        w = self.sample.groupby(names, sort=False)["weight"].sum().to_numpy(dtype=float)
         return float(w.sum() ** 2 / (w**2).sum())
 
     def values(self) -> pd.DataFrame:
@@ -257,62 +313,67 @@ def run_abc(
     priors: Sequence[Prior] = PRIORS,
     db_dir: Path | None = None,
 ) -> Posterior:
-    """ABC-SMC over ``priors`` against ``targets``.
+    """Replenishment ABC-SMC (:mod:`sim.analysis.abc_rsmc`) over ``priors`` against ``targets``.
 
     Args:
         targets: the figures to fit.
         design: simulation design and budget.
         priors: the free parameters.
-        db_dir: where pyabc keeps its database (a temporary folder if None).
+        db_dir: if given, where ``generations.csv`` (the record of each generation) is written.
 
     Returns:
-        The last generation's weighted sample and the run's record.
+        The final population (equal weights, with each particle's distance) and the run's record.
     """
-    import pyabc
-
-    logging.getLogger("ABC").setLevel(logging.WARNING)
     targets, priors = tuple(targets), tuple(priors)
-    prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in priors})
-    observed = {t.statistic: float(t.observed) for t in targets}
-    start = time.perf_counter()
-    with Parallel(n_jobs=design.n_jobs) as pool:
 
-        def model(parameter: dict[str, float]) -> dict[str, float]:
-            return simulate_statistics(dict(parameter), design, targets, priors, parallel=pool)
+    def evaluate(thetas: np.ndarray) -> np.ndarray:
+        rows = [dict(zip((p.name for p in priors), map(float, row), strict=True)) for row in thetas]
+        return np.array([distance(st, targets) for st in simulate_many(rows, design, targets, priors)])
 
-        def dist(x: dict[str, float], _x0: dict[str, float]) -> float:
-            return distance(x, targets)
-
-        np.random.seed(design.seed)
-        abc = pyabc.ABCSMC(
-            model,
-            prior,
-            dist,
-            population_size=design.population,
-            sampler=pyabc.sampler.SingleCoreSampler(),
-        )
-        folder = Path(db_dir) if db_dir else Path(tempfile.mkdtemp(prefix="abc_"))
-        folder.mkdir(parents=True, exist_ok=True)
-        db = folder / "abc.db"
-        db.unlink(missing_ok=True)
-        abc.new(f"sqlite:///{db}", observed)
-        history = abc.run(
-            minimum_epsilon=design.min_epsilon,
-            max_nr_populations=design.generations,
-            max_total_nr_simulations=design.max_simulations,
-        )
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    sample = df.reset_index(drop=True)[[p.name for p in priors]].astype(float)
-    sample["weight"] = np.asarray(w, dtype=float) / np.sum(w)
-    pops = history.get_all_populations()
-    epsilons = [float(e) for e in pops.loc[pops.t >= 0, "epsilon"]]
+    floor = design.min_epsilon
+    if floor is None:
+        centre = {p.name: (p.low + p.high) / 2 for p in priors}
+        floor = epsilon_floor(targets, statistic_noise(centre, design, targets, priors), seed=design.seed)
+    settings = SMCSettings(
+        population=design.population,
+        keep=design.keep,
+        min_epsilon=floor,
+        max_generations=design.generations,
+        max_simulations=design.max_simulations,
+        max_attempts=design.max_attempts,
+        seed=design.seed,
+    )
+    low = np.array([p.low for p in priors])
+    high = np.array([p.high for p in priors])
+    result = replenishment_smc(evaluate, low, high, settings)
+    sample = pd.DataFrame(result.particles, columns=[p.name for p in priors])
+    sample["distance"] = result.distances
+    sample["weight"] = 1.0 / len(sample)
+    gens = len(result.epsilons)
+    record = pd.DataFrame(
+        {
+            "generation": range(gens),
+            "epsilon": result.epsilons,
+            "simulations": result.simulations,
+            "mcmc_attempts_per_copy": [0, *result.attempts],
+            "mcmc_acceptance": [np.nan, *result.acceptance],
+            "copies_moved": [np.nan, *result.moved],
+            "distinct_particles": result.distinct,
+        }
+    )
+    if db_dir is not None:
+        Path(db_dir).mkdir(parents=True, exist_ok=True)
+        atomic_write_with(Path(db_dir) / "generations.csv", lambda f: record.to_csv(f, index=False))
     return Posterior(
         sample=sample,
-        epsilons=epsilons,
-        simulations=int(history.total_nr_simulations),
-        seconds=time.perf_counter() - start,
+        epsilons=result.epsilons,
+        simulations=result.total_simulations,
+        seconds=result.seconds,
         targets=targets,
         priors=priors,
+        record=record,
+        stopped=result.stopped,
+        epsilon_floor=floor,
     )
 
 
@@ -335,13 +396,10 @@ def posterior_predictive(
         One row per draw: the parameters (prior scales) and every target's statistic.
     """
     draws = resample(posterior.sample, design.predictive_draws, design.seed + seed_offset)
-    rows = []
-    with Parallel(n_jobs=design.n_jobs) as pool:
-        for i, row in draws.iterrows():
-            theta = {k: float(v) for k, v in row.items()}
-            stats = simulate_statistics(theta, design, targets, posterior.priors, seed_offset, parallel=pool)
-            rows.append({"draw": i, **theta, **stats})
-    return pd.DataFrame(rows)
+    thetas = [{k: float(v) for k, v in row.items()} for _, row in draws.iterrows()]
+    # each draw on its own fresh seeds: the interval then holds seed-to-seed noise as well
+    stats = simulate_many(thetas, design, targets, posterior.priors, [seed_offset + i for i in range(len(thetas))])
+    return pd.DataFrame([{"draw": i, **theta, **st} for i, (theta, st) in enumerate(zip(thetas, stats, strict=True))])
 
 
 def predictive_table(ppc: pd.DataFrame, targets: Sequence[Target], fitted: Sequence[Target]) -> pd.DataFrame:
@@ -473,12 +531,52 @@ def seed_noise(
     repeats: int = 5,
 ) -> np.ndarray:
     """Distance of one parameter vector on ``repeats`` independent sets of replicate seeds."""
-    out = []
-    with Parallel(n_jobs=design.n_jobs) as pool:
-        for k in range(repeats):
-            stats = simulate_statistics(theta, design, targets, priors, seed_offset=5000 + k, parallel=pool)
-            out.append(distance(stats, targets))
-    return np.array(out)
+    stats = simulate_many([theta] * repeats, design, targets, priors, [5000 + k for k in range(repeats)])
+    return np.array([distance(st, targets) for st in stats])
+
+
+def statistic_noise(
+    theta: dict[str, float],
+    design: Design,
+    targets: Sequence[Target],
+    priors: Sequence[Prior] = PRIORS,
+    repeats: int = 6,
+) -> dict[str, float]:
+    """Standard deviation of each target's statistic across independent sets of replicate seeds."""
+    stats = simulate_many([theta] * repeats, design, targets, priors, [9000 + k for k in range(repeats)])
+    return {t.statistic: float(np.nanstd([t.scale_value(s[t.statistic]) for s in stats], ddof=1)) for t in targets}
+
+
+def epsilon_floor(
+    targets: Sequence[Target], noise_sd: dict[str, float], quantile: float = 0.95, draws: int = 20_000, seed: int = 0
+) -> float:
+    """The distance below which an ABC threshold would reject the true parameters too often.
+
+    Monte Carlo of the distance the true parameters would have: a two-sided figure is off by its
+    own error (normal, two standard deviations = the tolerance, as the observation models state)
+    plus the seed noise of the simulated statistic; a bound is taken as met exactly by the truth, so
+    only seed noise can push the statistic across it.  The ``quantile`` of that distance is where
+    ABC with a uniform kernel stops: going lower treats the record and the seeds as exact
+    (Wilkinson 2013: ABC is exact inference under the error its kernel encodes).
+
+    Args:
+        targets: the figures fitted.
+        noise_sd: seed noise of each statistic (on the target's scale), from :func:`statistic_noise`.
+        quantile: share of the true parameters' distances the threshold must keep.
+        draws: Monte Carlo draws.
+        seed: seed of the draws.
+    """
+    rng = np.random.default_rng(seed)
+    sq = np.zeros(draws)
+    for t in targets:
+        seed_err = rng.normal(0.0, np.nan_to_num(noise_sd.get(t.statistic, 0.0)), draws)
+        if t.sense in (AT_MOST, AT_LEAST):
+            excess = seed_err if t.sense == AT_MOST else -seed_err
+            r = np.maximum(excess, 0.0) / t.tolerance
+        else:
+            r = (rng.normal(0.0, t.tolerance / 2, draws) + seed_err) / t.tolerance
+        sq += r**2
+    return float(np.quantile(np.sqrt(sq / len(targets)), quantile))
 
 
 def posterior_median(posterior: Posterior) -> dict[str, float]:

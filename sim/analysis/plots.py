@@ -86,6 +86,15 @@ def arm_name(arm: str) -> str:
     return " + ".join(DISPLAY_NAMES.get(part, part.replace("_", " ").capitalize()) for part in arm.split("+"))
 
 
+#: Said in figure titles and captions instead of a 95% CI when each arm has one replicate.
+NO_INTERVALS = "no intervals: one replicate"
+
+
+def count(n: int, noun: str) -> str:
+    """``n`` and the noun, in the plural unless ``n`` is 1 (``1 seed``, ``3 seeds``)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def arm_colours(arms: list[str]) -> dict[str, str]:
     """A fixed colour for each arm (in the order given, which the report keeps everywhere)."""
     return {arm: PALETTE[i % len(PALETTE)] if i < len(PALETTE) else plt.cm.tab20(i % 20) for i, arm in enumerate(arms)}
@@ -181,10 +190,13 @@ def forest_plot(effects: pd.DataFrame, colours: dict[str, str], order: list[str]
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.set_yticks(range(len(order)), [arm_name(a) for a in order] if k % 3 == 0 else [])
     n = int(effects.pairs.max()) if len(effects) else 0
-    fig.suptitle(
-        f"Difference from no intervention, paired by seed ({n} seeds; 95% CI)\n"
+    spread = "95% CI" if n >= 2 else NO_INTERVALS
+    markers = (
         "open marker: not distinguishable from no intervention after Holm's adjustment over the arms"
+        if n >= 2
+        else "open markers: one replicate makes nothing distinguishable"
     )
+    fig.suptitle(f"Difference from no intervention, paired by seed ({count(n, 'seed')}; {spread})\n{markers}")
     fig.tight_layout()
     return fig
 
@@ -207,7 +219,8 @@ def arm_means_plot(means: pd.DataFrame, colours: dict[str, str], order: list[str
         ax.grid(axis="x", alpha=0.3)
         ax.set_ylim(len(order) - 0.5, -0.5)
         ax.set_yticks(range(len(order)), [arm_name(a) for a in order] if k % 3 == 0 else [])
-    fig.suptitle("Outcomes by arm (mean and 95% CI over seeds)")
+    n = int(means.n.min()) if "n" in means and len(means) else 2
+    fig.suptitle("Outcomes by arm (mean and 95% CI over seeds)" if n >= 2 else f"Outcomes by arm ({NO_INTERVALS})")
     fig.tight_layout()
     return fig
 
@@ -234,7 +247,13 @@ def daily_band(sub: pd.DataFrame, col: str, smooth: bool, bounds: tuple[float | 
 
 
 def time_course(
-    ts: pd.DataFrame, col: str, colours: dict[str, str], arms: list[str], baseline: str | None, congress_day: int
+    ts: pd.DataFrame,
+    col: str,
+    colours: dict[str, str],
+    arms: list[str],
+    baseline: str | None,
+    congress_day: int,
+    n: int = 2,
 ) -> Figure:
     """One daily series, one small panel per arm against no intervention (grey), shared axes.
 
@@ -245,6 +264,7 @@ def time_course(
         arms: Arms to show (the baseline, if among them, is drawn in every panel instead).
         baseline: The no-intervention arm, or None.
         congress_day: Day of the vote (dashed line).
+        n: Replicates per arm (one: no band, and the title says so).
     """
     label, smooth = next((lab, sm) for c, lab, sm in TIME_SERIES if c == col)
     scale = 100.0 if col == "bribed_share" else 1.0
@@ -269,7 +289,8 @@ def time_course(
         ax.sharey(axes[0])
     axes[0].autoscale()
     fig.supxlabel("day of the campaign (dashed: congress day)", fontsize=10)
-    fig.suptitle(f"{label}: each arm (colour) against no intervention (grey), mean and 95% band over seeds")
+    spread = "mean and 95% band over seeds" if n >= 2 else "one run each (no band: one replicate)"
+    fig.suptitle(f"{label}: each arm (colour) against no intervention (grey), {spread}")
     fig.tight_layout()
     return fig
 
@@ -412,7 +433,8 @@ def cost_effectiveness_plot(table: pd.DataFrame, colours: dict[str, str]) -> Fig
     ax.set_xlim(left=min(-0.08 * table.cost.max(), ax.get_xlim()[0]))
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.set_xlabel("extra cost against no intervention (staff-days per election round)   ← cheaper")
-    ax.set_ylabel("bought seats prevented per election round\n(mean and 95% CI)   better ↑")
+    spread = "mean and 95% CI" if "pairs" not in table or int(table.pairs.min()) >= 2 else "one seed, no interval"
+    ax.set_ylabel(f"bought seats prevented per election round\n({spread})   better ↑")
     ax.grid(alpha=0.3)
     place_labels(
         ax,
@@ -508,9 +530,14 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
     cbar = fig.colorbar(im, ax=ax, shrink=0.8)
     better = "negative" if outcome(key).better == "lower" else "positive"
     cbar.set_label(f"effect on {outcome(key).label.lower()}\n({outcome(key).diff_unit}; {better} is better)")
+    tested = "replicates" not in effects or int(effects.replicates.min()) >= 2
     ax.set_title(
-        "Main effects (diagonal) and interactions, blocked on seed\n"
-        "* = significant at FDR 5% (others faded); off-diagonal < 0: complements, > 0: substitutes"
+        (
+            "Main effects (diagonal) and interactions, blocked on seed\n* = significant at FDR 5% (others faded)"
+            if tested
+            else "Main effects (diagonal) and interactions on one seed\nnot tested: one replicate (all faded)"
+        )
+        + "; off-diagonal < 0: complements, > 0: substitutes"
     )
     fig.tight_layout()
     return fig
@@ -519,13 +546,15 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
 def dose_response_plot(table: pd.DataFrame, parameter: str, diminish: dict[str, float | None]) -> Figure:
     """Means with 95% CIs by intensity, the monotone fit, and where returns diminish (only if shown)."""
     outcomes = list(dict.fromkeys(table.outcome))
+    n = int(table.n.min())
     fig, axes = grid(len(outcomes), cols=3, panel=(3.4, 3.2))
     name, _, knob = parameter.rpartition(".")
     xlabel = f"{knob.replace('_', ' ')} ({arm_name(name).lower()})" if name else knob.replace("_", " ")
     for ax, key in zip(axes, outcomes, strict=True):
         sub = table[table.outcome == key]
         m, lo, hi, fit = (display(key, sub[c]) for c in ("mean", "ci_low", "ci_high", "monotone_fit"))
-        ax.errorbar(sub.intensity, m, yerr=[m - lo, hi - m], fmt="o", color=PALETTE[1], capsize=3, label="mean, 95% CI")
+        label = "mean, 95% CI" if n >= 2 else "one run"
+        ax.errorbar(sub.intensity, m, yerr=[m - lo, hi - m], fmt="o", color=PALETTE[1], capsize=3, label=label)
         ax.plot(sub.intensity, fit, color=PALETTE[2], lw=1.5, label="monotone fit")
         x0 = diminish.get(key)
         if x0 is not None:
@@ -557,7 +586,10 @@ def dose_response_plot(table: pd.DataFrame, parameter: str, diminish: dict[str, 
         ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.grid(alpha=0.3)
     axes[0].legend(loc="best")
-    fig.suptitle(f"Dose-response: mean and 95% CI over {int(table.n.min())}+ seeds per level")
+    if n >= 2:
+        fig.suptitle(f"Dose-response: mean and 95% CI over {n}+ seeds per level")
+    else:
+        fig.suptitle(f"Dose-response: one seed per level ({NO_INTERVALS})")
     fig.tight_layout()
     return fig
 

@@ -14,6 +14,7 @@ probability that each arm is best, and how the ranking of arms moves across the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,18 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The stored posterior sample sweeps draw from by default.
 DEFAULT_POSTERIOR = ROOT / "docs" / "calibration_posterior.parquet"
 
-#: What the report says its intervals are (shown on its first screen).
+#: Share of posterior draws in the range the effects table gives (the central 90%: 5th to 95th percentile).
+RANGE_LEVEL = 0.9
+
+#: Fewest posterior draws from which the report says how often each arm is best and how stable the ranking is.
+MIN_DRAWS = 10
+
+#: What the section's ranges are (shown on the report's first screen, beside the 95% intervals of the means).
 INTERVAL_NOTE = (
-    "Intervals include parameter uncertainty: each arm's effect is averaged over seeds within a posterior "
-    "draw, and the interval is the 5%-95% range of that effect across posterior draws."
+    f"Under parameter uncertainty, each arm's effect is averaged over seeds within a posterior draw; low to high "
+    f"is the central {RANGE_LEVEL:.0%} range of that effect across posterior draws (5th to 95th percentile: where "
+    "the effect lies for most plausible parameter values, not a confidence interval of its mean), and mc_low to "
+    "mc_high is a 95% interval of its mean over the draws."
 )
 
 
@@ -79,20 +88,24 @@ def posterior_overrides(path: str | Path, i: int, n: int, seed: int) -> dict[str
 
 # ----------------------------------------------------------------------------------------- analysis
 def draw_means(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Mean of an outcome per arm and posterior draw (over its seeds): rows draws, columns arms."""
-    return runs.pivot_table(index="sample", columns="arm", values=outcome, aggfunc="mean")
+    """Mean of an outcome per arm and posterior draw (over its seeds): rows draws, columns arms.
+
+    Rounded to 12 decimals, so that arms with the same runs' values tie exactly whatever the order of
+    summation.
+    """
+    return runs.pivot_table(index="sample", columns="arm", values=outcome, aggfunc="mean").round(12)
 
 
 def effect_intervals(
-    runs: pd.DataFrame, outcome: str = "bought_seat_rate_final", baseline: str = "none", level: float = 0.9
+    runs: pd.DataFrame, outcome: str = "bought_seat_rate_final", baseline: str = "none", level: float = RANGE_LEVEL
 ) -> pd.DataFrame:
     """Each arm's effect (arm minus baseline, paired by draw and seed) with parameter uncertainty.
 
     Returns:
         One row per arm: mean effect; ``low``/``high``: the central ``level`` range of the draw-mean
-        effect across posterior draws; ``mc_low``/``mc_high``: a 95% interval of the mean effect
-        itself (Monte Carlo error over draws); ``share_harmful``: share of draws where the arm makes
-        the outcome worse.
+        effect across posterior draws (NaN from a single draw); ``mc_low``/``mc_high``: a 95% interval
+        of the mean effect itself (Monte Carlo error over draws); ``share_harmful``: share of draws
+        where the arm makes the outcome worse.
     """
     keys = ["sample", "replicate"]
     base = runs[runs.arm == baseline].set_index(keys)[outcome]
@@ -102,7 +115,10 @@ def effect_intervals(
         per_draw = diff.groupby(level="sample").mean().dropna().to_numpy()
         if len(per_draw) == 0:
             continue
-        lo, hi = np.quantile(per_draw, [(1 - level) / 2, (1 + level) / 2])
+        if len(per_draw) > 1:
+            lo, hi = np.quantile(per_draw, [(1 - level) / 2, (1 + level) / 2])
+        else:  # one draw spans no range of parameters
+            lo = hi = np.nan
         se = per_draw.std(ddof=1) / np.sqrt(len(per_draw)) if len(per_draw) > 1 else np.nan
         rows.append(
             {
@@ -154,28 +170,87 @@ def probability_best(
 
 
 def rank_distribution(runs: pd.DataFrame, outcome: str = "bought_seat_rate_final") -> pd.DataFrame:
-    """Share of posterior draws in which each arm takes each rank (1 = lowest outcome; ties averaged)."""
-    ranks = draw_means(runs, outcome).rank(axis=1, method="average")
-    rows = []
-    for arm in ranks.columns:
-        counts = ranks[arm].round().value_counts(normalize=True)
-        rows.append({"arm": arm, **{f"rank_{int(k)}": float(v) for k, v in counts.sort_index().items()}})
-    return pd.DataFrame(rows).fillna(0.0)
+    """Share of posterior draws in which each arm takes each rank (1 = lowest outcome).
 
-
-def ranking_stability(runs: pd.DataFrame, outcome: str = "bought_seat_rate_final") -> dict[str, float | str]:
-    """How the ranking of arms moves across the posterior.
-
-    Returns:
-        The ranking of the posterior-mean outcomes, the share of draws that rank arms exactly so,
-        and the share of draws whose best arm is that ranking's first.
+    Arms tied over ranks r to r + k - 1 in a draw share them: each takes 1/k of each of those ranks,
+    so every arm's shares and every rank's shares add up to one.
     """
     means = draw_means(runs, outcome).dropna()
-    order = list(means.mean().sort_values().index)
-    per_draw = means.apply(lambda row: list(row.sort_values().index), axis=1)
-    same = float(np.mean([r == order for r in per_draw]))
-    same_best = float(np.mean([r[0] == order[0] for r in per_draw]))
-    return {"ranking": " < ".join(order), "same_ranking": same, "same_best": same_best, "draws": len(means)}
+    first = means.rank(axis=1, method="min")
+    last = means.rank(axis=1, method="max")
+    width = last - first + 1
+    ranks = range(1, means.shape[1] + 1)
+    shares = {f"rank_{r}": (((first <= r) & (r <= last)) / width).mean() for r in ranks}
+    table = pd.DataFrame(shares)
+    table.index.name = "arm"
+    return table.reset_index()
+
+
+def tie_groups(values: pd.Series) -> list[list[str]]:
+    """Arms in increasing order of ``values``, equal values grouped (names sorted within a group)."""
+    return [sorted(map(str, g.index)) for _, g in values.groupby(values, sort=True)]
+
+
+def ranking_stability(runs: pd.DataFrame, outcome: str = "bought_seat_rate_final") -> dict[str, Any]:
+    """How the ranking of arms moves across the posterior.
+
+    Ties are kept as ties: the ranking of the posterior-mean outcomes groups equal arms (``a = b <
+    c``), a draw holds that ranking exactly when it orders and ties the arms the same way, and a draw
+    credits the ranking's best arms with the share of the best they take in it (ties split).
+
+    Returns:
+        ``ranking`` (words), ``groups`` (arms in order, tied arms together), ``same_ranking`` (share of
+        draws that rank arms exactly so), ``same_best`` (share of draws in which the ranking's best
+        arms are best, ties split) and ``draws``.
+    """
+    means = draw_means(runs, outcome).dropna()
+    centre = means.mean().round(12)
+    groups = tie_groups(centre)
+    reference = centre.rank(method="average")
+    ranks = means.rank(axis=1, method="average")
+    same = float(np.isclose(ranks[reference.index], reference.to_numpy()).all(axis=1).mean()) if len(means) else 0.0
+    same_best = float(_best(means, lower_is_better=True)[groups[0]].sum(axis=1).mean()) if len(means) else 0.0
+    return {
+        "ranking": " < ".join(" = ".join(g) for g in groups),
+        "groups": groups,
+        "same_ranking": same,
+        "same_best": same_best,
+        "draws": len(means),
+    }
+
+
+def ranking_sentence(best: pd.DataFrame, stab: dict[str, Any]) -> str:
+    """How often the best arm is best across posterior draws and how stable the ranking is.
+
+    Said only from :data:`MIN_DRAWS` draws on; with fewer, the sentence says neither is estimated.
+
+    Args:
+        best: :func:`probability_best` table.
+        stab: :func:`ranking_stability` result.
+    """
+    from sim.analysis.plots import arm_name
+
+    draws = int(stab["draws"])
+    if draws < MIN_DRAWS:
+        what = "1 posterior draw" if draws == 1 else f"{draws} posterior draws"
+        return (
+            f"From {what} (fewer than {MIN_DRAWS}), which arm is best and how the ranking moves across the "
+            "posterior are not estimated; run more draws (sensitivity.n_samples)."
+        )
+    share = best.p_best_outcome
+    top = best[share >= share.max() - 1e-12]
+    names = " and ".join(arm_name(a) for a in top.arm)
+    if len(top) == 1:
+        lead = f"{names} has the fewest bought seats in {share.max():.0%} of them (ties split)"
+    else:
+        lead = f"{names} share the fewest bought seats ({share.max():.0%} of draws each, ties split)"
+    groups = stab["groups"]
+    ranking = " < ".join(" = ".join(arm_name(a) for a in g) for g in groups)
+    first = "its best arm" if len(groups[0]) == 1 else "its tied best arms"
+    return (
+        f"Across {draws} posterior draws, {lead}; the ranking at the posterior mean ({ranking}) holds exactly in "
+        f"{stab['same_ranking']:.0%} of draws, and {first} are best in {stab['same_best']:.0%} (ties split)."
+    )
 
 
 def posterior_section(
@@ -183,24 +258,25 @@ def posterior_section(
 ) -> tuple[list[tuple[str, pd.DataFrame, str]], list[str]]:
     """Tables and summary lines of a posterior sweep for the report.
 
+    The probability of being best and the ranks are given only from :data:`MIN_DRAWS` draws on.
+
     Returns:
         ``(title, table, caption)`` triples and the lines for the report's first screen.
     """
     effects = effect_intervals(runs, outcome, baseline)
     best = probability_best(runs, outcome, baseline)
-    ranks = rank_distribution(runs, outcome)
     stab = ranking_stability(runs, outcome)
     lines = [INTERVAL_NOTE]
     if len(best):
-        top = best.iloc[0]
-        lines.append(
-            f"Across {stab['draws']} posterior draws, {top.arm} has the fewest bought seats in "
-            f"{top.p_best_outcome:.0%} of them; the ranking at the posterior mean ({stab['ranking']}) "
-            f"holds exactly in {stab['same_ranking']:.0%} of draws, its best arm in {stab['same_best']:.0%}."
-        )
-    tables = [
-        ("Effects under parameter uncertainty", effects, INTERVAL_NOTE),
-        ("Probability of being best", best, "Share of posterior draws in which each arm is best (ties split)."),
-        ("Ranks across the posterior", ranks, "Share of posterior draws in which each arm takes each rank."),
-    ]
+        lines.append(ranking_sentence(best, stab))
+    tables = [("Effects under parameter uncertainty", effects, INTERVAL_NOTE)]
+    if stab["draws"] >= MIN_DRAWS:
+        tables += [
+            ("Probability of being best", best, "Share of posterior draws in which each arm is best (ties split)."),
+            (
+                "Ranks across the posterior",
+                rank_distribution(runs, outcome),
+                "Share of posterior draws in which each arm takes each rank (tied arms share their ranks).",
+            ),
+        ]
     return tables, lines

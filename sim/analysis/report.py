@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis import claims
-from sim.analysis.cea import bootstrap_means, cost_effectiveness, icer_interval, per_pair
+from sim.analysis.cea import MIN_BOOTSTRAP_PAIRS, bootstrap_means, cost_effectiveness, icer_interval, per_pair
 from sim.analysis.plots import (
     TIME_SERIES,
     acceptability_plot,
@@ -31,6 +31,7 @@ from sim.analysis.plots import (
     arm_means_plot,
     arm_name,
     cost_effectiveness_plot,
+    count,
     dose_response_plot,
     forest_plot,
     interaction_heatmap,
@@ -142,11 +143,12 @@ def write_report(sweep_dir: Path) -> Path:
         effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
     order = arm_order(runs, effects)
     colours = arm_colours(order)
-    ce = (
-        cost_effectiveness(runs, HEADLINE, base)
-        if effects is not None and {"seats", "cost_total"} <= set(runs)
-        else None
-    )
+    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None = None
+    if effects is not None and {"seats", "cost_total"} <= set(runs):
+        try:
+            ce = cost_effectiveness(runs, HEADLINE, base)
+        except ValueError as exc:  # said in the report, not hidden
+            ce = f"Cost-effectiveness not computed: {exc}."
 
     sections = [
         comparison_section(runs, effects, base, order, colours, outcomes, out),
@@ -162,8 +164,9 @@ def write_report(sweep_dir: Path) -> Path:
     ]
     sections = [s for s in sections if s is not None]
     anchors = uncertainty_links(sections, sweep_dir)
-    screen = first_screen(runs, effects, base, ce, meta, note, anchors, sections)
-    table = headline_table(runs, effects, ce, base) if effects is not None else None
+    ce_tables = ce if isinstance(ce, tuple) else None
+    screen = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections)
+    table = headline_table(runs, effects, ce_tables, base) if effects is not None else None
     if table is not None:
         _csv(out / "headline.csv", table)
     atomic_write_text(out / "report.md", _markdown(screen, table, sections, runs, meta))
@@ -208,14 +211,16 @@ def first_screen(
 def sweep_sentence(runs: pd.DataFrame, meta: dict[str, Any]) -> str:
     """What was run: experiment, scenario, arms, replicates."""
     per_arm = runs.groupby("arm").size()
-    count = f"{per_arm.min()}" if per_arm.min() == per_arm.max() else f"{per_arm.min()} to {per_arm.max()}"
-    reps = f"{count} replicates per arm"
+    low, high = int(per_arm.min()), int(per_arm.max())
     if "sample" in runs.columns and (runs["sample"] >= 0).any():
-        samples = runs["sample"].nunique()
-        reps = f"{samples} uncertainty samples x {runs['replicate'].nunique()} replicates = {count} runs per arm"
-    arms = f"{len(per_arm)} arm" + ("" if len(per_arm) == 1 else "s")
+        samples = count(runs["sample"].nunique(), "uncertainty sample")
+        runs_per_arm = count(high, "run") if low == high else f"{low} to {high} runs"
+        reps = f"{samples} x {count(runs['replicate'].nunique(), 'replicate')} = {runs_per_arm} per arm"
+    else:
+        reps = (count(high, "replicate") if low == high else f"{low} to {high} replicates") + " per arm"
+    arms = count(len(per_arm), "arm")
     scenario = runs["scenario"].iloc[0]
-    text = f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({len(runs)} runs)."
+    text = f"Sweep **{meta.get('experiment', '?')}** (scenario {scenario}): {arms}, {reps} ({count(len(runs), 'run')})."
     if meta.get("runs_planned") and meta.get("runs_planned") != len(runs):
         text += f" Partial sweep: {len(runs)} of {meta['runs_planned']} planned runs are in."
     return text
@@ -256,12 +261,13 @@ def near_best_sentence(
         lower = ref
     e = effects[(effects.outcome == HEADLINE) & (effects.arm == lower)].iloc[0]
     step = incremental(runs, base, lower, best)
+    ci = claims.fmt_interval(HEADLINE, e.ci_low, e.ci_high, int(e.pairs))
     return (
-        f"{intro}: {claims.fmt_diff(HEADLINE, e['diff'])} ({claims.fmt_interval(HEADLINE, e.ci_low, e.ci_high)}), "
+        f"{intro}: {claims.fmt_diff(HEADLINE, e['diff'])} ({ci}), "
         f"at {costs[lower]:,.0f} staff-days. Going on to {arm_name(best)} costs {step['d_cost']:,.0f} staff-days "
         f"more for {step['d_effect']:.1f} more bought seats prevented per round: "
-        f"{claims.fmt_icer(step['icer'])} staff-days per extra seat (95% CI {claims.fmt_icer(step['low'])} "
-        f"to {claims.fmt_icer(step['high'])})."
+        f"{claims.fmt_icer(step['icer'])} staff-days per extra seat "
+        f"({claims.fmt_icer_interval(step['low'], step['high'], pairs=int(step['pairs']))})."
     )
 
 
@@ -272,8 +278,10 @@ def incremental(runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: in
     d_cost = float(cost[b].mean() - cost[a].mean())
     d_effect = float(effect[b].mean() - effect[a].mean())
     low, high = icer_interval(boot_c[:, 1] - boot_c[:, 0], boot_e[:, 1] - boot_e[:, 0])
+    if len(effect) < MIN_BOOTSTRAP_PAIRS:  # too few seeds to resample: no interval
+        low = high = float("nan")
     icer = d_cost / d_effect if d_effect > 0 else float("inf")
-    return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high}
+    return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high, "pairs": len(effect)}
 
 
 def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> str:
@@ -287,7 +295,11 @@ def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> 
     r = means.loc[arm]
     level = claims.fmt_level(HEADLINE, r["mean"])
     what = o.residual.format(level=level) if o.residual else f"{o.label.lower()} {level}"
-    ci = f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
+    ci = (
+        f"95% CI {claims.fmt_level(HEADLINE, r.ci_low)} to {claims.fmt_level(HEADLINE, r.ci_high)}"
+        if np.isfinite([r.ci_low, r.ci_high]).all()
+        else claims.no_interval(int(r.n))
+    )
     return f"What is left: under {arm_name(arm)}, {what} ({ci}), against {without}."
 
 
@@ -305,7 +317,7 @@ def harms_sentence(effects: pd.DataFrame, arms: list[str]) -> str:
             s = outcome(key).scale
             bits.append(
                 f"{s * r['diff']:+.{digits}f} {outcome(key).label.lower()} "
-                f"(95% CI {s * r.ci_low:+.{digits}f} to {s * r.ci_high:+.{digits}f})"
+                f"({claims.fmt_range(r.ci_low, r.ci_high, f'+.{digits}f', s, n=int(r.pairs))})"
             )
         if bits:
             parts.append(f"under {arm_name(arm)}, " + "; ".join(bits))
@@ -329,7 +341,7 @@ def headline_table(
         if arm in head.index:
             e = head.loc[arm]
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = round(o.scale * e["diff"], 2)
-            row["95% CI"] = f"{o.scale * e.ci_low:+.1f} to {o.scale * e.ci_high:+.1f}"
+            row["95% CI"] = claims.fmt_range(e.ci_low, e.ci_high, scale=o.scale, prefix="", n=int(e.pairs))
             row["p (Holm)"] = "<0.001" if e.p_holm < 0.001 else f"{e.p_holm:.3f}"
         else:
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = 0.0
@@ -338,9 +350,11 @@ def headline_table(
             c = ce_t.loc[arm]
             row["seats prevented"] = round(float(c.effect), 2)
             row["cost (staff-days)"] = round(float(c.cost), 0)
-            row["status"] = c.status
+            pairs = int(c.pairs)
+            row["status"] = c.status if pairs >= 2 else f"{c.status} (one seed)"  # one seed's frontier: no finding
             row["ICER (staff-days per seat)"] = (
-                f"{claims.fmt_icer(c.icer)} ({claims.fmt_icer(c.icer_low)} to {claims.fmt_icer(c.icer_high)})"
+                f"{claims.fmt_icer(c.icer)} "
+                f"({claims.fmt_icer_interval(c.icer_low, c.icer_high, prefix='', pairs=pairs)})"
                 if c.reference
                 else ""
             )
@@ -398,8 +412,7 @@ def comparison_section(
             arm_means_plot(means[means.arm.isin(shown)], colours, shown),
             out,
             "arm_means",
-            "Mean of each outcome over seeds with 95% t intervals (kept within each outcome's range). "
-            "Shares in per cent." + cut,
+            claims.means_caption(int(means.n.min())) + cut,
             "arm_means.csv",
         )
     )
@@ -411,9 +424,7 @@ def comparison_section(
             forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a != base]),
             out,
             "effects_forest",
-            "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
-            "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
-            "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction." + cut,
+            claims.forest_caption(int(effects.pairs.max())) + cut,
             "effects_vs_baseline.csv",
         )
     )
@@ -422,7 +433,7 @@ def comparison_section(
             "Effects against no intervention",
             effects_display(effects),
             "effects_vs_baseline.csv",
-            "Paired differences (display units) with 95% CIs and Holm-adjusted p-values.",
+            claims.effects_table_caption(int(effects.pairs.max())),
         )
     )
     return sec
@@ -440,15 +451,26 @@ def effects_display(effects: pd.DataFrame) -> pd.DataFrame:
     return t[["outcome", "arm", "pairs", "diff", "ci_low", "ci_high", "unit", "p_value", "p_holm", "distinguishable"]]
 
 
-def cost_section(ce: tuple[pd.DataFrame, pd.DataFrame] | None, colours: dict[str, str], out: Path) -> Section | None:
-    """Cost-effectiveness plane, frontier, ICERs and acceptability curves."""
+def cost_section(
+    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None, colours: dict[str, str], out: Path
+) -> Section | None:
+    """Cost-effectiveness plane, frontier, ICERs and acceptability curves (or why there are none)."""
     if ce is None:
         return None
-    table, curves = ce
     sec = Section("cost-effectiveness", "Cost-effectiveness")
+    if isinstance(ce, str):
+        sec.lines.append(ce)
+        return sec
+    table, curves = ce
+    pairs, run = int(table.pairs.iloc[0]), int(table.pairs_run.iloc[0])
+    if pairs < run:
+        sec.lines.append(
+            f"Computed on the {pairs} seeds run under every arm, of {run} seeds run under any arm: a comparison "
+            "seed by seed needs every arm's run on the seed."
+        )
     _csv(out / "cost_effectiveness.csv", table)
-    _csv(out / "acceptability.csv", curves)
     sec.lines.append(claims.frontier_sentence(table))
+    no_curves = claims.acceptability_sentence(pairs)
     sec.figures.append(
         _save(
             cost_effectiveness_plot(table, colours),
@@ -460,17 +482,21 @@ def cost_section(ce: tuple[pd.DataFrame, pd.DataFrame] | None, colours: dict[str
             "cost_effectiveness.csv",
         )
     )
-    sec.figures.append(
-        _save(
-            acceptability_plot(curves, colours, table),
-            out,
-            "acceptability",
-            "Cost-effectiveness acceptability curves (Fenwick et al. 2001): for each value one places on a bought "
-            "seat prevented, the share of 2,000 paired bootstrap resamples of the seeds in which each arm has the "
-            "highest net benefit (value x seats prevented - cost).",
-            "acceptability.csv",
+    if no_curves:
+        sec.lines.append(no_curves)
+    else:
+        _csv(out / "acceptability.csv", curves)
+        sec.figures.append(
+            _save(
+                acceptability_plot(curves, colours, table),
+                out,
+                "acceptability",
+                "Cost-effectiveness acceptability curves (Fenwick et al. 2001): for each value one places on a bought "
+                "seat prevented, the share of 2,000 paired bootstrap resamples of the seeds in which each arm has the "
+                "highest net benefit (value x seats prevented - cost).",
+                "acceptability.csv",
+            )
         )
-    )
     t = table.copy()
     t["arm"] = t.arm.map(arm_name)
     sec.tables.append(
@@ -478,8 +504,7 @@ def cost_section(ce: tuple[pd.DataFrame, pd.DataFrame] | None, colours: dict[str
             "Cost-effectiveness table",
             t.round(2),
             "cost_effectiveness.csv",
-            "ICER: extra staff-days per extra bought seat prevented against the previous efficient arm, "
-            "with its paired bootstrap 95% interval (inf: the extra effect may be nothing).",
+            claims.cost_table_caption(pairs),
         )
     )
     return sec
@@ -492,14 +517,15 @@ def time_section(ts: pd.DataFrame, order: list[str], colours: dict[str, str], ba
     arms = order[:9]
     daily = ts[ts.arm.isin(arms)].groupby(["arm", "day"])[[c for c, _, _ in TIME_SERIES]].mean().reset_index()
     _csv(out / "time_course.csv", daily)
+    keys = [k for k in ("sample", "seed") if k in ts.columns]
+    n = int(ts.drop_duplicates(["arm", *keys]).groupby("arm").size().min())
     for col, label, smooth in TIME_SERIES:
         sec.figures.append(
             _save(
-                time_course(ts[ts.arm.isin(arms)], col, colours, arms, base, congress),
+                time_course(ts[ts.arm.isin(arms)], col, colours, arms, base, congress, n),
                 out,
                 f"time_{col}",
-                f"{label}: mean over seeds with a 95% band kept at or above zero"
-                + ("; each run's series is smoothed with a centred 7-day mean first" if smooth else "")
+                claims.time_caption(label, n, smooth)
                 + (f". The first {len(arms)} arms are shown." if len(order) > len(arms) else "."),
                 "time_course.csv",
             )
@@ -543,9 +569,7 @@ def factorial_section(runs: pd.DataFrame, out: Path) -> Section | None:
             interaction_heatmap(fx, factors, HEADLINE),
             out,
             "interactions",
-            "Effects by least squares on the two-level design with a fixed effect per seed (statsmodels OLS): "
-            "effect = change from off to on, averaged over the other factors; * = significant with "
-            "Benjamini-Hochberg false discovery rate 5% over all effects.",
+            claims.factorial_caption(int(fx.replicates.min())),
             "factorial_effects.csv",
         )
     )
@@ -573,9 +597,7 @@ def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
             dose_response_plot(dr, key, diminish),
             out,
             "dose_response",
-            "Mean and 95% CI by intensity (log-like axis), with a monotone (isotonic) fit. A dotted line marks where "
-            "returns diminish only when the change of the marginal effect is distinguishable from zero (paired "
-            "over seeds, Holm-adjusted over levels).",
+            claims.dose_caption(int(dr.n.min())),
             "dose_response.csv",
         )
     )
@@ -762,7 +784,11 @@ def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
 
 
 def _md_table(table: pd.DataFrame) -> list[str]:
+    """A markdown table; missing values (NaN, None, NA) are empty cells, as in the HTML."""
+
     def cell(v: Any) -> str:
+        if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+            return ""
         return f"{v:.4g}" if isinstance(v, float) else str(v)
 
     head = "| " + " | ".join(table.columns) + " |"

@@ -8,6 +8,13 @@ interval keeps its 95% coverage at every replicate count for differences that ar
 a percentile bootstrap does not at small counts (Efron & Tibshirani 1993, ch. 13: it is too narrow by
 the factor sqrt((n-1)/n) and ignores the t quantile). ``tests/test_stats.py`` measures the coverage.
 
+A sample with no spread (every value, or every pair's difference, the same x) has no t interval.
+It is judged without assuming any distribution, by the sign test: n values all on one side of zero
+have two-sided p = min(1, 2 * 0.5^n), and inverting the sign test gives the interval [x, x] for the
+median, which covers it with probability at least 1 - 2 * 0.5^n, 95% from n = 6 on. Below that
+there is no interval. Seat counts make such samples common: at 2 or 3 seeds the pairs of a null arm
+often differ by the same single seat, and must not be called distinguishable.
+
 Intervals of quantities with a natural range (shares in [0, 1], counts >= 0) are intersected with
 that range: the true value always lies in it, so the intersection covers exactly as often as the
 interval it comes from, and no band runs below zero.
@@ -15,6 +22,7 @@ interval it comes from, and no band runs below zero.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -150,14 +158,29 @@ def diff_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None
     return low - high, high - low
 
 
+def sign_test_min_n(level: float = LEVEL) -> int:
+    """Fewest values, all equal, whose sign-test interval [x, x] has coverage ``level`` (6 at 95%).
+
+    The interval for the median from the extreme order statistics of n values covers it with
+    probability at least ``1 - 2 * 0.5^n`` (distribution-free).
+    """
+    return math.ceil(math.log2(2 / (1 - level)) - 1e-12)
+
+
 def t_interval(
     values: np.ndarray, level: float = LEVEL, axis: int = -1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Mean, Student t interval and two-sided p-value (against 0) along ``axis`` (scipy.stats.ttest_1samp).
 
-    Vectorised: ``values`` may hold many samples at once. With fewer than two values the interval
-    is the mean itself and the p-value 1; with no spread the interval is the mean and the p-value
-    0 unless the mean is 0 (a difference that is the same in every pair is certain).
+    Vectorised: ``values`` may hold many samples at once. With fewer than two values there is no
+    interval (NaN bounds) and the p-value is 1.
+
+    With no spread (all n values equal x) the t interval does not exist, and a zero-width interval
+    with p = 0 would call one seat's difference on two seeds certain. The sample is judged by the
+    exact sign test instead: p = min(1, 2 * 0.5^n) when x is not 0 (1 when it is), and the interval
+    is [x, x] (the sign-test interval for the median, coverage at least 1 - 2 * 0.5^n) only when
+    that coverage reaches ``level``, i.e. from :func:`sign_test_min_n` values on (6 at 95%);
+    otherwise NaN bounds.
 
     Returns:
         ``mean, low, high, p`` arrays (scalars for one sample).
@@ -165,17 +188,20 @@ def t_interval(
     values = np.asarray(values, dtype=float)
     n = values.shape[axis]
     mean = values.mean(axis=axis) if n else np.full(np.delete(values.shape, axis), np.nan)
-    if n < 2:
-        return mean, mean, mean, np.ones_like(mean)
+    if n < 2:  # one replicate says nothing about seed-to-seed spread: no interval, never significant
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan.copy(), np.ones_like(mean)
     spread = values.std(axis=axis, ddof=1)
     with warnings.catch_warnings():  # near-constant samples are handled below
         warnings.simplefilter("ignore", RuntimeWarning)
         res = stats.ttest_1samp(values, 0.0, axis=axis)
     ci = res.confidence_interval(level)
     flat = spread <= 1e-12 * np.maximum(np.abs(mean), 1.0)
-    lo = np.where(flat, mean, ci.low)
-    hi = np.where(flat, mean, ci.high)
-    p = np.where(flat, np.where(np.abs(mean) > 0, 0.0, 1.0), res.pvalue)
+    flat_end = mean if n >= sign_test_min_n(level) else np.nan
+    lo = np.where(flat, flat_end, ci.low)
+    hi = np.where(flat, flat_end, ci.high)
+    sign_p = min(1.0, 2 * 0.5**n)
+    p = np.where(flat, np.where(np.abs(mean) > 0, sign_p, 1.0), res.pvalue)
     return mean, lo, hi, p
 
 
@@ -239,7 +265,8 @@ def paired_effects(
 
     Returns:
         One row per arm and outcome: ``arm, outcome, pairs, baseline_mean, diff, ci_low, ci_high,
-        crosses_zero, p_value, p_holm, distinguishable``.
+        crosses_zero, p_value, p_holm, distinguishable``. ``crosses_zero`` is a nullable boolean, missing
+        (``pd.NA``, which refuses to be read as True or False) when there is no interval.
     """
     baseline = baseline or baseline_arm(runs)
     keys = pair_keys(runs)
@@ -263,13 +290,14 @@ def paired_effects(
                     "diff": float(m),
                     "ci_low": float(lo),
                     "ci_high": float(hi),
-                    "crosses_zero": bool(lo <= 0 <= hi),
+                    "crosses_zero": bool(lo <= 0 <= hi) if np.isfinite([lo, hi]).all() else pd.NA,
                     "p_value": float(p),
                 }
             )
     table = pd.DataFrame(rows)
     if table.empty:
         return table.assign(p_holm=[], distinguishable=[])
+    table["crosses_zero"] = table["crosses_zero"].astype("boolean")
     table["p_holm"] = table.groupby("outcome")["p_value"].transform(lambda s: pd.Series(holm(s.to_numpy()), s.index))
     table["distinguishable"] = table["p_holm"] < 1 - level
     order = {a: i for i, a in enumerate(runs.arm.unique())}
@@ -298,9 +326,17 @@ def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], le
     ``p_fdr`` are Benjamini-Hochberg adjusted p-values over all the effects estimated, so effects
     with ``p_fdr < 0.05`` are claims with a false discovery rate of at most 5%.
 
+    With one run per cell (one replicate) nothing is tested: standard errors, intervals and p-values
+    are NaN and no effect is significant; the point estimates remain. The error would then have to
+    come from the interactions of three or more factors (the usual way out for an unreplicated
+    factorial), which measure only run-to-run noise within the one seed. Under common random numbers
+    an intervention moves each seed's election its own way, so an effect's seed-to-seed variation can
+    be far larger than that noise, and only replicates measure it: ``tests/test_stats.py`` shows
+    effects that average zero over seeds claimed in every trial from one seed.
+
     Returns:
-        Rows ``term_a, term_b, effect, se, ci_low, ci_high, p_value, p_fdr, significant``
-        (``term_b`` empty for main effects).
+        Rows ``term_a, term_b, effect, se, ci_low, ci_high, p_value, p_fdr, significant,
+        replicates`` (``term_b`` empty for main effects; ``replicates``: fewest runs in a cell).
     """
     import statsmodels.api as sm
 
@@ -333,6 +369,10 @@ def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], le
         for c in design.columns
     ]
     table = pd.DataFrame(rows)
+    replicates = int(factor_matrix(runs, names).value_counts().min())
+    table["replicates"] = replicates
+    if replicates < 2:  # one seed: an effect's seed-to-seed variation is not measured, nothing is tested
+        table[["se", "ci_low", "ci_high", "p_value"]] = np.nan
     p = table["p_value"].to_numpy(dtype=float)
     ok = np.isfinite(p)
     table["p_fdr"] = np.nan

@@ -62,6 +62,12 @@ class Target:
     source: str
     observation: str
 
+    def scale_value(self, value: float) -> float:
+        """A value on the scale the tolerance is stated in (log10 for counts spanning decades)."""
+        if not math.isfinite(value):
+            return math.nan
+        return math.log10(max(value, 1e-6)) if self.log10 else float(value)
+
     def residual(self, simulated: float) -> float:
         """Scaled residual of a simulated value: 0 inside a bound, +-1 at the edge of the tolerance."""
         if not math.isfinite(simulated):

@@ -32,15 +32,12 @@ def n_terms(runs: pd.DataFrame) -> int:
 
 
 def _paired_test(diff: np.ndarray) -> tuple[float, float, float]:
-    """Paired t interval and p-value (the report's :func:`sim.analysis.stats.t_interval`).
+    """Paired interval and p-value, exactly as the report's :func:`sim.analysis.stats.t_interval` gives them.
 
-    With fewer than two pairs there is no interval; with no spread the interval is the mean
-    itself; in both cases p = 1, so nothing is claimed.
+    With fewer than two pairs there is no interval and p = 1; pairs that all differ by the same
+    amount are judged by the sign test (an interval only from six pairs on), so nothing is claimed
+    from a difference that merely repeats on two or three seeds.
     """
-    if len(diff) < 2:
-        return float("nan"), float("nan"), 1.0
-    if diff.std() == 0:
-        return float(diff.mean()), float(diff.mean()), 1.0
     _, lo, hi, p = t_interval(diff)
     return float(lo), float(hi), float(p)
 
@@ -49,14 +46,25 @@ def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
     """Per arm, term and outcome: mean, and the seed-paired difference from ``base`` with its 95% CI.
 
     Returns:
-        Columns ``arm, term, outcome, mean, diff, ci_low, ci_high, p_value, distinguishable`` (the
-        interval excludes zero); empty when the runs have a single term.
+        Columns ``arm, term, outcome, pairs, mean, diff, ci_low, ci_high, p_value, distinguishable``
+        (the interval excludes zero); empty when the runs have a single term.
     """
     rows = []
     terms = n_terms(runs)
     if terms < 2:
         return pd.DataFrame(
-            columns=["arm", "term", "outcome", "mean", "diff", "ci_low", "ci_high", "p_value", "distinguishable"]
+            columns=[
+                "arm",
+                "term",
+                "outcome",
+                "pairs",
+                "mean",
+                "diff",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "distinguishable",
+            ]
         )
     reference = runs[runs.arm == base].set_index("seed")
     for arm, group in runs.groupby("arm", sort=False):
@@ -72,6 +80,7 @@ def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
                         "arm": arm,
                         "term": t,
                         "outcome": outcome,
+                        "pairs": len(diff),
                         "mean": float(group[col].mean()),
                         "diff": float(diff.mean()) if len(diff) else float("nan"),
                         "ci_low": lo,
@@ -100,7 +109,8 @@ def outlives_sentences(effects: pd.DataFrame, runs: pd.DataFrame, names: dict[st
     The claim "outlives it" is made only when a later term's paired effect on
     ``bought_seat_rate_final`` is below zero with a Bonferroni-adjusted p-value under 0.05 (the
     later terms of every arm are one family, so noise makes any such claim at most 5% of the time);
-    otherwise the report says it is not distinguishable.
+    otherwise the report says it is not distinguishable. From one replicate nothing is tested, and the
+    sentence says so instead.
     """
     lines = []
     seats = effects[effects.outcome == "bought_seat_rate_final"]
@@ -112,6 +122,12 @@ def outlives_sentences(effects: pd.DataFrame, runs: pd.DataFrame, names: dict[st
         if later.empty:
             continue
         name = names.get(arm, arm)
+        if later.pairs.max() < 2:
+            lines.append(
+                f"After {name} stopped (term {stop}), whether its effect on bought seats lasts is not tested: "
+                "one replicate."
+            )
+            continue
         significant = later.p_value * n_tests < 0.05
         lasting = later[(later["diff"] < 0) & significant]
         rebound = later[(later["diff"] > 0) & significant]

@@ -173,11 +173,18 @@ def check_settings(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig
             "would override the lever interventions.team_inspection.n_teams: set it to 0"
         )
     rob = opt.robustness
-    if rob.draws and rob.source == "posterior":
-        from sim.analysis.posterior import resolve
+    if rob.draws and rob.source in ("posterior", "auto"):
+        from sim.analysis.posterior import load_posterior, resolve
 
-        if not resolve(rob.posterior).is_file():
+        if rob.source == "posterior" and not resolve(rob.posterior).is_file():
             raise ConfigError(f"optimise.robustness.posterior={rob.posterior} is not a file")
+        if resolve(rob.posterior).is_file():
+            try:  # a broken file stops the command now, not after the search
+                post = load_posterior(rob.posterior)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"optimise.robustness.posterior={rob.posterior}: {exc}") from exc
+            for key in (c for c in post.columns if c != "weight"):
+                with_values(base, **{key: float(post[key].iloc[0])})  # its keys are keys of this schema
     if rob.draws and rob.prim:
         try:
             import importlib.util

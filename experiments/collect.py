@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path)
     parser.add_argument("--no-report", action="store_true", help="collect only, do not write the report")
     args = parser.parse_args(argv)
+    if (args.sweep_dir / "optimise.json").exists():
+        print(
+            f"error: {args.sweep_dir} holds an optimisation (experiment=optimise): rerun its command to resume or "
+            f"finish it, or python experiments/report.py {args.sweep_dir} to rewrite its report",
+            file=sys.stderr,
+        )
+        return 2
     if not (args.sweep_dir / "runs").is_dir():
         print(f"error: {args.sweep_dir} holds no runs/ folder: is it a sweep directory?", file=sys.stderr)
         return 2

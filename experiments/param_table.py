@@ -11,6 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.config import iter_params
+from sim.levers import lever_table
 
 
 def main() -> None:
@@ -32,6 +33,16 @@ def main() -> None:
         print(
             f"| `{key}` | {default} | {bounds} | {meta.get('unit', '')} | {meta.get('doc', '')} "
             f"| {meta.get('source', 'ASSUMPTION') if meta else ''} |"
+        )
+    print("\n## Decision levers\n")
+    print("What `experiment=optimise` searches (declared with `lever=` in `sim/config.py`; `sim/levers.py`). A lever's")
+    print("value 0 means the intervention is not deployed (cost 0); an intervention with two levers is deployed when")
+    print("either is above 0. A portfolio's cost is what the model books for it (`cost_total`, staff-days).\n")
+    print("| lever | values searched | default (fixed arms) | unit | meaning |")
+    print("|---|---|---|---|---|")
+    for row in lever_table():
+        print(
+            f"| `{row['lever']}` | {row['values']} | {row['default (fixed arms)']} | {row['unit']} | {row['meaning']} |"
         )
 
 

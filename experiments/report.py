@@ -1,4 +1,4 @@
-"""Write the report of a collected sweep into SWEEP_DIR/report/.
+"""Write the report of a collected sweep (or of an optimisation, experiment=optimise) into SWEEP_DIR/report/.
 
 Usage:
     python experiments/report.py SWEEP_DIR
@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sim.analysis.optimise_report import is_optimisation, write_optimise_report
 from sim.analysis.report import ReportError, write_report
 from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, holding_sweep
 
@@ -26,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with holding_sweep(args.sweep_dir):
-            path = write_report(args.sweep_dir)
+            if is_optimisation(args.sweep_dir):
+                path = write_optimise_report(args.sweep_dir)
+            else:
+                path = write_report(args.sweep_dir)
     except (ReportError, NotASweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ record rejects the previous value), ``FIT:`` (the previous point calibration, in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import typing
@@ -36,6 +37,7 @@ def param(
     unit: str = "",
     source: str = "ASSUMPTION",
     doc: str = "",
+    lever: tuple[float, float, float] | None = None,
 ) -> Any:
     """A documented, bounded configuration field.
 
@@ -46,8 +48,13 @@ def param(
         unit: Unit of the value, for the documentation.
         source: Where the default comes from (FACTS / LIT / ASSUMPTION).
         doc: One-line meaning of the parameter.
+        lever: ``(low, high, step)`` when the parameter is a decision lever of its intervention:
+            the values an optimiser may choose are ``low, low + step, ..., high``, and 0 means the
+            intervention is not deployed (see :mod:`sim.levers`).
     """
     meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc}
+    if lever is not None:
+        meta["lever"] = tuple(float(v) for v in lever)
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -420,7 +427,9 @@ class WarningEducationConfig:
 
     enabled: bool = False
     active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
-    coverage: float = prob(0.6, doc="share of delegates reached by a session")
+    coverage: float = param(
+        0.6, lo=0.0, hi=1.0, unit="probability", doc="share of delegates reached by a session", lever=(0.0, 1.0, 0.05)
+    )
     attendees_per_session: float = param(
         9.2,
         lo=1.0,
@@ -441,7 +450,7 @@ class WarningEducationConfig:
 class RiskScreeningConfig:
     """Risk screening before the campaign with high / medium / low grading."""
 
-    enabled: bool = False
+    enabled: bool = param(False, unit="on/off", doc="screen townships and candidates", lever=(0.0, 1.0, 1.0))
     active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
     sensitivity: float = prob(0.7, doc="chance a township with buying is graded high or medium")
     specificity: float = prob(0.8, doc="chance a clean township is graded low")
@@ -467,7 +476,14 @@ class CandidateVettingConfig:
     )
     hit_rate: float = prob(0.6, doc="chance a completed check set finds a tainted record")
     false_alarm_rate: float = prob(0.02, doc="chance an honest candidate is wrongly excluded")
-    coverage: float = prob(1.0, doc="share of candidates vetted (high-risk first when screening runs)")
+    coverage: float = param(
+        1.0,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        doc="share of candidates vetted (high-risk first when screening runs)",
+        lever=(0.0, 1.0, 0.05),
+    )
     checks_per_candidate: int = param(
         4, lo=1, unit="checks", source="FACTS: the four mandatory checks", doc="checks per vetted candidate"
     )
@@ -487,7 +503,7 @@ class TipoffResolutionConfig:
         10, lo=1, unit="days", source="FACTS: supervised cases within 10 days", doc="deadline of a supervised case"
     )
     capacity_multiplier: float = param(
-        6.0, lo=1.0, unit="x", doc="investigation capacity relative to the basic hotline"
+        6.0, lo=1.0, unit="x", doc="investigation capacity relative to the basic hotline", lever=(1.0, 10.0, 0.5)
     )
     substantiation_gain: float = param(1.3, lo=0.0, unit="x", doc="joint teams substantiate true tips more often")
     trust_gain_multiplier: float = param(3.0, lo=1.0, unit="x", doc="visible resolution builds trust faster")
@@ -502,7 +518,7 @@ class TeamInspectionConfig:
 
     enabled: bool = False
     active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
-    n_teams: int = param(4, lo=0, unit="teams", doc="teams in the field")
+    n_teams: int = param(4, lo=0, unit="teams", doc="teams in the field", lever=(0, 64, 1))
     coverage_target: float = prob(
         0.0, doc="if above 0, field as many teams as it takes to visit this share of townships (overrides n_teams)"
     )
@@ -531,11 +547,23 @@ class PledgesTalksConfig:
 
     enabled: bool = False
     active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
-    delegate_coverage: float = prob(
-        0.5, source="FACTS: Hunan 377,000 pledges", doc="share of delegates who sign a pledge"
+    delegate_coverage: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        source="FACTS: Hunan 377,000 pledges",
+        doc="share of delegates who sign a pledge",
+        lever=(0.0, 1.0, 0.05),
     )
-    candidate_coverage: float = prob(
-        1.0, source="FACTS: talks with every key official (Anhui, Shaanxi)", doc="share of candidates talked to"
+    candidate_coverage: float = param(
+        1.0,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        source="FACTS: talks with every key official (Anhui, Shaanxi)",
+        doc="share of candidates talked to",
+        lever=(0.0, 1.0, 0.05),
     )
     commitment: float = param(1.5, lo=0.0, unit="logit", doc="moral cost added by a pledge against a small bribe")
     bribe_scale: float = param(
@@ -887,8 +915,14 @@ def _get(cfg: Any, dotted: str) -> Any:
     return cfg
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints`` of a configuration class, once (it evaluates every annotation anew)."""
+    return typing.get_type_hints(cls)
+
+
 def _validate_node(node: Any, prefix: str) -> None:
-    hints = typing.get_type_hints(type(node))
+    hints = _type_hints(type(node))
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
         key = f"{prefix}{f.name}"
@@ -960,3 +994,67 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[key] = v
     return flat
+
+
+def with_values(cfg: SimConfig, **values: Any) -> SimConfig:
+    """``cfg`` with scalar fields set by dotted key: a fast :func:`build_config` for many runs.
+
+    Sets each value by replacing the dataclasses on its path (no OmegaConf merge: about 3 ms
+    instead of 70 ms a call), converts integers given for float fields to floats and numpy
+    scalars to Python ones, as :func:`build_config` does, then validates the whole configuration.
+
+    Args:
+        cfg: A typed configuration (left unchanged).
+        **values: Dotted keys of scalar fields and their values, e.g.
+            ``**{"interventions.team_inspection.n_teams": 8}``.
+
+    Returns:
+        A new, validated configuration.
+
+    Raises:
+        ConfigError: Naming the key and the value: an unknown key, a section or list given a
+            scalar, a value of the wrong type, or a value out of bounds.
+    """
+    by_section: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        head, _, rest = key.partition(".")
+        by_section.setdefault(head, {})[rest] = value
+    return _replace_node(cfg, by_section, "")  # type: ignore[return-value]
+
+
+def _replace_node(node: Any, values: dict[str, dict[str, Any]], prefix: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(node)}
+    hints = _type_hints(type(node))
+    changes: dict[str, Any] = {}
+    for name, sub in values.items():
+        key = prefix + name
+        if name not in fields:
+            rest, value = next(iter(sub.items()))
+            raise ConfigError(f"{key}{'.' + rest if rest else ''}={value!r}: unknown key (see docs/PARAMETERS.md)")
+        current = getattr(node, name)
+        if dataclasses.is_dataclass(current):
+            nested: dict[str, dict[str, Any]] = {}
+            for rest, value in sub.items():
+                if not rest:
+                    raise ConfigError(f"{key}={value!r} must be a mapping of the keys of section {key}")
+                head, _, tail = rest.partition(".")
+                nested.setdefault(head, {})[tail] = value
+            changes[name] = _replace_node(current, nested, key + ".")
+            continue
+        if set(sub) != {""}:
+            raise ConfigError(f"{key}.{next(iter(sub))}: unknown key ({key} is not a section)")
+        changes[name] = _coerce(key, plain_values(sub[""], key), hints.get(name))
+    out = dataclasses.replace(node, **changes)
+    if not prefix:
+        validate(out)
+    return out
+
+
+def _coerce(key: str, value: Any, hint: Any) -> Any:
+    """A value as its field's type, as OmegaConf would convert it (ints to floats), else a ConfigError."""
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    _check_type(key, value, hint)
+    return value

@@ -226,3 +226,126 @@ def test_interaction_sentence_from_one_replicate_per_cell_claims_nothing():
 
     assert "not tested" in factorial_caption(1) and "* = significant" not in factorial_caption(1)
     assert "* = significant" in factorial_caption(2) and "not tested" not in factorial_caption(2)
+
+
+# ------------------------------------------------------------------------------------ optimised portfolios
+def portfolio_runs(effects: dict[str, float], costs: dict[str, float], n: int = 20, sd: float = 0.01, seed: int = 0):
+    from tests.test_portfolios import fresh_runs
+
+    return fresh_runs(effects, costs, n=n, sd=sd, seed=seed)
+
+
+def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm():
+    from sim.analysis.claims import budget_sentence, fixed_sentence
+    from sim.analysis.portfolios import budget_picks
+
+    names = {"none": "No intervention", "cheap": "Teams 2", "dear": "Teams 9", "fixed": "Inspection teams (fixed arm)"}
+    clear = budget_picks(
+        portfolio_runs({"cheap": -0.02, "dear": -0.05, "fixed": -0.01}, {"cheap": 100, "dear": 900, "fixed": 300}),
+        [1000],
+        ["fixed"],
+    )[0]
+    text = budget_sentence(clear, names)
+    assert "best: **Teams 9**" in text and "95% CI" in text and "900 staff-days" in text
+    assert "what optimisation adds" in fixed_sentence(clear, names)
+    # Pure noise: every arm the same. Never "best", never "adds".
+    named = adds = 0
+    for seed in range(40):
+        runs = portfolio_runs(
+            {"cheap": 0.0, "dear": 0.0, "fixed": 0.0}, {"cheap": 100, "dear": 900, "fixed": 300}, seed=seed
+        )
+        pick = budget_picks(runs, [1000], ["fixed"])[0]
+        named += ", best:" in budget_sentence(pick, names)
+        adds += "what optimisation adds" in (fixed_sentence(pick, names) or "")
+    assert named <= 2 and adds <= 2
+    # A dearer arm no better than a cheaper one: the cheaper one is said, and the dearer is not named best.
+    tie = budget_picks(
+        portfolio_runs({"cheap": -0.03, "dear": -0.031}, {"cheap": 100, "dear": 900}, seed=2), [1000], []
+    )[0]
+    if tie.arm == "dear":
+        text = budget_sentence(tie, names)
+        assert "not named best" in text and "**Teams 2**" in text and ", best:" not in text
+
+
+def test_reevaluation_sentence_claims_no_shift_on_pure_noise():
+    from sim.analysis.claims import reevaluation_sentence
+    from sim.analysis.portfolios import reevaluation_table
+
+    # No selection, the same effects on both seed sets: a shift claimed at most about 5% of the time
+    # (Welch, Holm over the portfolios; 60 trials, at most 5 claims allowed).
+    moved = 0
+    for seed in range(60):
+        effects = {f"p{i}": -0.01 * i for i in range(1, 4)}
+        costs = {f"p{i}": 100.0 * i for i in range(1, 4)}
+        search = portfolio_runs(effects, costs, n=8, seed=seed).assign(stage="search")
+        fresh = portfolio_runs(effects, costs, n=20, seed=1000 + seed)
+        table = reevaluation_table(pd.concat([search, fresh]), list(effects))
+        moved += "distinguishable from zero for" in reevaluation_sentence(table, 20)
+    assert moved <= 5
+    # A real winner's curse (every search estimate 2 points too good) is said.
+    search = portfolio_runs({"p1": -0.05}, {"p1": 100.0}, n=30, sd=0.003, seed=1).assign(stage="search")
+    fresh = portfolio_runs({"p1": -0.03}, {"p1": 100.0}, n=30, sd=0.003, seed=2)
+    text = reevaluation_sentence(reevaluation_table(pd.concat([search, fresh]), ["p1"]), 30)
+    assert "+2." in text.split("points on average")[0] and "distinguishable from zero for 1 of them" in text
+
+
+def test_search_sentence_says_still_improving_only_when_the_frontier_grew():
+    from sim.analysis.claims import search_sentence
+
+    grow = pd.DataFrame({"generation": range(8), "trials": 8, "portfolios": 8, "hypervolume": np.linspace(1, 2, 8)})
+    flat = grow.assign(hypervolume=[1, 1.5, 2, 2, 2, 2, 2, 2.001])
+    assert "still improving" in search_sentence(grow, 8)
+    text = search_sentence(flat, 8)
+    assert "no sign it was still improving" in text and "does not prove" in text and "converged" not in text
+
+
+def test_rival_sentence_claims_a_better_portfolio_only_when_distinguishable():
+    from sim.analysis.claims import rival_sentence
+    from sim.analysis.portfolios import robust_rival
+
+    names = {"a": "A", "b": "B", "none": "No intervention"}
+    said = 0  # the same portfolios: a better rival claimed in at most about 5% of 60 trials
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        level = rng.uniform(0.02, 0.08, 30)
+        rows = [
+            {"arm": arm, "sample": w, "seed": 0, KEY: level[w] + rng.normal(0, 0.01)}
+            for w in range(30)
+            for arm in ("none", "a", "b")
+        ]
+        rival = robust_rival(pd.DataFrame(rows), "a", ["none", "a", "b"])
+        said += "does not hold up" in rival_sentence(rival, "a", 1000, names)
+    assert said <= 5
+    rows = [
+        {"arm": arm, "sample": w, "seed": 0, KEY: 0.05 - (0.02 if arm == "b" else 0) + 0.001 * w}
+        for w in range(30)
+        for arm in ("a", "b")
+    ]
+    assert "does not hold up" in rival_sentence(robust_rival(pd.DataFrame(rows), "a", ["a", "b"]), "a", 1000, names)
+
+
+def test_prim_sentence_says_fails_when_only_with_a_significant_box():
+    from sim.analysis.claims import prim_sentence
+    from sim.analysis.portfolios import PrimBox
+
+    names = {"p": "Teams 12"}
+    box = PrimBox(
+        limits={"delegates.money_weight": (2.4, 3.0)},
+        full={"delegates.money_weight": (1.0, 3.0)},
+        qp={"delegates.money_weight": 0.001},
+        coverage=0.8,
+        density=0.9,
+        mass=0.2,
+        base_rate=0.25,
+        n=8,
+    )
+    text = prim_sentence([box], "p", names, 0.05, 10, 40, 40)
+    assert "when delegates.money_weight ≥ 2.4" in text and "80% of the failing worlds" in text and "90%" in text
+    assert "finds no box" in prim_sentence([], "p", names, 0.05, 10, 40, 40)
+    candidate = PrimBox(**{**box.__dict__, "significant": False, "qp": {"delegates.money_weight": 0.3}})
+    text = prim_sentence([candidate], "p", names, 0.05, 10, 40, 40)
+    assert "finds no box" in text and "not claimed" in text and " when " not in text
+    assert "fails" not in prim_sentence([], "p", names, 0.05, 0, 40, 40).split(":")[0].replace("fails in", "")
+    assert "too few for scenario discovery" in prim_sentence([box], "p", names, 0.05, 10, 40, 4)
+    assert "too few failures" in prim_sentence([box], "p", names, 0.05, 2, 40, 40)
+    assert "when" not in prim_sentence([box], "p", names, 0.05, 2, 40, 40)

@@ -310,7 +310,13 @@ def _box_distance(box, px: float, py: float) -> float:
     return float(np.hypot(dx, dy))
 
 
-def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[str], weights: list[str]) -> list:
+def place_labels(
+    ax: plt.Axes,
+    points: list[tuple[float, float]],
+    labels: list[str],
+    weights: list[str],
+    obstacles: list[tuple[float, float]] | None = None,
+) -> list:
     """Annotate points without overlaps: each label takes the first free spot around its point.
 
     Candidate offsets are tried nearest first (rings right, left, above, below, diagonals, then a
@@ -318,7 +324,8 @@ def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[s
     marker, stays inside the axes, its leader line (drawn for labels away from their point) crosses
     no placed label while no placed leader line crosses it, and a label without a leader line is
     nearer its own point than any other (so it cannot be read as another point's name). Boxes are
-    computed from each label's measured size, so only the chosen spot is drawn.
+    computed from each label's measured size, so only the chosen spot is drawn. ``obstacles`` are
+    other markers (data coordinates) no label may cover.
 
     Returns:
         The annotation objects.
@@ -331,6 +338,7 @@ def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[s
     renderer = fig.canvas.get_renderer()
     axbox = ax.get_window_extent(renderer)
     pts = [ax.transData.transform(p) for p in points]
+    others = [ax.transData.transform(p) for p in (obstacles or [])]
     px_per_pt = fig.dpi / 72
     taken: list = []
     leaders: list = []
@@ -365,7 +373,7 @@ def place_labels(ax: plt.Axes, points: list[tuple[float, float]], labels: list[s
                 (far or all(_box_distance(box, *q) > own + 4 for q in pts if q is not p))
                 and axbox.contains(box.x0, box.y0)
                 and axbox.contains(box.x1, box.y1)
-                and not any(box.contains(qx, qy) for qx, qy in pts)
+                and not any(box.contains(qx, qy) for qx, qy in [*pts, *others])
                 and not any(box.overlaps(b) for b in taken)
                 and not any(_segment_hits(box, a, b) for a, b in leaders)
                 and not (far and any(_segment_hits(b, p, anchor) for b in taken))

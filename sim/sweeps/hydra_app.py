@@ -57,8 +57,11 @@ SIM_SECTIONS = frozenset(f.name for f in dataclasses.fields(SimConfig))
 SWEEP_LOCK, ARM_LOCK = ".sweep.lock", ".arm.lock"
 
 
-#: What only a sweep folder holds: its plan, its runs, or their collected table.
-SWEEP_MARKS = (MANIFEST, "runs", "runs.parquet")
+#: The sweeper of ``experiment=optimise`` (a Hydra plugin must live in the ``hydra_plugins`` namespace).
+OPTIMISE_SWEEPER = "hydra_plugins.sim_optimise_sweeper.OptimiseSweeper"
+
+#: What only a sweep folder holds: its plan (an optimisation's too), its runs, or their collected table.
+SWEEP_MARKS = (MANIFEST, "optimise.json", "runs", "runs.parquet")
 
 
 class SweepBusyError(RuntimeError):
@@ -112,8 +115,18 @@ def holding_sweep(sweep_dir: Path) -> Iterator[None]:
 
 
 def register_schema() -> None:
-    """Register the structured schema so that typos and wrong types are rejected by Hydra."""
-    ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    """Register the structured schema so that typos and wrong types are rejected by Hydra.
+
+    Also registers the optimisation's sweeper as ``hydra/sweeper=optimise``.
+    """
+    store = ConfigStore.instance()
+    store.store(name="run_schema", node=RunConfig)
+    store.store(group="hydra/sweeper", name="optimise", node={"_target_": OPTIMISE_SWEEPER}, provider="sim")
+
+
+def is_optimisation(config: DictConfig) -> bool:
+    """True when the multirun is an optimisation (``experiment=optimise`` sets its sweeper)."""
+    return str(OmegaConf.select(config, "hydra.sweeper._target_", default="")) == OPTIMISE_SWEEPER
 
 
 def _sensitivity(cfg: DictConfig) -> SensitivityConfig:
@@ -210,6 +223,9 @@ def run_sweep_job(cfg: DictConfig) -> None:
     """
     hc = HydraConfig.get()
     sweep_dir = Path(hc.sweep.dir)
+    if cfg.get("optimise") is not None and cfg.optimise.job:
+        run_optimise_job(cfg, sweep_dir)
+        return
     plan = read_plan(sweep_dir)
     if plan is None:
         raise ConfigError(f"{sweep_dir} holds no manifest.json: sweep jobs run only under the sweep callback")
@@ -413,6 +429,8 @@ class SweepCallback(Callback):
             raise SystemExit(3) from None
         for stale in sweep_dir.glob(".*.tmp"):  # left by a sweep killed mid-write; the lock is ours now
             stale.unlink(missing_ok=True)
+        if is_optimisation(config):
+            return  # the optimisation's sweeper plans, runs and reports (run_optimise_sweep)
         try:
             plan, what = reconcile(sweep_dir, make_plan(config), str(config.sweep.on_change))
         except ConfigError as exc:
@@ -454,6 +472,10 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if self._monitor is not None:
             self._monitor.stop()
+        if is_optimisation(config):
+            if self._lock is not None:
+                self._lock.release()
+            return
         try:
             outcome = finish_sweep(sweep_dir, report=bool(config.get("report", True)))
         finally:
@@ -523,3 +545,119 @@ def _config_without_hydra(config: DictConfig) -> dict[str, Any]:
     resolved = OmegaConf.to_container(OmegaConf.create(plain), resolve=True)
     assert isinstance(resolved, dict)
     return resolved
+
+
+# ------------------------------------------------------------------------------------ optimisation
+def _optimise_settings(cfg: DictConfig) -> Any:
+    from sim.sweeps.experiment import OptimiseConfig
+
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(OptimiseConfig), cfg.optimise))
+
+
+def run_optimise_job(cfg: DictConfig, sweep_dir: Path) -> None:
+    """One launcher job of an optimisation: compute a chunk of a batch file's runs."""
+    from sim.sweeps.optimise import run_chunk
+
+    base = checked_config(cfg)
+    counts = run_chunk(sweep_dir, str(cfg.optimise.job), int(cfg.optimise.chunk), base)
+    log.debug("optimisation job %s/%s: %s", cfg.optimise.job, cfg.optimise.chunk, counts)
+
+
+def launcher_parallelism(config: DictConfig, jobs: int) -> tuple[int, bool]:
+    """Chunks per batch (``optimise.jobs``, or as many as the launcher runs at once) and whether jobs are remote.
+
+    joblib: its ``n_jobs`` (-1: every core); SLURM (submitit): its ``array_parallelism``, chunks of at
+    least :data:`sim.sweeps.optimise.RUNS_PER_CLUSTER_JOB` runs; submitit's local executor: every
+    core; the basic launcher: one chunk (it runs jobs one after the other).
+    """
+    import os
+
+    target = str(OmegaConf.select(config, "hydra.launcher._target_", default=""))
+    cores = os.cpu_count() or 1
+    cluster = "Slurm" in target
+    if jobs > 0:
+        return jobs, cluster
+    if "Joblib" in target:
+        n = int(OmegaConf.select(config, "hydra.launcher.n_jobs", default=-1) or -1)
+        return (n if n > 0 else max(1, cores + 1 + n)), False
+    if cluster:
+        return int(OmegaConf.select(config, "hydra.launcher.array_parallelism", default=256) or 256), True
+    if "Submitit" in target:
+        return cores, False
+    return 1, False
+
+
+def run_optimise_sweep(config: DictConfig, arguments: list[str], launcher: Any) -> dict[str, Any]:
+    """The optimisation of ``experiment=optimise`` (called by its Hydra sweeper).
+
+    Every batch of runs is launched as jobs of the configured launcher, each with the command's
+    overrides plus ``optimise.job`` and ``optimise.chunk``.  Exits 2 on invalid settings or another
+    plan in the folder (before anything runs), 1 when runs failed or the report failed.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.sweeps.optimise import optimise
+
+    sweep_dir = Path(config.hydra.sweep.dir)
+    try:
+        for ov in OverridesParser.create().parse_overrides(arguments):
+            if ov.is_sweep_override():
+                raise ConfigError(
+                    f"{ov.input_line}: experiment=optimise searches the levers itself; give one value per key "
+                    "(optimise.levers and optimise.ranges choose what is searched)"
+                )
+        base = validated(config)
+        opt = _optimise_settings(config)
+        sens = _sensitivity(config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    jobs, cluster = launcher_parallelism(config, opt.jobs)
+    state = {"next": 0}
+
+    def launch(batch: str, chunks: int) -> None:
+        overrides = [[*arguments, f"optimise.job={batch}", f"optimise.chunk={c}"] for c in range(chunks)]
+        # The launchers log every job's overrides; an optimisation launches dozens of batches.
+        quiet = [
+            logging.getLogger(n)
+            for n in ("hydra_plugins.hydra_joblib_launcher", "hydra_plugins.hydra_submitit_launcher")
+        ]
+        levels = [q.level for q in quiet]
+        for q in quiet:
+            q.setLevel(logging.WARNING)
+        try:
+            returns = launcher.launch(overrides, initial_job_idx=state["next"])
+        finally:
+            for q, level in zip(quiet, levels, strict=True):
+                q.setLevel(level)
+        state["next"] += chunks
+        for ret in returns:
+            if getattr(ret, "status", None) is not None and ret.status.name == "FAILED":
+                log.error("an optimisation job failed: %s", getattr(ret, "_return_value", ""))
+
+    meta = {
+        "command_overrides": list(arguments),
+        "launcher": str(config.hydra.launcher.get("_target_", "")),
+        "config": _config_without_hydra(config),
+    }
+    try:
+        outcome = optimise(
+            sweep_dir,
+            base,
+            opt,
+            sens,
+            int(config.base_seed),
+            launch,
+            jobs=jobs,
+            cluster=cluster,
+            on_change=str(config.sweep.on_change),
+            experiment=str(config.experiment_name),
+            report=bool(config.get("report", True)),
+            meta=meta,
+        )
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    if not outcome["ok"]:
+        raise SystemExit(1)
+    return outcome

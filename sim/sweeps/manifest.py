@@ -46,8 +46,22 @@ RECORDED_PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", 
 #: What ``sweep.on_change`` may say when a rerun's plan differs from the folder's.
 ON_CHANGE = ("refuse", "archive", "discard")
 
-#: Files and folders of a sweep that belong to its plan (moved or deleted together).
-SWEEP_CONTENT = (MANIFEST, "sweep.json", "runs", "runs.parquet", "timeseries.parquet", "report", "jobs", ".submitit")
+#: Files and folders of a sweep that belong to its plan (moved or deleted together); the last four are
+#: an optimisation's (sim/sweeps/optimise.py).
+SWEEP_CONTENT = (
+    MANIFEST,
+    "sweep.json",
+    "runs",
+    "runs.parquet",
+    "timeseries.parquet",
+    "report",
+    "jobs",
+    ".submitit",
+    "optimise.json",
+    "study.journal",
+    "batches",
+    "trials.parquet",
+)
 
 SIM_ROOT = Path(__file__).resolve().parent.parent
 

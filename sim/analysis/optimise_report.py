@@ -1,0 +1,594 @@
+"""The report of an optimisation folder (``experiment=optimise``): the best mix for each budget and the evidence.
+
+Same style as the sweep report (:mod:`sim.analysis.report`): a first screen that answers "which
+mix, at what budget", written by :mod:`sim.analysis.claims` from the numbers, then sections with
+figures (PNG and SVG), the tables behind them (CSV) and the folder's metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis import claims
+from sim.analysis.plots import DISPLAY_NAMES, arm_name
+from sim.analysis.portfolio_plots import (
+    frontier_plot,
+    prim_plot,
+    progress_plot,
+    robustness_plot,
+    shift_plot,
+    spending_plot,
+)
+from sim.analysis.portfolios import (
+    NONE,
+    OBJECTIVES,
+    BudgetPick,
+    arm_costs,
+    budget_picks,
+    frontier_mask,
+    picks_table,
+    prim_boxes,
+    reevaluation_table,
+    robust_rival,
+    robustness_table,
+    search_progress,
+    stage,
+    world_means,
+)
+from sim.analysis.report import ReportError, Section, _csv, _html, _markdown, _save
+from sim.analysis.stats import HEADLINE, LEVEL, paired_effects
+from sim.atomic_io import atomic_write_text
+
+
+def is_optimisation(sweep_dir: Path) -> bool:
+    """True for a folder written by ``experiment=optimise``."""
+    return (Path(sweep_dir) / "optimise.json").exists()
+
+
+def portfolio_names(runs: pd.DataFrame, fixed: dict[str, str]) -> dict[str, str]:
+    """Portfolio labels in words: fixed arms by their comparison name, others by their lever values."""
+    names = dict(zip(runs.arm, runs.description, strict=False)) if "description" in runs else {}
+    for name, label in fixed.items():
+        names[label] = f"{arm_name(name)} (fixed arm)" if name != NONE else "No intervention"
+    names[NONE] = "No intervention"
+    return names
+
+
+def fixed_labels(runs: pd.DataFrame) -> dict[str, str]:
+    """Fixed-arm name -> portfolio label, from the runs table."""
+    rows = runs[runs.fixed_arm.astype(str) != ""].drop_duplicates("fixed_arm")
+    return dict(zip(rows.fixed_arm, rows.arm, strict=True))
+
+
+def robustness_portfolios(runs: pd.DataFrame, opt: Any) -> list[str]:
+    """The portfolios the robustness stage evaluates (no intervention is always added).
+
+    In this order until ``optimise.robustness.max_portfolios``: each budget's pick, the cheaper
+    arm the data cannot tell from it, the best fixed arm the budget affords, all six, then the
+    fresh frontier's portfolios spread over its costs.
+    """
+    fresh = stage(runs, "fresh")
+    fixed = fixed_labels(runs)
+    picks = budget_picks(fresh, opt.budgets, [v for k, v in fixed.items() if k != NONE])
+    wanted: list[str] = []
+    for p in picks:
+        wanted += [a for a in (p.arm, p.cheaper, p.fixed) if a]
+    if "all" in fixed:
+        wanted.append(fixed["all"])
+    means = fresh.groupby("arm")[HEADLINE].mean()
+    costs = arm_costs(fresh)
+    arms = list(means.index)
+    front = [a for a, ok in zip(arms, frontier_mask(costs[arms].to_numpy(), means[arms].to_numpy()), strict=True) if ok]
+    front = sorted(front, key=lambda a: costs[a])
+    if len(front) > 2:  # spread over the frontier: every k-th, cheapest and dearest included
+        step = max(1, len(front) // max(1, opt.robustness.max_portfolios))
+        front = [*front[::step], front[-1]]
+    wanted += front
+    out: list[str] = []
+    for a in wanted:
+        if a != NONE and a not in out:
+            out.append(a)
+    return out[: opt.robustness.max_portfolios]
+
+
+def _fresh_summary(fresh: pd.DataFrame) -> pd.DataFrame:
+    """Per fresh arm: cost, paired effect on bought seats against none with CI, on the frontier or not."""
+    effects = paired_effects(fresh, [HEADLINE], baseline=NONE).set_index("arm")
+    costs = arm_costs(fresh)
+    rows = [{"arm": NONE, "cost": float(costs.get(NONE, 0.0)), "effect": 0.0, "low": 0.0, "high": 0.0}]
+    for arm, e in effects.iterrows():
+        rows.append({"arm": arm, "cost": float(costs[arm]), "effect": e["diff"], "low": e.ci_low, "high": e.ci_high})
+    table = pd.DataFrame(rows)
+    table["efficient"] = frontier_mask(table.cost.to_numpy(), table.effect.to_numpy())
+    return table
+
+
+def _pct(v: float) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:+.1f}"
+
+
+def budget_display(picks: list[BudgetPick], names: dict[str, str]) -> pd.DataFrame:
+    """The budget table as the report shows it (points, staff-days, words)."""
+    rows = []
+    for p in picks:
+        if p.arm is None:
+            continue
+        rows.append(
+            {
+                "budget (staff-days)": f"{p.budget:,.0f}",
+                "pick": names.get(p.arm, p.arm),
+                "cost": round(p.cost),
+                "effect (points)": _pct(p.effect),
+                "95% CI": f"{_pct(p.low)} to {_pct(p.high)}" if p.arm != NONE else "",
+                "named best": "yes" if p.named_best and p.p_holm < 1 - LEVEL else "no",
+                "cheaper, not distinguishable": names.get(p.cheaper, "") if p.cheaper else "",
+                "its cost": round(p.cheaper_cost) if p.cheaper else "",
+                "best fixed arm within budget": names.get(p.fixed, "") if p.fixed else "",
+                "pick minus fixed (points, 95% CI)": (
+                    f"{_pct(p.vs_fixed)} ({_pct(p.vs_fixed_low)} to {_pct(p.vs_fixed_high)})"
+                    if p.fixed and p.fixed != p.arm
+                    else ""
+                ),
+                "honest removed vs none (95% CI)": (
+                    f"{p.honest:+.1f} ({p.honest_low:+.1f} to {p.honest_high:+.1f})" if not math.isnan(p.honest) else ""
+                ),
+                "spending (staff-days)": "; ".join(
+                    f"{DISPLAY_NAMES.get(k, k)} {v:,.0f}" for k, v in sorted(p.spending.items(), key=lambda kv: -kv[1])
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_optimise_report(sweep_dir: Path) -> Path:
+    """Write ``SWEEP_DIR/report/`` for an optimisation folder and return the path of report.html.
+
+    Raises:
+        ReportError: The folder holds no finished optimisation.
+    """
+    sweep_dir = Path(sweep_dir)
+    for name in ("optimise.json", "trials.parquet", "runs.parquet"):
+        if not (sweep_dir / name).exists():
+            raise ReportError(f"{sweep_dir} has no {name}: run the optimisation (experiment=optimise) to the end first")
+    plan = json.loads((sweep_dir / "optimise.json").read_text())
+    meta = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else {}
+    trials = pd.read_parquet(sweep_dir / "trials.parquet")
+    runs = pd.read_parquet(sweep_dir / "runs.parquet")
+    out = sweep_dir / "report"
+    out.mkdir(exist_ok=True)
+    for stale in [*out.glob("*.png"), *out.glob("*.svg"), *out.glob("*.csv")]:
+        stale.unlink()
+    fixed = meta.get("fixed_arms") or fixed_labels(runs)
+    names = portfolio_names(runs, fixed)
+    fresh, robust = stage(runs, "fresh"), stage(runs, "robust")
+    budgets = plan["budgets"]
+    target = float(plan["robustness"]["target"])
+    chosen = meta.get("reevaluated") or [a for a in fresh.arm.unique() if a not in fixed.values()]
+    population = int(plan["search"]["population"])
+
+    picks = budget_picks(fresh, budgets, [v for k, v in fixed.items() if k != NONE])
+    progress = search_progress(trials, population)
+    reeval = reevaluation_table(runs, chosen)
+    summary = _fresh_summary(fresh)
+
+    sections = [
+        levers_section(plan, out),
+        budget_section(picks, summary, trials, names, fixed, out),
+        reevaluation_section(reeval, names, fresh, out),
+        search_section(progress, population, trials, out),
+    ]
+    rob_lines: list[str] = [
+        "Robustness across parameter uncertainty was not evaluated (optimise.robustness.draws=0): the intervals "
+        "above hold at the calibrated parameters only."
+    ]
+    if len(robust):
+        sec, rob_lines = robustness_section(
+            robust, fresh, picks, budgets, target, names, meta.get("worlds", {}), plan, out
+        )
+        sections.append(sec)
+    screen = first_screen(plan, meta, trials, runs, picks, reeval, progress, names, rob_lines)
+    runs_meta = runs.assign(scenario=str(plan["search"]["base_inputs"].get("scenario", "?")))
+    atomic_write_text(out / "report.md", _markdown(screen, None, sections, runs_meta, meta))
+    html = _html(screen, None, sections, out, runs_meta, meta).replace(
+        "<title>Sweep report</title>", "<title>Optimisation report</title>"
+    )
+    html = html.replace("<h1>Sweep report</h1>", "<h1>Optimised portfolios</h1>", 1)
+    atomic_write_text(out / "report.html", html)
+    return out / "report.html"
+
+
+# ------------------------------------------------------------------------------------ first screen
+def first_screen(
+    plan: dict[str, Any],
+    meta: dict[str, Any],
+    trials: pd.DataFrame,
+    runs: pd.DataFrame,
+    picks: list[BudgetPick],
+    reeval: pd.DataFrame,
+    progress: pd.DataFrame,
+    names: dict[str, str],
+    rob_lines: list[str],
+) -> list[str]:
+    """The answer: the best mix for each budget, what optimisation adds, how much fresh seeds moved it, robustness."""
+    s = plan["search"]
+    fresh_n = int(plan["reevaluate"]["replicates"])
+    scenario = s["base_inputs"].get("scenario", "?")
+    levers = len(s["levers"])
+    load = meta.get("load_start")
+    wall = meta.get("wall_s")
+    lines = [
+        f"Optimisation **{plan.get('experiment', 'optimise')}** (scenario {scenario}): NSGA-II over {levers} levers, "
+        f"{plan['generations']} generations of {s['population']} portfolios, each on the same {s['replicates']} seeds "
+        f"({len(trials)} trials, {trials.portfolio.nunique()} distinct portfolios); {len(reeval)} Pareto portfolios "
+        f"and the {len(meta.get('fixed_arms', {})) or 8} fixed arms of the comparison re-evaluated on {fresh_n} fresh "
+        "seeds"
+        + (
+            f"; run time {wall / 60:.1f} min on {meta.get('cpus')} cores (1-minute load average {load[0]:.1f} at "
+            f"the start, {meta.get('load_end', [math.nan])[0]:.1f} at the end)."
+            if wall and load
+            else "."
+        )
+    ]
+    for group in pick_groups(picks):
+        first = group[0]
+        text = claims.budget_sentence(first, names, [p.budget for p in group[1:]])
+        for sub in fixed_groups(group):
+            extra = claims.fixed_sentence(sub[0], names, [p.budget for p in sub[1:]])
+            if extra:
+                text += " " + extra
+        lines.append(text)
+    text = claims.reevaluation_sentence(reeval, fresh_n)
+    if text:
+        lines.append(text)
+    lines += rob_lines
+    lines.append(claims.search_sentence(progress, int(s["population"])))
+    lines.append(
+        f"Intervals: effects are paired over common seeds (t intervals, {LEVEL:.0%}), so they cover the simulated "
+        "elections' randomness at the calibrated parameters; the robustness section varies the parameters. Costs are "
+        "the model's staff-days (assumed conversion factors, docs/MODEL.md)."
+    )
+    return lines
+
+
+def pick_groups(picks: list[BudgetPick]) -> list[list[BudgetPick]]:
+    """Consecutive budgets with the same pick, grouped (the larger ones found nothing better to buy)."""
+    groups: list[list[BudgetPick]] = []
+    for p in picks:
+        if groups and groups[-1][0].arm == p.arm:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def fixed_groups(group: list[BudgetPick]) -> list[list[BudgetPick]]:
+    """Budgets of a group with the same best fixed arm, grouped."""
+    out: list[list[BudgetPick]] = []
+    for p in group:
+        if out and out[-1][0].fixed == p.fixed:
+            out[-1].append(p)
+        else:
+            out.append([p])
+    return out
+
+
+# ------------------------------------------------------------------------------------ sections
+def levers_section(plan: dict[str, Any], out: Path) -> Section:
+    """The decision levers searched and their values."""
+    from sim.levers import BY_KEY
+
+    rows = []
+    for item in plan["search"]["levers"]:
+        lv = BY_KEY[item["key"]]
+        values = item["values"]
+        on = [v for v in values if v != 0]
+        rows.append(
+            {
+                "lever": lv.name,
+                "choices": len(values),
+                "values searched": ("0 (off), " if 0 in values else "")
+                + (f"{min(on):g} to {max(on):g}" + (f" step {lv.step:g}" if lv.kind != "bool" else "") if on else ""),
+                "default (fixed arms)": lv.default,
+                "unit": lv.unit,
+                "meaning": lv.doc,
+            }
+        )
+    table = pd.DataFrame(rows)
+    _csv(out / "levers.csv", table)
+    sec = Section("levers", "Decision levers")
+    sec.lines.append(
+        "Each lever's value 0 means the intervention is not deployed (cost 0); a portfolio's cost is what the model "
+        "books for it in the run (staff-days, cost_total). Levers are declared in the configuration schema "
+        "(docs/PARAMETERS.md, Decision levers)."
+    )
+    sec.tables.append(("Levers searched", table, "levers.csv", "Values searched by the optimiser (a grid per lever)."))
+    return sec
+
+
+def budget_section(
+    picks: list[BudgetPick],
+    summary: pd.DataFrame,
+    trials: pd.DataFrame,
+    names: dict[str, str],
+    fixed: dict[str, str],
+    out: Path,
+) -> Section:
+    """The best mix for each budget, the frontier with the fixed arms, and what each pick spends."""
+    sec = Section("budgets", "Best mix for a budget")
+    table = budget_display(picks, names)
+    _csv(out / "budgets.csv", picks_table(picks))
+    sec.tables.append(
+        (
+            "Best re-evaluated portfolio within each budget",
+            table,
+            "budgets.csv",
+            "Effects on seats vote buying changed after unseating, against no intervention, in percentage points, "
+            "paired over the fresh seeds. Named best only when distinguishable from every cheaper arm within the "
+            "budget (adjusted for choosing it among the arms the budget affords). Data: budgets.csv (fractions of "
+            "seats).",
+        )
+    )
+    fixed_names = {label: arm_name(name) for name, label in fixed.items() if name != NONE}
+    _csv(out / "frontier.csv", summary.assign(name=summary.arm.map(names)))
+    sec.figures.append(
+        _save(
+            frontier_plot(summary, picks, fixed_names, names),
+            out,
+            "frontier",
+            "Change in seats vote buying changed (after unseating) against no intervention, by cost, all on the same "
+            "fresh seeds. Dark: the Pareto portfolios of the search, with 95% paired CIs, and the frontier they make; "
+            "blue squares: the fixed arms of the comparison; stars: the best portfolio within each budget (dashed "
+            "lines). The search's own trials are in the search section.",
+            "frontier.csv",
+        )
+    )
+    if any(p.arm and p.arm != NONE for p in picks):
+        sec.figures.append(
+            _save(
+                spending_plot(picks, names),
+                out,
+                "spending",
+                "Staff-days each budget's pick spends on each intervention (means over the fresh seeds).",
+                "budgets.csv",
+            )
+        )
+    fx = summary[summary.arm.isin(fixed.values())].assign(name=lambda t: t.arm.map(names))
+    fx_table = pd.DataFrame(
+        {
+            "fixed arm": fx.name,
+            "cost": fx.cost.round(0),
+            "effect (points)": (100 * fx.effect).round(2),
+            "95% CI": [f"{100 * lo:+.1f} to {100 * hi:+.1f}" for lo, hi in zip(fx.low, fx.high, strict=True)],
+        }
+    )
+    _csv(out / "fixed_arms.csv", fx_table)
+    sec.tables.append(
+        ("Fixed arms on the fresh seeds", fx_table, "fixed_arms.csv", "The comparison's arms, on the same fresh seeds.")
+    )
+    return sec
+
+
+def reevaluation_section(reeval: pd.DataFrame, names: dict[str, str], fresh: pd.DataFrame, out: Path) -> Section:
+    """How far fresh seeds moved the Pareto portfolios."""
+    sec = Section("reevaluation", "Re-evaluation on fresh seeds")
+    if reeval.empty:
+        sec.lines.append("No Pareto portfolio was re-evaluated.")
+        return sec
+    _csv(out / "reevaluation.csv", reeval)
+    shown = pd.DataFrame(
+        {
+            "portfolio": reeval.arm.map(lambda a: names.get(a, a)),
+            "cost": reeval.cost.round(0),
+            "search effect (points)": (100 * reeval.search_effect).round(2),
+            "fresh effect (points)": (100 * reeval.fresh_effect).round(2),
+            "fresh 95% CI": [
+                f"{100 * a:+.1f} to {100 * b:+.1f}" for a, b in zip(reeval.fresh_low, reeval.fresh_high, strict=True)
+            ],
+            "p vs none (Holm)": reeval.p_holm.map(lambda p: "<0.001" if p < 0.001 else f"{p:.3f}"),
+            "shift (points)": (100 * reeval["shift"]).round(2),
+            "shift 95% CI": [
+                f"{100 * a:+.1f} to {100 * b:+.1f}" for a, b in zip(reeval.shift_low, reeval.shift_high, strict=True)
+            ],
+        }
+    )
+    sec.tables.append(
+        (
+            "Search against fresh seeds",
+            shown,
+            "reevaluation.csv",
+            "Effects on seats vote buying changed after unseating against no intervention, paired over each seed set; "
+            "shift = fresh minus search (Welch interval: the seed sets are disjoint). Holm over every re-evaluated "
+            "arm.",
+        )
+    )
+    sec.figures.append(
+        _save(
+            shift_plot(reeval, names),
+            out,
+            "reevaluation",
+            "Each re-evaluated Pareto portfolio's effect on the search's seeds (open) and on fresh seeds (filled), "
+            "with 95% paired CIs; arrows show the move.",
+            "reevaluation.csv",
+        )
+    )
+    return sec
+
+
+def search_section(progress: pd.DataFrame, population: int, trials: pd.DataFrame, out: Path) -> Section:
+    """The search's progress, and its trials."""
+    sec = Section("search", "The search")
+    sec.lines.append(claims.search_sentence(progress, population))
+    _csv(out / "search_progress.csv", progress)
+    keep = ["number", "generation", "seeded", "portfolio", "description", *OBJECTIVES]
+    _csv(out / "trials.csv", trials[[c for c in keep if c in trials]])
+    sec.figures.append(
+        _save(
+            progress_plot(progress, trials),
+            out,
+            "search_progress",
+            "Left: every trial's mean over the search's seeds (colour: generation) and the frontier they make. Right: "
+            "the hypervolume of that frontier after each generation, against no intervention and the dearest trial "
+            "(Zitzler & Thiele 1999). Every trial's means are in trials.csv.",
+            "search_progress.csv",
+        )
+    )
+    return sec
+
+
+def robustness_section(
+    robust: pd.DataFrame,
+    fresh: pd.DataFrame,
+    picks: list[BudgetPick],
+    budgets: list[float],
+    target: float,
+    names: dict[str, str],
+    worlds: dict[str, Any],
+    plan: dict[str, Any],
+    out: Path,
+) -> tuple[Section, list[str]]:
+    """Regret, the chance of meeting the target, and PRIM's boxes for each budget's pick."""
+    sec = Section("robustness", "Robustness across parameter uncertainty")
+    costs = arm_costs(fresh)
+    table = robustness_table(robust, costs, budgets, target)
+    _csv(out / "robustness.csv", table)
+    lines = [claims.worlds_sentence({**worlds, "draws": int(robust["sample"].nunique())})]
+    means = world_means(robust)
+    params = [c for c in robust.columns if c.startswith("in.")]
+    x = robust.drop_duplicates("sample").set_index("sample").loc[means.index, params].rename(columns=lambda c: c[3:])
+    distinct = len(robust.drop_duplicates("world"))
+    seen = set()
+    box_rows = []
+    for group in pick_groups(picks):
+        p = group[-1]  # the largest budget of the group: the most portfolios to compete with
+        if not p.arm or p.arm == NONE or p.arm not in means.columns:
+            continue
+        row = table[(table.budget == p.budget) & (table.arm == p.arm)]
+        if row.empty:
+            continue
+        members = table[table.budget == p.budget].arm.tolist()
+        text = claims.robustness_sentence(row.iloc[0], p.budget, target, names)
+        text += " " + claims.rival_sentence(robust_rival(robust, p.arm, members), p.arm, p.budget, names)
+        if p.arm in seen:
+            lines.append(text)
+            continue
+        seen.add(p.arm)
+        fail = (means[p.arm] >= target).to_numpy()
+        boxes = []
+        can = (
+            plan["robustness"].get("prim", True)
+            and distinct >= claims.MIN_PRIM_WORLDS
+            and claims.MIN_PRIM_CASES <= fail.sum() <= len(fail) - claims.MIN_PRIM_CASES
+        )
+        if can:
+            boxes = prim_boxes(x, fail)
+        text += " " + claims.prim_sentence(boxes, p.arm, names, target, int(fail.sum()), len(fail), distinct)
+        lines.append(text)
+        for i, b in enumerate(boxes):
+            what = f"box {i + 1}" if b.significant else "best candidate, not significant"
+            for k, (lo, hi) in b.limits.items():
+                box_rows.append(
+                    {
+                        "portfolio": names.get(p.arm, p.arm),
+                        "box": what,
+                        "parameter": k,
+                        "low": lo,
+                        "high": hi,
+                        "sampled low": b.full[k][0],
+                        "sampled high": b.full[k][1],
+                        "quasi-p": b.qp[k],
+                        "coverage": b.coverage,
+                        "density": b.density,
+                        "mass": b.mass,
+                        "overall failure rate": b.base_rate,
+                    }
+                )
+            stem = f"prim_{len(seen)}_{i + 1}"
+            sec.figures.append(
+                _save(
+                    prim_plot(b, x, fail, f"Where {textwrap_short(names.get(p.arm, p.arm))} fails ({what})"),
+                    out,
+                    stem,
+                    "PRIM (EMA Workbench): left, the boxes along the peeling trajectory, the one kept circled (all "
+                    "restrictions quasi-p < 0.05, best harmonic mean of coverage and density; when none qualifies, "
+                    "the best candidate by that score, which is not claimed); right, the sampled "
+                    "worlds on the box's two most significant parameters "
+                    f"(x: fails, bought seats ≥ {100 * target:g}%).",
+                    "prim_boxes.csv",
+                )
+            )
+    if box_rows:
+        boxes_table = pd.DataFrame(box_rows)
+        _csv(out / "prim_boxes.csv", boxes_table)
+        sec.tables.append(
+            ("PRIM boxes", boxes_table, "prim_boxes.csv", "Restrictions of each box, with coverage and density.")
+        )
+    shown = table.assign(
+        budget=table.budget.map(lambda b: "any" if np.isinf(b) else f"{b:,.0f}"),
+        portfolio=table.arm.map(lambda a: names.get(a, a)),
+    )[
+        [
+            "budget",
+            "portfolio",
+            "cost",
+            "mean",
+            "p_target",
+            "p_low",
+            "p_high",
+            "regret_mean",
+            "regret_p90",
+            "regret_max",
+            "best_share",
+        ]
+    ]
+    for c in ("mean", "regret_mean", "regret_p90", "regret_max"):
+        shown[c] = (100 * shown[c]).round(2)
+    for c in ("p_target", "p_low", "p_high", "best_share"):
+        shown[c] = (100 * shown[c]).round(0)
+    shown["cost"] = shown["cost"].round(0)
+    shown = shown.rename(
+        columns={
+            "budget": "budget (staff-days)",
+            "mean": "mean bought seats (%)",
+            "p_target": f"meets < {100 * target:g}% (% of worlds)",
+            "p_low": "95% CI low",
+            "p_high": "95% CI high",
+            "regret_mean": "mean regret (points)",
+            "regret_p90": "90th pct regret",
+            "regret_max": "worst regret",
+            "best_share": "best affordable (% of worlds)",
+        }
+    )
+    sec.tables.append(
+        (
+            "Regret and the target across the sampled worlds",
+            shown,
+            "robustness.csv",
+            "For each budget, every evaluated portfolio it affords (by its cost on the fresh seeds): regret is the "
+            "shortfall against the best affordable portfolio in the same world; budget 'any' compares all of them.",
+        )
+    )
+    sec.lines += lines
+    sec.figures.append(
+        _save(
+            robustness_plot(robust, table, target, names),
+            out,
+            "robustness",
+            "Each evaluated portfolio's bought-seat rate in every sampled world (mean over the world's seeds), and the "
+            "share of worlds below the target with a Wilson 95% CI.",
+            "robustness.csv",
+        )
+    )
+    return sec, lines
+
+
+def textwrap_short(text: str, width: int = 60) -> str:
+    """``text`` shortened to ``width`` characters."""
+    import textwrap
+
+    return textwrap.shorten(text, width)

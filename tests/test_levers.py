@@ -1,0 +1,181 @@
+"""Decision levers: declared in the schema, 0 means not deployed, costs come from the model, bad input stops early."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+
+import pytest
+
+from sim import ConfigError, build_config, simulate
+from sim.config import SimConfig, with_values
+from sim.levers import (
+    BY_KEY,
+    LEVERS,
+    OFF,
+    describe,
+    fixed_arms,
+    portfolio_label,
+    portfolio_overrides,
+    searched_levers,
+)
+from sim.simulate import resolve_config
+from sim.sweeps.experiment import OptimiseConfig, SensitivityConfig
+from sim.sweeps.optimise import check_settings
+from tests.conftest import SMALL
+
+#: A small, short election (every mechanism at work, a run in ~10 ms).
+TINY = {
+    **SMALL,
+    "schedule": {"campaign_days": 12, "post_election_days": 6},
+    "investigation": {"direct_days": 5, "supervised_days": 6},
+}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> SimConfig:
+    return resolve_config(TINY)
+
+
+def field_meta(key: str) -> tuple[dict, object]:
+    _, section, name = key.split(".")
+    cls = typing.get_type_hints(type(SimConfig().interventions))[section]
+    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    return dict(f.metadata), typing.get_type_hints(cls)[name]
+
+
+def test_every_intervention_has_a_lever_within_its_schema_bounds():
+    assert {lv.intervention for lv in LEVERS} == {
+        "warning_education",
+        "risk_screening",
+        "candidate_vetting",
+        "tipoff_resolution",
+        "team_inspection",
+        "pledges_talks",
+    }
+    assert BY_KEY["interventions.team_inspection.n_teams"].high == 64
+    assert BY_KEY["interventions.tipoff_resolution.capacity_multiplier"].grid()[:3] == (0.0, 1.0, 1.5)
+    for lv in LEVERS:
+        meta, _ = field_meta(lv.key)
+        lo, hi = meta.get("lo"), meta.get("hi")
+        assert lo is None or lv.low >= lo or lv.low == OFF, lv.key
+        assert hi is None or lv.high <= hi, lv.key
+        assert math.isclose((lv.high - lv.low) / lv.step, round((lv.high - lv.low) / lv.step)), lv.key
+        grid = lv.grid()
+        assert grid[0] == OFF and grid[-1] == lv.high
+        assert lv.kind == "bool" or float(lv.default) in grid, f"{lv.key}: the fixed arms' intensity is on the grid"
+        for value in grid:  # every value the optimiser can choose is a valid configuration
+            with_values(SimConfig(), **portfolio_overrides({lv.key: value}))
+
+
+def test_a_portfolio_of_zeros_is_no_intervention_and_costs_nothing(tiny):
+    zeros = dict.fromkeys(BY_KEY, OFF)
+    overrides = portfolio_overrides(zeros)
+    assert all(v is False for k, v in overrides.items() if k.endswith(".enabled"))
+    cfg = with_values(tiny, seed=5, **overrides)
+    assert portfolio_label(cfg) == "none" and describe(cfg) == "No intervention"
+    off, none = simulate(cfg).summary, simulate(with_values(tiny, seed=5)).summary
+    assert off["cost_total"] == 0.0
+    assert off["bought_seat_rate_final"] == none["bought_seat_rate_final"]
+    # Off is off even for a lever whose deployed values start above 0.
+    tip = portfolio_overrides({"interventions.tipoff_resolution.capacity_multiplier": 0.0})
+    assert tip == {"interventions.tipoff_resolution.enabled": False}
+
+
+def test_a_portfolio_costs_what_the_model_books_for_it(tiny):
+    def cost(**values):
+        return simulate(with_values(tiny, seed=3, **portfolio_overrides(values))).summary
+
+    few, many = (
+        cost(**{"interventions.team_inspection.n_teams": 2}),
+        cost(**{"interventions.team_inspection.n_teams": 6}),
+    )
+    assert 0 < few["cost_team_inspection"] < many["cost_team_inspection"]
+    assert few["cost_total"] == few["cost_team_inspection"]
+    mix = cost(
+        **{
+            "interventions.team_inspection.n_teams": 2,
+            "interventions.pledges_talks.delegate_coverage": 0.5,
+            "interventions.pledges_talks.candidate_coverage": 0.0,
+        }
+    )
+    parts = [k for k in mix if k.startswith("cost_") and k != "cost_total"]
+    assert math.isclose(mix["cost_total"], sum(mix[k] for k in parts))
+    assert mix["cost_pledges_talks"] > 0 and mix["cost_team_inspection"] == few["cost_team_inspection"]
+
+
+def test_fixed_arms_are_the_comparison_presets():
+    base = resolve_config({"scenario": "city"})
+    for name, overrides in fixed_arms().items():
+        assert with_values(base, **overrides) == resolve_config({"scenario": "city", "policy": name})
+
+
+def test_with_values_builds_what_build_config_builds():
+    base = resolve_config({"scenario": "city"})
+    values = {
+        "interventions.team_inspection.enabled": True,
+        "interventions.team_inspection.n_teams": 12,
+        "delegates.money_weight": 2,  # an int for a float field, as OmegaConf converts it
+        "seed": 9,
+    }
+    assert with_values(base, **values) == build_config(base, **values)
+    with pytest.raises(ConfigError, match="interventions.team_inspection.n_teams=-1"):
+        with_values(base, **{"interventions.team_inspection.n_teams": -1})
+    with pytest.raises(ConfigError, match="delegates.money_wait"):
+        with_values(base, **{"delegates.money_wait": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragments"),
+    [
+        ({"levers": ["team_inspection.n_team"]}, ["optimise.levers", "team_inspection.n_team", "not a lever"]),
+        ({"ranges": {"team_inspection": {"n_teams": [0, 100]}}}, ["optimise.ranges.team_inspection.n_teams", "100"]),
+        ({"ranges": {"team_inspection": [0, 100]}}, ["optimise.ranges.team_inspection", "must map levers"]),
+        ({"ranges": {"warning_education.coverage": [-0.1, 0.5]}}, ["warning_education.coverage", "-0.1"]),
+        ({"ranges": {"tipoff_resolution.capacity_multiplier": [0.5, 6]}}, ["capacity_multiplier", "0.5"]),
+        ({"ranges": {"team_inspection.n_teams": [10, 2]}}, ["team_inspection.n_teams", "10"]),
+        ({"ranges": {"team_inspection.n_teams": [0, math.nan]}}, ["team_inspection.n_teams", "nan"]),
+        (
+            {"levers": ["team_inspection.n_teams"], "ranges": {"pledges_talks.delegate_coverage": [0, 1]}},
+            ["pledges_talks.delegate_coverage", "not among the levers searched"],
+        ),
+        ({"budgets": [1000.0, -5.0]}, ["optimise.budgets", "-5.0"]),
+        ({"budgets": [math.inf]}, ["optimise.budgets", "inf"]),
+        ({"budgets": []}, ["optimise.budgets"]),
+        ({"population": 2}, ["optimise.population=2"]),
+        ({"replicates": 1}, ["optimise.replicates=1"]),
+        ({"robustness": {"target": 1.5}}, ["optimise.robustness.target=1.5"]),
+        ({"robustness": {"source": "prior"}}, ["optimise.robustness.source='prior'"]),
+    ],
+)
+def test_bad_optimisation_settings_stop_early_naming_key_and_value(tiny, settings, fragments):
+    from sim.sweeps.experiment import RobustnessConfig
+
+    settings = dict(settings)
+    if "robustness" in settings:
+        settings["robustness"] = RobustnessConfig(**settings["robustness"])
+    opt = OptimiseConfig(**settings)
+    with pytest.raises(ConfigError) as err:
+        check_settings(tiny, opt, SensitivityConfig())
+    for fragment in fragments:
+        assert fragment in str(err.value)
+
+
+def test_a_coverage_target_that_would_override_the_teams_lever_is_refused(tiny):
+    base = with_values(tiny, **{"interventions.team_inspection.coverage_target": 0.3})
+    with pytest.raises(ConfigError, match="coverage_target=0.3"):
+        check_settings(base, OptimiseConfig(), SensitivityConfig())
+
+
+def test_searched_levers_narrow_ranges_and_keep_off_only_when_asked():
+    levers = searched_levers(
+        ["team_inspection.n_teams", "interventions.tipoff_resolution.capacity_multiplier"],
+        {"team_inspection.n_teams": [0, 8], "tipoff_resolution.capacity_multiplier": [2, 3]},
+    )
+    assert [s.key for s in levers] == [
+        "interventions.tipoff_resolution.capacity_multiplier",
+        "interventions.team_inspection.n_teams",
+    ]
+    assert levers[0].values == (2.0, 2.5, 3.0)  # always deployed: off is not among the choices
+    assert levers[1].values == tuple(float(v) for v in range(9))

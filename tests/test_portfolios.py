@@ -1,0 +1,144 @@
+"""Analysis of optimised portfolios on synthetic data with known answers: Pareto sets, budgets, regret, PRIM."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.portfolios import (
+    HEADLINE,
+    budget_picks,
+    crowding_distance,
+    frontier_mask,
+    hypervolume_2d,
+    pareto_mask,
+    prim_boxes,
+    reevaluation_table,
+    robust_rival,
+    robustness_table,
+    select_for_reevaluation,
+    welch_interval,
+    wilson,
+)
+
+
+def test_pareto_mask_keeps_exactly_the_non_dominated_rows():
+    v = np.array([[1, 5, 0], [2, 2, 0], [3, 1, 0], [3, 3, 0], [1, 5, 0], [0.5, 9, 1]], dtype=float)
+    assert pareto_mask(v).tolist() == [True, True, True, False, False, True]  # a duplicate counts once
+
+
+def test_frontier_and_hypervolume_of_a_known_staircase():
+    cost = np.array([0.0, 10.0, 20.0, 15.0, 30.0])
+    y = np.array([1.0, 0.6, 0.5, 0.7, 0.5])
+    assert frontier_mask(cost, y).tolist() == [True, True, True, False, False]
+    # Reference (40, 1): widths 10, 10, 20 at heights 0, 0.4, 0.5.
+    assert hypervolume_2d(cost, y, 40.0, 1.0) == pytest.approx(10 * 0.0 + 10 * 0.4 + 20 * 0.5)
+    assert np.isinf(crowding_distance(np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]))[[0, 1]]).all()
+
+
+def test_reevaluation_keeps_the_cost_outcome_frontier_first():
+    trials = pd.DataFrame(
+        {
+            "number": range(5),
+            "generation": 0,
+            "portfolio": ["none", "a", "b", "c", "d"],
+            HEADLINE: [0.10, 0.08, 0.05, 0.07, 0.04],
+            "cost_total": [0.0, 10.0, 50.0, 40.0, 90.0],
+            "honest_removed": [0.0, 0.0, 0.0, 0.0, 3.0],
+        }
+    )
+    assert select_for_reevaluation(trials, cap=3) == ["none", "c", "d"]  # spread along the frontier, capped
+    assert select_for_reevaluation(trials, cap=9) == ["none", "a", "c", "b", "d"]
+
+
+def fresh_runs(effects: dict[str, float], costs: dict[str, float], n: int = 20, sd: float = 0.01, seed: int = 0):
+    """Fresh-stage runs: common seeds (a shared level per seed), each arm its effect plus noise."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.05, 0.10, n)
+    rows = []
+    for arm, eff in {"none": 0.0, **effects}.items():
+        noise = np.zeros(n) if arm == "none" else rng.normal(0, sd, n)
+        for i in range(n):
+            rows.append(
+                {
+                    "stage": "fresh",
+                    "arm": arm,
+                    "sample": -1,
+                    "seed": i,
+                    HEADLINE: base[i] + eff + noise[i],
+                    "honest_removed": 0.0,
+                    "cost_total": costs.get(arm, 0.0),
+                    "cost_team_inspection": costs.get(arm, 0.0),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_the_best_for_a_budget_is_named_only_when_it_beats_every_cheaper_arm():
+    runs = fresh_runs({"cheap": -0.03, "dear": -0.05, "fixed": -0.02}, {"cheap": 100, "dear": 500, "fixed": 300})
+    picks = budget_picks(runs, [50, 200, 1000], fixed=["fixed"])
+    assert [p.arm for p in picks] == ["none", "cheap", "dear"]
+    assert picks[1].named_best and picks[2].named_best
+    assert picks[2].fixed == "fixed" and picks[2].vs_fixed == pytest.approx(-0.03, abs=0.01)
+    assert picks[2].vs_fixed_p_holm < 0.05
+    assert picks[2].spending == {"team_inspection": 500.0}
+    # A dearer arm whose extra effect is lost in the noise is not named best: the cheaper one is said instead.
+    noisy = fresh_runs({"cheap": -0.03, "dear": -0.031}, {"cheap": 100, "dear": 500}, sd=0.02, seed=3)
+    pick = budget_picks(noisy, [1000], fixed=[])[0]
+    if pick.arm == "dear":
+        assert not pick.named_best and pick.cheaper == "cheap"
+
+
+def test_shift_between_seed_sets_is_a_welch_interval_and_zero_on_identical_draws():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, 30), rng.normal(0.5, 2, 40)
+    d, lo, hi, _ = welch_interval(a, b)
+    assert lo < d < hi and d == pytest.approx(b.mean() - a.mean())
+    assert welch_interval(a, a)[0] == 0.0
+    search = fresh_runs({"x": -0.03}, {"x": 10}, n=8, seed=4).assign(stage="search")
+    fresh = fresh_runs({"x": -0.03}, {"x": 10}, n=20, seed=5)
+    table = reevaluation_table(pd.concat([search, fresh]), ["none", "x"])
+    assert list(table.arm) == ["x"] and table.shift_low.iloc[0] < 0 < table.shift_high.iloc[0]
+
+
+def test_regret_is_against_the_best_affordable_portfolio_in_each_world():
+    rows = []
+    for w, (a, b, c) in enumerate([(0.06, 0.04, 0.01), (0.05, 0.02, 0.03), (0.08, 0.06, 0.02)]):
+        for arm, y in (("none", a), ("b", b), ("c", c)):
+            rows.append({"arm": arm, "sample": w, "seed": 0, HEADLINE: y})
+    robust = pd.DataFrame(rows)
+    costs = pd.Series({"none": 0.0, "b": 100.0, "c": 500.0})
+    table = robustness_table(robust, costs, [200.0], target=0.05).set_index(["budget", "arm"])
+    assert table.loc[(200.0, "b"), "regret_max"] == 0.0  # c is not affordable: b is the best in every world
+    assert table.loc[(200.0, "none"), "regret_mean"] == pytest.approx((0.02 + 0.03 + 0.02) / 3)
+    assert table.loc[(math.inf, "b"), "regret_mean"] == pytest.approx((0.03 + 0.0 + 0.04) / 3)
+    assert table.loc[(200.0, "b"), "p_target"] == pytest.approx(2 / 3)
+    assert robust_rival(robust, "b", ["none", "b"]) is None
+    assert robust_rival(robust, "b", ["none", "b", "c"])[0] == "c"
+    lo, hi = wilson(0, 10)
+    assert lo == 0.0 and 0.2 < hi < 0.35
+
+
+def test_prim_finds_a_planted_box():
+    rng = np.random.default_rng(7)
+    x = pd.DataFrame(rng.uniform(0, 1, (400, 4)), columns=["a", "b", "c", "d"])
+    fail = ((x.a > 0.6) & (x.c < 0.35)).to_numpy() ^ (rng.uniform(size=400) < 0.03)
+    boxes = prim_boxes(x, fail)
+    assert boxes, "PRIM finds the planted box"
+    box = boxes[0]
+    assert box.significant and set(box.limits) == {"a", "c"}
+    assert box.limits["a"][0] == pytest.approx(0.6, abs=0.06) and box.limits["c"][1] == pytest.approx(0.35, abs=0.06)
+    assert box.coverage > 0.75 and box.density > 0.75 and box.density > 3 * box.base_rate
+    assert all(p < 0.05 for p in box.qp.values())
+
+
+def test_prim_claims_no_box_on_pure_noise():
+    found = 0
+    for seed in range(15):
+        rng = np.random.default_rng(100 + seed)
+        x = pd.DataFrame(rng.uniform(0, 1, (40, 6)), columns=list("abcdef"))
+        found += any(b.significant for b in prim_boxes(x, rng.uniform(size=40) < 0.35))
+    assert found <= 1

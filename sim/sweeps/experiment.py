@@ -117,7 +117,7 @@ class OptimiseConfig:
     levers: list[str] = field(default_factory=list)
     ranges: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     population: int = 24
-    generations: int = 16
+    generations: int = 24
     replicates: int = 8
     seed: int = 2021
     budgets: list[float] = field(default_factory=lambda: [250.0, 1000.0, 3000.0, 6000.0])

@@ -921,7 +921,7 @@ def robustness_worlds(
             if rob.source == "auto":
                 use_posterior = ess >= rob.min_ess
                 info["reason"] = (
-                    f"the posterior's effective sample size is {ess:.1f} (at least {rob.min_ess:g})"
+                    ""  # the sentence gives the effective sample size
                     if use_posterior
                     else f"the posterior's effective sample size is {ess:.1f}, below {rob.min_ess:g}: its draws would "
                     "repeat a few parameter sets, so the sensitivity design's ranges are used instead"

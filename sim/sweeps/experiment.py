@@ -92,7 +92,7 @@ class RobustnessConfig:
     source: str = "auto"
     posterior: str = "docs/calibration_posterior.parquet"
     min_ess: float = 20.0
-    draws: int = 40
+    draws: int = 60
     replicates: int = 2
     seed: int = 12345
     max_portfolios: int = 12

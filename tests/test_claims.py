@@ -247,6 +247,7 @@ def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm()
     )[0]
     text = budget_sentence(clear, names)
     assert "best: **Teams 9**" in text and "95% CI" in text and "900 staff-days" in text
+    assert "honest candidates removed +0.0 a round" in text  # the harm beside the benefit
     assert "what optimisation adds" in fixed_sentence(clear, names)
     # Pure noise: every arm the same. Never "best", never "adds".
     named = adds = 0

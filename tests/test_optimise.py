@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import sim.sweeps.optimise as engine
-from sim.config import SimConfig, with_values
+from sim.config import ConfigError, SimConfig, with_values
 from sim.simulate import RunResult, resolve_config
 from sim.sweeps.experiment import OptimiseConfig, ReevaluateConfig, RobustnessConfig, SensitivityConfig
 from tests.conftest import ROOT
@@ -230,6 +230,7 @@ def cli(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedPro
 def test_the_command_runs_through_the_launcher_reports_and_refuses_another_plan(tmp_path, tiny):
     folder = tmp_path / "cli"
     robust = [
+        "optimise.generations=2",
         "optimise.robustness.source=ranges",
         "optimise.robustness.draws=24",
         "optimise.robustness.replicates=1",
@@ -241,7 +242,7 @@ def test_the_command_runs_through_the_launcher_reports_and_refuses_another_plan(
     for section in ("Best mix for a budget", "Re-evaluation on fresh seeds", "Robustness across parameter uncertainty"):
         assert section in report
     # The joblib launcher (two jobs a batch) gives the trials the in-process optimiser gives.
-    run(tmp_path / "inproc", tiny, small_plan())
+    run(tmp_path / "inproc", tiny, small_plan(generations=2))
     pd.testing.assert_frame_equal(trials(folder), trials(tmp_path / "inproc"))
     runs = pd.read_parquet(folder / "runs.parquet")
     robust_runs = runs[runs.stage == "robust"]
@@ -251,9 +252,13 @@ def test_the_command_runs_through_the_launcher_reports_and_refuses_another_plan(
     # Rerunning the same command computes nothing; another plan is refused before anything runs.
     cli(folder, *robust, "report=false")
     assert json.loads((folder / "sweep.json").read_text())["runs_computed"] == 0
-    refused = cli(folder, *robust, "optimise.replicates=3", check=False)
-    assert refused.returncode == 2
-    assert "optimise replicates: planned 2, now 3" in refused.stderr and "sweep.on_change=archive" in refused.stderr
+    done = len(list(folder.glob("runs/*/*/DONE")))
+    with pytest.raises(ConfigError) as refused:
+        engine.optimise(folder, tiny, small_plan(generations=2, replicates=3), SensitivityConfig(), 2021)
+    assert "optimise replicates: planned 2, now 3" in str(refused.value) and "sweep.on_change=archive" in str(
+        refused.value
+    )
+    assert len(list(folder.glob("runs/*/*/DONE"))) == done
     bad = cli(tmp_path / "bad", "+optimise.ranges.team_inspection.n_teams=[0,100]", check=False)
     assert bad.returncode == 2 and "optimise.ranges.team_inspection.n_teams" in bad.stderr
     assert not (tmp_path / "bad" / "runs").exists()

@@ -68,22 +68,25 @@ def test_slurm_sweep_matches_the_joblib_launcher(tmp_path):
 @pytest.mark.skipif(PARTITION is None, reason="no SLURM cluster (start one with tests/cluster/start-slurm.sh)")
 def test_an_optimisation_goes_through_slurm_unchanged(tmp_path):
     # The optimiser launches each batch of runs as jobs of the configured launcher: on SLURM its
-    # trials are those of the joblib launcher.
-    from tests.test_optimise import cli, trials
+    # trials and runs are those of the optimiser run in one process.
+    from sim.simulate import resolve_config
+    from tests.test_levers import TINY
+    from tests.test_optimise import cli, run, small_plan, trials
 
-    args = ["optimise.generations=1", "optimise.robustness.draws=0", "report=false"]
     cli(
         tmp_path / "slurm",
-        *args,
+        "optimise.generations=1",
+        "optimise.robustness.draws=0",
+        "report=false",
         "hydra/launcher=submitit_slurm",
         f"hydra.launcher.partition={PARTITION}",
         "hydra.launcher.timeout_min=10",
         "hydra.launcher.mem_gb=1",
     )
-    cli(tmp_path / "joblib", *args)
+    run(tmp_path / "local", resolve_config(TINY), small_plan(generations=1))
     assert list((tmp_path / "slurm" / ".submitit").iterdir())  # the jobs went through SLURM
-    pd.testing.assert_frame_equal(trials(tmp_path / "slurm"), trials(tmp_path / "joblib"))
-    fresh = pd.read_parquet(tmp_path / "slurm" / "runs.parquet")
-    local = pd.read_parquet(tmp_path / "joblib" / "runs.parquet")
-    timings = [c for c in fresh.columns if c == "runtime_s" or c.startswith("time_")]
-    pd.testing.assert_frame_equal(fresh.drop(columns=timings), local.drop(columns=timings))
+    pd.testing.assert_frame_equal(trials(tmp_path / "slurm"), trials(tmp_path / "local"))
+    slurm = pd.read_parquet(tmp_path / "slurm" / "runs.parquet")
+    local = pd.read_parquet(tmp_path / "local" / "runs.parquet")
+    timings = [c for c in slurm.columns if c == "runtime_s" or c.startswith("time_")]
+    pd.testing.assert_frame_equal(slurm.drop(columns=timings), local.drop(columns=timings))

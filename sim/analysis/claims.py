@@ -462,6 +462,15 @@ def _budgets(budgets: list[float]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def _harm_words(p: BudgetPick) -> str:
+    """The pick's honest candidates removed against no intervention (its harm), when measured."""
+    if math.isnan(p.honest):
+        return ""
+    if math.isnan(p.honest_low):
+        return f"; honest candidates removed {p.honest:+.1f} a round"
+    return f"; honest candidates removed {p.honest:+.1f} a round, 95% CI {p.honest_low:+.1f} to {p.honest_high:+.1f}"
+
+
 def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] | None = None) -> str:
     """The best re-evaluated portfolio within one budget, named best only when the data separate it.
 
@@ -481,7 +490,7 @@ def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] |
     what = (
         f"**{_name(p.arm, names)}** ({fmt_points(p.effect)} on seats vote buying changed after unseating, "
         f"95% CI {100 * p.low:+.1f} to {100 * p.high:+.1f}; {p.cost:,.0f} staff-days: "
-        f"{spending_words(p.spending)})"
+        f"{spending_words(p.spending)}{_harm_words(p)})"
     )
     if not (p.p_holm < 1 - LEVEL and p.effect < 0):
         return (

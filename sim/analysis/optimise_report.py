@@ -518,7 +518,8 @@ def robustness_section(
                     "restrictions quasi-p < 0.05, best harmonic mean of coverage and density; when none qualifies, "
                     "the best candidate by that score, which is not claimed); right, the sampled "
                     "worlds on the box's two most significant parameters "
-                    f"(x: fails, bought seats ≥ {100 * target:g}%).",
+                    f"(x: fails, bought seats ≥ {100 * target:g}%); a box restricting more parameters can leave out "
+                    "worlds inside the rectangle, by the others.",
                     "prim_boxes.csv",
                 )
             )

@@ -179,3 +179,23 @@ def test_searched_levers_narrow_ranges_and_keep_off_only_when_asked():
     ]
     assert levers[0].values == (2.0, 2.5, 3.0)  # always deployed: off is not among the choices
     assert levers[1].values == tuple(float(v) for v in range(9))
+
+
+def test_robustness_worlds_count_a_duplicated_posterior_by_its_distinct_particles(tmp_path):
+    import pandas as pd
+
+    from sim.sweeps.experiment import RobustnessConfig
+    from sim.sweeps.optimise import robustness_worlds
+
+    # 200 equal-weight particles but only 10 distinct points: 10 effective draws, below min_ess 20,
+    # so ``auto`` must take the ranges, not sample 10 worlds over and over.
+    path = tmp_path / "post.parquet"
+    pd.DataFrame({"voting.compliance": [0.5 + 0.01 * (i % 10) for i in range(200)], "weight": 1 / 200}).to_parquet(path)
+    opt = OptimiseConfig(robustness=RobustnessConfig(posterior=str(path), draws=8))
+    worlds, info = robustness_worlds(opt, SensitivityConfig())
+    assert info["particles"] == 200 and info["ess"] == pytest.approx(10.0)
+    assert info["source"] == "ranges" and "10.0, below 20" in info["reason"]
+    # The same 200 points all distinct: the posterior is used.
+    pd.DataFrame({"voting.compliance": [0.5 + 0.001 * i for i in range(200)], "weight": 1 / 200}).to_parquet(path)
+    worlds, info = robustness_worlds(opt, SensitivityConfig())
+    assert info["source"] == "posterior" and info["ess"] == pytest.approx(200.0) and len(worlds) == 8

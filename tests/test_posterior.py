@@ -11,6 +11,7 @@ from sim.analysis.posterior import (
     INTERVAL_NOTE,
     MIN_DRAWS,
     effect_intervals,
+    effective_sample_size,
     load_posterior,
     posterior_design,
     posterior_overrides,
@@ -61,6 +62,19 @@ def test_a_file_without_weights_is_refused(tmp_path):
 def test_the_stored_posterior_loads():
     df = load_posterior(DEFAULT_POSTERIOR)
     assert len(df) > 10 and df.weight.sum() == pytest.approx(1.0)
+
+
+def test_the_effective_sample_counts_duplicated_particles_once():
+    distinct = pd.DataFrame({"a.b": [1.0, 2.0, 3.0, 4.0], "weight": 0.25})
+    assert effective_sample_size(distinct) == pytest.approx(4.0)
+    # Two copies of one point (a refused move) and two others: three points, weights 1/2, 1/4, 1/4.
+    copies = pd.DataFrame({"a.b": [1.0, 1.0, 3.0, 4.0], "weight": 0.25})
+    assert effective_sample_size(copies) == pytest.approx(1 / (0.5**2 + 2 * 0.25**2))
+    # Unequal weights on distinct points: Kish's formula.
+    kish = pd.DataFrame({"a.b": [1.0, 2.0], "weight": [0.9, 0.1]})
+    assert effective_sample_size(kish) == pytest.approx(1 / (0.81 + 0.01))
+    stored = load_posterior(DEFAULT_POSTERIOR)
+    assert effective_sample_size(stored) < len(stored)  # the stored fit has duplicates (163 of 200 distinct)
 
 
 def test_a_posterior_sweep_gives_every_arm_the_same_draws_and_seeds(planted):

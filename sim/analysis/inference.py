@@ -296,9 +296,9 @@ class Posterior:
         Replenishment ABC-SMC gives equal weights, so duplicates left by copies that never moved
         are what shrinks the sample; with unequal weights this is Kish's effective sample size.
         """
-        names = [p.name for p in self.priors]
-        w = self.sample.groupby(names, sort=False)["weight"].sum().to_numpy(dtype=float)
-        return float(w.sum() ** 2 / (w**2).sum())
+        from sim.analysis.posterior import effective_sample_size
+
+        return effective_sample_size(self.sample[[p.name for p in self.priors] + ["weight"]])
 
     def values(self) -> pd.DataFrame:
         """The sample in configuration units (dotted keys), with weights."""

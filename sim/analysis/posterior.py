@@ -62,6 +62,21 @@ def load_posterior(path: str | Path = DEFAULT_POSTERIOR) -> pd.DataFrame:
     return df[[*keys, "weight"]]
 
 
+def effective_sample_size(sample: pd.DataFrame) -> float:
+    """Kish's effective sample size over the sample's distinct parameter sets.
+
+    Kish (1965): ``(sum w)^2 / sum w^2``, with the weights of identical rows summed first.
+    Replenishment ABC-SMC gives equal weights and leaves duplicates (copies whose moves were
+    refused), so 200 particles with 163 distinct points are not 200 independent draws.
+
+    Args:
+        sample: parameter columns and ``weight``.
+    """
+    keys = [c for c in sample.columns if c != "weight"]
+    w = sample.groupby(keys, sort=False)["weight"].sum().to_numpy(dtype=float) if keys else sample["weight"].to_numpy()
+    return float(w.sum() ** 2 / np.sum(w**2))
+
+
 def posterior_design(path: str | Path, n: int, seed: int) -> tuple[list[str], np.ndarray]:
     """``n`` posterior draws as a design matrix (the shape of the sensitivity experiment's design).
 

@@ -893,7 +893,8 @@ def robustness_worlds(
     ``robustness.seed``); a particle drawn twice is one world counted twice, so its runs are
     shared.  With the ranges, a Latin hypercube of ``draws`` samples over
     ``sensitivity.parameters`` (SALib, seeded).  ``auto`` takes the posterior when its Kish
-    effective sample size (Kish 1965: (sum w)^2 / sum w^2) is at least ``min_ess``.
+    effective sample size over distinct particles (:func:`sim.analysis.posterior.effective_sample_size`)
+    is at least ``min_ess``.
 
     Returns:
         ``(worlds, info)``: worlds as ``(world id, index, parameter values)`` in draw order, and
@@ -904,13 +905,13 @@ def robustness_worlds(
     info: dict[str, Any] = {"source": rob.source, "reason": "", "draws": rob.draws}
     use_posterior = rob.source == "posterior"
     if rob.source in ("auto", "posterior"):
-        from sim.analysis.posterior import load_posterior, resolve
+        from sim.analysis.posterior import effective_sample_size, load_posterior, resolve
 
         path = resolve(rob.posterior)
         if path.is_file():
             post = load_posterior(path)
             w = post["weight"].to_numpy(dtype=float)
-            ess = float(w.sum() ** 2 / np.sum(w**2))
+            ess = effective_sample_size(post)
             info.update(
                 path=str(rob.posterior),
                 sha256=hashlib.sha256(path.read_bytes()).hexdigest()[:16],

@@ -330,8 +330,7 @@ def budget_section(
             "budgets.csv",
             "Effects on seats vote buying changed after unseating, against no intervention, in percentage points, "
             "paired over the fresh seeds. Named best only when distinguishable from every cheaper arm within the "
-            "budget (adjusted for choosing it among the arms the budget affords). Data: budgets.csv (fractions of "
-            "seats).",
+            "budget (adjusted for choosing it among the arms the budget affords); the CSV stores fractions of seats.",
         )
     )
     fixed_names = {label: arm_name(name) for name, label in fixed.items() if name != NONE}

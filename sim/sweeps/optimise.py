@@ -554,8 +554,14 @@ class Optimiser:
             chunks = max(1, min(chunks, len(todo)))
             spec = {"batch": name, "chunks": chunks, "items": [dataclasses.asdict(w) for w in todo]}
             atomic_write_json(self.dir / BATCHES / f"{name}.json", spec)
+            t0 = time.perf_counter()
+            say = not name.startswith("search-")  # the search reports once a generation
+            if say:
+                print(f"[optimise] {name}: {len(todo)} runs ({len(unique) - len(todo)} already done)", file=sys.stderr)
             self.launch(name, chunks)
             self.batches_run += 1
+            if say:
+                print(f"[optimise] {name}: finished in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         failed, missing = [], []
         for w in todo:
             folder = run_dir(self.dir, w.arm, w.run_id)

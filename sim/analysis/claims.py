@@ -343,8 +343,9 @@ def time_caption(label: str, n: int, smooth: bool) -> str:
 def factorial_caption(replicates: int) -> str:
     """Caption of the interactions figure: what the stars mean, or that nothing is tested (one replicate)."""
     text = (
-        "Effects by least squares on the two-level design with a fixed effect per seed (statsmodels OLS): "
-        "effect = change from off to on, averaged over the other factors; "
+        "Effects by least squares on the two-level design within each seed, averaged over seeds: "
+        "effect = change from off to on, averaged over the other factors, tested by a t test over seeds (each "
+        "effect against its own seed-to-seed spread); "
     )
     if replicates < 2:
         return text + "one seed's estimates, not tested (one replicate per combination), so none is starred."

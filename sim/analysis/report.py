@@ -556,7 +556,7 @@ def terms_section(runs: pd.DataFrame, base: str | None, colours: dict[str, str],
 
 
 def factorial_section(runs: pd.DataFrame, out: Path) -> Section | None:
-    """Main and interaction effects of a two-level factorial, blocked on seed, with FDR."""
+    """Main and interaction effects of a two-level factorial, tested over seeds, with FDR."""
     factors = factorial_factors(runs)
     if not factors:
         return None

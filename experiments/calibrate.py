@@ -71,6 +71,11 @@ def pairwise_names(table: pd.DataFrame, limit: int = 6) -> list[str]:
     return names
 
 
+def say(line: str) -> None:
+    """One progress line, flushed at once (a full fit runs for about half an hour)."""
+    print(f"[calibrate] {line}", flush=True)
+
+
 def main() -> None:
     """Run the calibration and write every output."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -94,7 +99,7 @@ def main() -> None:
     checks = TARGETS + MECHANICS
 
     print(f"[calibrate] ABC-SMC on all {len(TARGETS)} targets, {design.scale} scale, budget {design.max_simulations}")
-    post = run_abc(TARGETS, design, db_dir=out)
+    post = run_abc(TARGETS, design, db_dir=out, progress=say)
     print(f"[calibrate] {post.simulations} simulations in {post.seconds:.0f} s; thresholds {post.epsilons}")
     print(
         f"[calibrate] threshold floor {post.epsilon_floor:.3f}; stopped: {post.stopped}; "
@@ -113,7 +118,7 @@ def main() -> None:
     print(f"[calibrate] held out: ABC-SMC on the {MONITORING} targets only")
     fit_group = by_group(MONITORING)
     held_design = replace(design, max_simulations=int(0.6 * design.max_simulations))
-    held_post = run_abc(fit_group, held_design, db_dir=out / "heldout")
+    held_post = run_abc(fit_group, held_design, db_dir=out / "heldout", progress=say)
     save_posterior(held_post, out / "posterior_monitoring_only.parquet")
     held_ppc = posterior_predictive(held_post, TARGETS, design)
     held_ppc.to_csv(out / "heldout_draws.csv", index=False)

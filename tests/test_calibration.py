@@ -351,3 +351,6 @@ def test_calibrate_quick_writes_every_output(tmp_path):
     post = pd.read_parquet(tmp_path / "posterior.parquet")
     assert len(post) == 20 and {p.name for p in PRIORS} <= set(post.columns)
     assert "generations" in __import__("json").loads((tmp_path / "fit.json").read_text())
+    # Progress as it goes: the prior's generation and at least one generation of moves, for each fit.
+    assert proc.stdout.count("[calibrate] generation 0 (prior)") == 2
+    assert "[calibrate] generation 1: threshold" in proc.stdout

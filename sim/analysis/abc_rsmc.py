@@ -93,6 +93,7 @@ def replenishment_smc(
     low: np.ndarray,
     high: np.ndarray,
     settings: SMCSettings,
+    progress: Callable[[str], None] | None = None,
 ) -> SMCResult:
     """Run replenishment ABC-SMC on a box prior (uniform on ``[low, high]`` in each coordinate).
 
@@ -101,6 +102,7 @@ def replenishment_smc(
         low: lower ends of the prior.
         high: upper ends of the prior.
         settings: population, thresholds and budget.
+        progress: called with one line after the prior's generation and after each later one.
 
     Returns:
         The final population (equal weights) and the run's record.
@@ -120,6 +122,11 @@ def replenishment_smc(
     theta = low + (high - low) * rng.random((n, dim))
     dist = _finite(np.asarray(evaluate(theta), dtype=float))
     out = SMCResult(theta, dist, epsilons=[float(np.max(dist))], simulations=[n], distinct=[n])
+    say = progress or (lambda line: None)
+    say(
+        f"generation 0 (prior): {n} simulations, {time.perf_counter() - start:.0f} s; median distance "
+        f"{float(np.median(dist)):.2f}, stopping at threshold {settings.min_epsilon:.3f}"
+    )
     p_acc = 0.5  # before any move: a guess, used only to budget the first generation
     for gen in range(1, settings.max_generations + 1):
         order = np.argsort(dist, kind="stable")
@@ -181,6 +188,11 @@ def replenishment_smc(
         out.simulations.append(sims)
         out.distinct.append(len(np.unique(theta, axis=0)))
         out.particles, out.distances = theta.copy(), dist.copy()
+        say(
+            f"generation {gen}: threshold {eps:.3f} (floor {settings.min_epsilon:.3f}), {sims} simulations "
+            f"({out.total_simulations} of {settings.max_simulations}), {rounds} attempts a copy, acceptance "
+            f"{p_acc:.2f}, {out.distinct[-1]} distinct particles, {time.perf_counter() - start:.0f} s"
+        )
         if p_acc < settings.p_min:
             out.stopped = f"MCMC acceptance {p_acc:.3f} below {settings.p_min}"
             break

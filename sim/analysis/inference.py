@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,6 +312,7 @@ def run_abc(
     design: Design,
     priors: Sequence[Prior] = PRIORS,
     db_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Posterior:
     """Replenishment ABC-SMC (:mod:`sim.analysis.abc_rsmc`) over ``priors`` against ``targets``.
 
@@ -320,6 +321,7 @@ def run_abc(
         design: simulation design and budget.
         priors: the free parameters.
         db_dir: if given, where ``generations.csv`` (the record of each generation) is written.
+        progress: called with a line after each generation (e.g. ``print``).
 
     Returns:
         The final population (equal weights, with each particle's distance) and the run's record.
@@ -345,7 +347,7 @@ def run_abc(
     )
     low = np.array([p.low for p in priors])
     high = np.array([p.high for p in priors])
-    result = replenishment_smc(evaluate, low, high, settings)
+    result = replenishment_smc(evaluate, low, high, settings, progress)
     sample = pd.DataFrame(result.particles, columns=[p.name for p in priors])
     sample["distance"] = result.distances
     sample["weight"] = 1.0 / len(sample)

@@ -163,6 +163,25 @@ def test_predictive_table_covers_and_misses():
     assert predictive_table(outside, [t], []).role.item() == "held out"
 
 
+def test_a_share_s_predictive_interval_and_panel_stay_within_0_and_1():
+    from sim.analysis.posterior_plots import predictive_plot
+
+    share = next(
+        t for t in TARGETS + MECHANICS if t.statistic == "direct_within_deadline"
+    )  # record 1.0, tolerance 0.05
+    count = next(t for t in TARGETS if t.statistic == "problems_per_visit")  # a rate per visit: not a share
+    assert share.upper == 1.0 and count.upper == math.inf
+    ppc = pd.DataFrame({share.statistic: np.full(50, 1.0), count.statistic: np.full(50, 0.95)})
+    table = predictive_table(ppc, [share, count], [share, count])
+    row = table.set_index("statistic")
+    assert row.loc[share.statistic, "predictive_q95"] == 1.0 and row.loc[share.statistic, "covered"]
+    assert row.loc[count.statistic, "predictive_q95"] > 1.0  # the observation noise may take a rate past 1
+    fig = predictive_plot(ppc, [share, count], table)
+    share_ax, count_ax = fig.axes[:2]
+    assert share_ax.get_xlim()[1] < 1.03  # a margin, not the tolerance band's 1.05 and beyond
+    assert count_ax.get_xlim()[1] > 1.0
+
+
 # ----------------------------------------------------------------------------- synthetic truth
 SYN_WORLD = {"n_cities": 1, "n_counties": 2, "n_townships": 24, "delegates_per_township": 40.0}
 SYN_FIXED = {"interventions.team_inspection.coverage_target": 1.0}

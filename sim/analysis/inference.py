@@ -427,8 +427,8 @@ def predictive_table(ppc: pd.DataFrame, targets: Sequence[Target], fitted: Seque
         noise = rng.normal(0.0, t.tolerance / 2, size=(200, len(scale))) if t.sense not in (AT_MOST, AT_LEAST) else 0
         observable = np.ravel(scale + noise)
         lo, hi = np.quantile(observable, [0.05, 0.95])
-        if not t.log10:  # the statistics are counts, rates and shares: never negative
-            lo, hi = max(lo, 0.0), max(hi, 0.0)
+        if not t.log10:  # counts, rates and shares: never negative, and a share never above 1
+            lo, hi = min(max(lo, 0.0), t.upper), min(max(hi, 0.0), t.upper)
         obs = math.log10(t.observed) if t.log10 else t.observed
         if t.sense == AT_MOST:
             covered = lo <= obs

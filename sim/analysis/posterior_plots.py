@@ -104,6 +104,10 @@ def predictive_plot(ppc: pd.DataFrame, targets: Sequence[Target], table: pd.Data
         else:
             ax.axvspan(obs - t.tolerance, obs + t.tolerance, color="#27ae60", alpha=0.15, label="tolerance")
         ax.axvline(obs, color="k", lw=1.5, label="record")
+        if not t.log10:  # the bands stop where the statistic must: at 0, and at 1 for a share
+            left, right = ax.get_xlim()
+            pad = 0.02 * (right - left)
+            ax.set_xlim(max(left, -pad), min(right, t.upper + pad))
         ok = "covered" if covered[t.statistic] else "MISSED"
         ax.set_title(f"{t.name}\n[{role[t.statistic]}, {ok}]", fontsize=8.5)
         ax.set_xlabel(("log10 " if t.log10 else "") + t.statistic, fontsize=8)

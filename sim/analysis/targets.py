@@ -62,6 +62,11 @@ class Target:
     source: str
     observation: str
 
+    @property
+    def upper(self) -> float:
+        """The largest value the statistic can take: 1 for shares, unbounded for counts and rates per visit."""
+        return 1.0 if self.statistic in SHARE_STATISTICS else math.inf
+
     def scale_value(self, value: float) -> float:
         """A value on the scale the tolerance is stated in (log10 for counts spanning decades)."""
         if not math.isfinite(value):
@@ -82,6 +87,21 @@ class Target:
             return min(r, 0.0)
         return r
 
+
+#: Statistics that are shares of something (of tips, townships, seats, visits, cases, candidates).
+SHARE_STATISTICS = frozenset(
+    {
+        "substantiation_rate",
+        "township_bribed_share_p95",
+        "township_bribed_share_max",
+        "county_payer_seat_rate_max",
+        "delivery_rate",
+        "visit_coverage",
+        "direct_within_deadline",
+        "supervised_within_deadline",
+        "vetting_completion",
+    }
+)
 
 #: Shanxi: 221 tips in the election period over 11 cities and 117 county-level units (FACTS.md).
 SHANXI_TIPS, SHANXI_COUNTIES, SHANXI_SANCTIONED = 221, 117, 7

@@ -185,6 +185,30 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
     assert longer["plan"] == "extend"
     pd.testing.assert_frame_equal(trials(folder).iloc[:24], whole)
     assert len(trials(folder)) == 32
+    # A report describes one finished run of the folder's plan: a rerun under another plan that is
+    # interrupted (here in its robustness stage) leaves none, and the report refuses rather than
+    # mixing the runs of two plans under the new one.
+    from sim.analysis.optimise_report import write_optimise_report
+    from sim.analysis.report import ReportError
+
+    assert write_optimise_report(folder).exists()
+
+    def crash_in_robustness(batch: str, chunks: int) -> None:
+        if batch == "robustness":
+            raise CrashError
+        for c in range(chunks):
+            engine.run_chunk(folder, batch, c, tiny)
+
+    robust = RobustnessConfig(source="ranges", draws=3, replicates=1, prim=False)
+    with pytest.raises(CrashError):
+        engine.optimise(
+            folder, tiny, small_plan(generations=4, robustness=robust), SensitivityConfig(), 2021, crash_in_robustness
+        )
+    meta = json.loads((folder / engine.META).read_text())
+    assert meta["complete"] is False and "CrashError" in meta["problems"][0] and meta["ended"]
+    assert not (folder / engine.REPORT_DIR).exists()
+    with pytest.raises(ReportError, match="did not finish"):
+        write_optimise_report(folder)
 
 
 def test_seed_sets_are_disjoint_and_the_search_uses_the_comparisons_seeds():

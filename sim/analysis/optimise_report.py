@@ -7,6 +7,7 @@ figures (PNG and SVG), the tables behind them (CSV) and the folder's metadata.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -158,6 +159,20 @@ def write_optimise_report(sweep_dir: Path) -> Path:
             raise ReportError(f"{sweep_dir} has no {name}: run the optimisation (experiment=optimise) to the end first")
     plan = json.loads((sweep_dir / "optimise.json").read_text())
     meta = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else {}
+    digest = hashlib.sha256((sweep_dir / "optimise.json").read_bytes()).hexdigest()
+    if meta.get("complete") is not True or meta.get("plan_sha256") != digest:
+        # Tables of an interrupted run, or of an earlier plan, would be reported under this plan.
+        why = (
+            "its plan changed since the last finished run"
+            if meta.get("complete") and meta.get("plan_sha256") != digest
+            else "its last run did not finish"
+            + (f" ({'; '.join(meta['problems'])})" if meta.get("problems") else " (stopped, or still running)")
+        )
+        raise ReportError(
+            f"{sweep_dir}: no report for this optimisation: {why}. Rerun the command "
+            "(python experiments/run.py -m experiment=optimise ... with the same settings) to finish it; finished "
+            "runs are kept."
+        )
     trials = pd.read_parquet(sweep_dir / "trials.parquet")
     runs = pd.read_parquet(sweep_dir / "runs.parquet")
     out = sweep_dir / "report"
@@ -194,7 +209,8 @@ def write_optimise_report(sweep_dir: Path) -> Path:
         sections.append(sec)
     screen = first_screen(plan, meta, trials, runs, picks, reeval, progress, names, rob_lines)
     runs_meta = runs.assign(scenario=str(plan["search"]["base_inputs"].get("scenario", "?")))
-    atomic_write_text(out / "report.md", _markdown(screen, None, sections, runs_meta, meta))
+    markdown = _markdown(screen, None, sections, runs_meta, meta).replace("# Sweep report", "# Optimised portfolios", 1)
+    atomic_write_text(out / "report.md", markdown)
     html = _html(screen, None, sections, out, runs_meta, meta).replace(
         "<title>Sweep report</title>", "<title>Optimisation report</title>"
     )

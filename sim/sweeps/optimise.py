@@ -51,6 +51,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -86,7 +87,7 @@ from sim.sweeps.store import DONE, ERROR, run_dir, verify_run, write_failure, wr
 log = logging.getLogger("sim")
 
 PLAN, STUDY, BATCHES = "optimise.json", "study.journal", "batches"
-TRIALS, RUNS, META = "trials.parquet", "runs.parquet", "sweep.json"
+TRIALS, RUNS, META, REPORT_DIR = "trials.parquet", "runs.parquet", "sweep.json", "report"
 FORMAT = 1
 
 #: Replicate-index offsets of the three seed sets: ``replicate_seed(base_seed, offset + r)``.
@@ -335,6 +336,11 @@ def reconcile_plan(sweep_dir: Path, new: dict[str, Any], on_change: str) -> str:
         what = _set_aside(sweep_dir, on_change)
     atomic_write_json(path, new)
     return what
+
+
+def plan_digest(sweep_dir: Path) -> str:
+    """SHA-256 of the folder's plan file as written (``sweep.json`` records the plan it ran)."""
+    return hashlib.sha256((Path(sweep_dir) / PLAN).read_bytes()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------ work items
@@ -1006,6 +1012,9 @@ def optimise(
     )
     plan = make_plan(base, runner.levers, opt, sens, base_seed, experiment)
     what = reconcile_plan(sweep_dir, plan, on_change)
+    # A report describes one finished run of the folder's plan: the one there now is stale until
+    # this run finishes (report.py refuses until then; see write_optimise_report).
+    shutil.rmtree(sweep_dir / REPORT_DIR, ignore_errors=True)
     started = time.time()
     info = {
         **(meta or {}),
@@ -1020,6 +1029,8 @@ def optimise(
         "git_commit": plan["code"]["commit"],
         "versions": {**plan["code"]["versions"], "optuna": metadata.version("optuna")},
         "jobs": jobs,
+        "plan_sha256": plan_digest(sweep_dir),
+        "complete": False,
     }
     atomic_write_json(sweep_dir / META, info)
     print(
@@ -1033,6 +1044,15 @@ def optimise(
         outcome = runner.run()
     except OptimiseError as exc:
         problems.append(str(exc))
+    except BaseException as exc:  # recorded, then raised: sweep.json never claims a run that broke off
+        info.update(
+            ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            wall_s=time.time() - started,
+            runs_computed=runner.runs_computed,
+            problems=[f"stopped by {type(exc).__name__}: {exc}"],
+        )
+        atomic_write_json(sweep_dir / META, info)
+        raise
     info.update(
         outcome,
         ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -1040,6 +1060,7 @@ def optimise(
         load_end=list(os.getloadavg()),
         runs_computed=runner.runs_computed,
         problems=problems,
+        complete=not problems,
     )
     atomic_write_json(sweep_dir / META, info)
     if report and not problems:

@@ -235,6 +235,23 @@ def portfolio_runs(effects: dict[str, float], costs: dict[str, float], n: int = 
     return fresh_runs(effects, costs, n=n, sd=sd, seed=seed)
 
 
+def test_budget_sentences_say_what_was_not_compared_and_never_print_nan():
+    from sim.analysis.claims import budget_sentence, fixed_sentence
+    from sim.analysis.portfolios import budget_picks
+
+    names = {"none": "No intervention", "cheap": "Pledges 50%", "fixed": "Pledges and talks (fixed arm)"}
+    # Nothing but no intervention fits: say so, and what the cheapest arm costs.
+    nothing = budget_picks(portfolio_runs({"cheap": -0.03}, {"cheap": 45.0}), [40.0], [])[0]
+    text = budget_sentence(nothing, names)
+    assert "no evaluated portfolio fits" in text and "**Pledges 50%**, costs 45 staff-days" in text
+    # Three seeds on which the pick beats no intervention by the same amount: no interval, said in words.
+    flat = portfolio_runs({"cheap": -0.03, "fixed": -0.03}, {"cheap": 45.0, "fixed": 60.0}, n=3, sd=0.0)
+    flat.loc[flat.arm == "fixed", HEADLINE] += 0.001
+    pick = budget_picks(flat, [100.0], ["fixed"])[0]
+    words = budget_sentence(pick, names) + (fixed_sentence(pick, names) or "")
+    assert "nan" not in words and "no 95% CI" in words
+
+
 def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm():
     from sim.analysis.claims import budget_sentence, fixed_sentence
     from sim.analysis.portfolios import budget_picks

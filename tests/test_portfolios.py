@@ -92,6 +92,37 @@ def test_the_best_for_a_budget_is_named_only_when_it_beats_every_cheaper_arm():
         assert not pick.named_best and pick.cheaper == "cheap"
 
 
+def test_the_pick_s_interval_covers_its_true_effect_despite_being_chosen_as_the_lowest():
+    # Thirty arms with the same true effect (-3 points): the lowest mean is optimistic by selection,
+    # and the unadjusted interval covered the truth in ~84% of datasets. Adjusted over the arms the
+    # budget affords, it must cover in at least 95% (at least 93 of 100 allows for the simulation).
+    costs = {f"a{i}": 50.0 + 10 * i for i in range(30)}
+    covered = 0
+    for trial in range(100):
+        runs = fresh_runs({a: -0.03 for a in costs}, costs, seed=500 + trial)
+        pick = budget_picks(runs, [1000.0], fixed=[])[0]
+        assert pick.arm != "none" and pick.chosen_among == 30
+        covered += pick.low <= -0.03 <= pick.high
+    assert covered >= 93
+
+
+def test_arms_of_equal_cost_compete_and_a_free_pick_is_compared_with_no_intervention():
+    # Two free portfolios with nearly the same effect: neither may be called best over the other.
+    runs = fresh_runs({"free_a": -0.030, "free_b": -0.031}, {"free_a": 0.0, "free_b": 0.0}, sd=0.01, seed=8)
+    pick = budget_picks(runs, [100.0], fixed=[])[0]
+    assert pick.arm in ("free_a", "free_b") and pick.rivals == 2  # the other free arm and no intervention
+    assert not pick.named_best and pick.cheaper in ("free_a", "free_b")
+    # One free portfolio clearly better than no intervention: named best, with one comparison made.
+    alone = budget_picks(fresh_runs({"free_a": -0.03}, {"free_a": 0.0}), [100.0], fixed=[])[0]
+    assert alone.arm == "free_a" and alone.rivals == 1 and alone.named_best
+
+
+def test_a_budget_that_affords_only_no_intervention_names_the_cheapest_arm():
+    runs = fresh_runs({"cheap": -0.03, "dear": -0.05}, {"cheap": 45.0, "dear": 900.0})
+    pick = budget_picks(runs, [40.0], fixed=[])[0]
+    assert pick.arm == "none" and pick.cheapest_outside == "cheap" and pick.cheapest_outside_cost == 45.0
+
+
 def test_shift_between_seed_sets_is_a_welch_interval_and_zero_on_identical_draws():
     rng = np.random.default_rng(1)
     a, b = rng.normal(0, 1, 30), rng.normal(0.5, 2, 40)

@@ -486,12 +486,18 @@ def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] |
         head = f"Within **{_budgets([p.budget, *also])} staff-days**"
     if p.arm is None:
         return f"{head} no evaluated arm fits (not even no intervention): check the budgets."
+    if p.arm == "none" and p.cheapest_outside is not None:
+        return (
+            f"{head} no evaluated portfolio fits: the cheapest, **{_name(p.cheapest_outside, names)}**, costs "
+            f"{p.cheapest_outside_cost:,.0f} staff-days, so nothing was compared with no intervention."
+        )
     if p.arm == "none":
         return f"{head}, no portfolio had fewer bought seats than no intervention on the fresh seeds."
+    among = f"adjusted for choosing it among {p.chosen_among} arms" if p.chosen_among > 1 else ""
+    interval = fmt_range(p.low, p.high, scale=100, prefix=f"95% CI{' ' + among if among else ''} ", n=p.pairs)
     what = (
         f"**{_name(p.arm, names)}** ({fmt_points(p.effect)} on seats vote buying changed after unseating, "
-        f"95% CI {100 * p.low:+.1f} to {100 * p.high:+.1f}; {p.cost:,.0f} staff-days: "
-        f"{spending_words(p.spending)}{_harm_words(p)})"
+        f"{interval}; {p.cost:,.0f} staff-days: {spending_words(p.spending)}{_harm_words(p)})"
     )
     if not (p.p_holm < 1 - LEVEL and p.effect < 0):
         return (
@@ -499,18 +505,24 @@ def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] |
             "from no intervention (Holm-adjusted), so no portfolio is named for this budget."
         )
     if p.named_best:
+        others = "the other arm" if p.rivals == 1 else f"each of the {p.rivals} other arms"
         return (
-            f"{head}, best: {what}. It has fewer bought seats than each of the {p.rivals} cheaper arms within the "
-            "budget, distinguishably (paired over the fresh seeds; intervals adjusted for choosing it among the arms "
-            "the budget affords)."
+            f"{head}, best: {what}. It has fewer bought seats than {others} costing no more within the budget, "
+            "distinguishably (paired over the fresh seeds; intervals adjusted for choosing it among the arms the "
+            "budget affords)."
         )
     extra = p.cost - p.cheaper_cost
+    diff = fmt_range(p.cheaper_low, p.cheaper_high, scale=100, prefix="adjusted 95% CI ", n=p.pairs)
+    spend = (
+        f"the extra {extra:,.0f} staff-days buy anything"
+        if extra > 0.5
+        else "its mix does better than one costing the same"
+    )
     return (
         f"{head}, the fewest bought seats were under {what}, but **{_name(p.cheaper, names)}** costs "
         f"{p.cheaper_cost:,.0f} staff-days and is not distinguishable from it (the pick minus it: "
-        f"{fmt_points(p.cheaper_diff)}, adjusted 95% CI {100 * p.cheaper_low:+.1f} to {100 * p.cheaper_high:+.1f}): "
-        "the data do "
-        f"not show that the extra {extra:,.0f} staff-days buy anything, so it is not named best for this budget."
+        f"{fmt_points(p.cheaper_diff)}, {diff}): the data do not show that {spend}, so it is not named best for "
+        "this budget."
     )
 
 
@@ -533,7 +545,7 @@ def fixed_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] | 
             "budget."
         )
     diff = (
-        f"{fmt_points(p.vs_fixed)}, 95% CI {100 * p.vs_fixed_low:+.1f} to {100 * p.vs_fixed_high:+.1f}; paired, the "
+        f"{fmt_points(p.vs_fixed)}, {fmt_range(p.vs_fixed_low, p.vs_fixed_high, scale=100, n=p.pairs)}; paired, the "
         "interval adjusted for the choice of the portfolio and over the budgets"
     )
     if p.vs_fixed < 0 and p.vs_fixed_p_holm < 1 - LEVEL:

@@ -114,6 +114,13 @@ def _pct(v: float) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:+.1f}"
 
 
+def _ci(low: float, high: float, scale: float = 100.0) -> str:
+    """``a to b`` (points by default), or ``no interval`` when the ends are undefined."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "no interval"
+    return f"{scale * low:+.1f} to {scale * high:+.1f}"
+
+
 def budget_display(picks: list[BudgetPick], names: dict[str, str]) -> pd.DataFrame:
     """The budget table as the report shows it (points, staff-days, words)."""
     rows = []
@@ -126,18 +133,18 @@ def budget_display(picks: list[BudgetPick], names: dict[str, str]) -> pd.DataFra
                 "pick": names.get(p.arm, p.arm),
                 "cost": round(p.cost),
                 "effect (points)": _pct(p.effect),
-                "95% CI": f"{_pct(p.low)} to {_pct(p.high)}" if p.arm != NONE else "",
+                "95% CI, adjusted for the choice": _ci(p.low, p.high) if p.arm != NONE else "",
                 "named best": "yes" if p.named_best and p.p_holm < 1 - LEVEL else "no",
                 "cheaper, not distinguishable": names.get(p.cheaper, "") if p.cheaper else "",
                 "its cost": round(p.cheaper_cost) if p.cheaper else "",
                 "best fixed arm within budget": names.get(p.fixed, "") if p.fixed else "",
                 "pick minus fixed (points, 95% CI)": (
-                    f"{_pct(p.vs_fixed)} ({_pct(p.vs_fixed_low)} to {_pct(p.vs_fixed_high)})"
+                    f"{_pct(p.vs_fixed)} ({_ci(p.vs_fixed_low, p.vs_fixed_high)})"
                     if p.fixed and p.fixed != p.arm
                     else ""
                 ),
                 "honest removed vs none (95% CI)": (
-                    f"{p.honest:+.1f} ({p.honest_low:+.1f} to {p.honest_high:+.1f})" if not math.isnan(p.honest) else ""
+                    f"{p.honest:+.1f} ({_ci(p.honest_low, p.honest_high, 1.0)})" if not math.isnan(p.honest) else ""
                 ),
                 "spending (staff-days)": "; ".join(
                     f"{DISPLAY_NAMES.get(k, k)} {v:,.0f}" for k, v in sorted(p.spending.items(), key=lambda kv: -kv[1])
@@ -345,8 +352,9 @@ def budget_section(
             table,
             "budgets.csv",
             "Effects on seats vote buying changed after unseating, against no intervention, in percentage points, "
-            "paired over the fresh seeds. Named best only when distinguishable from every cheaper arm within the "
-            "budget (adjusted for choosing it among the arms the budget affords); the CSV stores fractions of seats.",
+            "paired over the fresh seeds; the pick's interval is adjusted for having been chosen among the arms the "
+            "budget affords (Bonferroni). Named best only when distinguishable from every other arm costing no more "
+            "(adjusted the same way); the CSV stores fractions of seats.",
         )
     )
     fixed_names = {label: arm_name(name) for name, label in fixed.items() if name != NONE}
@@ -379,7 +387,7 @@ def budget_section(
             "fixed arm": fx.name,
             "cost": fx.cost.round(0),
             "effect (points)": (100 * fx.effect).round(2),
-            "95% CI": [f"{100 * lo:+.1f} to {100 * hi:+.1f}" for lo, hi in zip(fx.low, fx.high, strict=True)],
+            "95% CI": [_ci(lo, hi) for lo, hi in zip(fx.low, fx.high, strict=True)],
         }
     )
     _csv(out / "fixed_arms.csv", fx_table)

@@ -313,6 +313,10 @@ class BudgetPick:
     honest: float = math.nan
     honest_low: float = math.nan
     honest_high: float = math.nan
+    chosen_among: int = 1  # other arms the budget affords: the pick's interval is adjusted over them
+    pairs: int = 0  # fresh seeds the pick and no intervention share
+    cheapest_outside: str | None = None  # when the budget affords nothing but no intervention: the cheapest arm
+    cheapest_outside_cost: float = math.nan
     spending: dict[str, float] = field(default_factory=dict)
 
 
@@ -327,15 +331,20 @@ def budget_picks(
     """For each budget, the re-evaluated arm with the fewest bought seats among those it affords.
 
     Every arm of the fresh stage competes (Pareto portfolios and fixed arms), by its mean cost and
-    mean bought-seat rate on the fresh seeds (ties: the cheaper).  The pick is *named best for
-    the budget* only when it has fewer bought seats than every cheaper affordable arm,
-    distinguishably: the paired t interval over the fresh seeds of each difference, at the level
-    Bonferroni-adjusted for the number of other arms the budget affords (the pick was chosen as
-    the lowest of them: a bound on multiple comparisons with the best; Hsu 1996, *Multiple
-    Comparisons*, ch. 4, gives the exact version), lies below zero; otherwise ``cheaper`` is the
-    cheapest arm the data cannot tell from it, with that interval.  ``fixed`` is the best fixed arm
-    of ``experiment=compare`` the budget affords, and ``vs_fixed`` the pick's paired difference from
-    it with an interval adjusted also over the budgets (``vs_fixed_p_holm``: the adjusted p-value).
+    mean bought-seat rate on the fresh seeds (ties: the cheaper).  The pick was chosen as the lowest
+    of the arms the budget affords on the same seeds that measure it, so its own effect against no
+    intervention is optimistic (the winner's curse within the re-evaluation): its interval is the
+    paired t interval at the level Bonferroni-adjusted over the ``chosen_among`` arms it was chosen
+    from, which covers the effects of all of them at once and so the pick's whatever the choice.
+    The pick is *named best for the budget* only when it has fewer bought seats than every other
+    affordable arm costing no more than it (no intervention among them), distinguishably: the
+    paired t interval over the fresh seeds of each difference, at the level Bonferroni-adjusted for
+    the number of other arms the budget affords (a bound on multiple comparisons with the best;
+    Hsu 1996, *Multiple Comparisons*, ch. 4, gives the exact version), lies below zero; otherwise
+    ``cheaper`` is the cheapest such arm the data cannot tell from it, with that interval.
+    ``fixed`` is the best fixed arm of ``experiment=compare`` the budget affords, and ``vs_fixed``
+    the pick's paired difference from it with an interval adjusted also over the budgets
+    (``vs_fixed_p_holm``: the adjusted p-value).
 
     Args:
         fresh: The fresh stage's runs.
@@ -358,30 +367,34 @@ def budget_picks(
         order = sorted(ok, key=lambda a: (means[a], costs[a], a))
         arm = order[0]
         pick = BudgetPick(budget, arm, cost=float(costs[arm]), level=float(means[arm]))
-        if arm != NONE and arm in head.index:
-            e = head.loc[arm]
-            pick.effect, pick.low, pick.high, pick.p_holm = (
-                float(e["diff"]),
-                float(e.ci_low),
-                float(e.ci_high),
-                float(e.p_holm),
-            )
-            h = harm.loc[arm]
-            pick.honest, pick.honest_low, pick.honest_high = float(h["diff"]), float(h.ci_low), float(h.ci_high)
-        else:
-            pick.effect = pick.low = pick.high = 0.0
-        rivals = [a for a in ok if costs[a] < costs[arm] - 1e-9]
-        pick.rivals = len(rivals)
+        if list(ok) == [NONE] and len(costs) > 1:  # nothing to choose: say what the cheapest arm costs
+            outside = costs.drop(NONE).sort_values(kind="stable")
+            pick.cheapest_outside, pick.cheapest_outside_cost = str(outside.index[0]), float(outside.iloc[0])
         # The pick was chosen among the k arms the budget affords: each comparison of it is
         # Bonferroni-adjusted over the k - 1 others (the selection could have fallen on any of them).
         # Intervals are Bonferroni intervals at the same level, so a difference is distinguishable
         # exactly when its interval leaves out zero.
         k_other = max(len(ok) - 1, 1)
         adjusted = 1 - (1 - level) / k_other
+        pick.chosen_among = k_other
+        if arm != NONE and arm in head.index:
+            e = head.loc[arm]
+            against_none = paired_values(fresh, arm, NONE)
+            _, low, high, _ = t_interval(against_none, adjusted)
+            pick.effect, pick.low, pick.high, pick.p_holm = float(e["diff"]), float(low), float(high), float(e.p_holm)
+            pick.pairs = len(against_none)
+            h = harm.loc[arm]
+            pick.honest, pick.honest_low, pick.honest_high = float(h["diff"]), float(h.ci_low), float(h.ci_high)
+        else:
+            pick.effect = pick.low = pick.high = 0.0
+        # Every other arm costing no more than the pick competes with it, equal costs included
+        # (no intervention costs nothing, so a pick other than it always has a rival).
+        rivals = [a for a in ok if a != arm and costs[a] <= costs[arm] + 1e-9]
+        pick.rivals = len(rivals)
         diffs = {a: paired_values(fresh, arm, a) for a in rivals}
         stats_ = {a: t_interval(d, adjusted) for a, d in diffs.items()}
         better = {a: bool(stats_[a][2] < 0) for a in rivals}
-        pick.named_best = (bool(rivals) and all(better.values())) or (not rivals and arm != NONE)
+        pick.named_best = arm != NONE and bool(rivals) and all(better.values())
         if rivals and not all(better.values()):
             cheapest = min((a for a in rivals if not better[a]), key=lambda a: (costs[a], a))
             m, lo, hi, _ = stats_[cheapest]

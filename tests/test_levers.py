@@ -199,3 +199,28 @@ def test_robustness_worlds_count_a_duplicated_posterior_by_its_distinct_particle
     pd.DataFrame({"voting.compliance": [0.5 + 0.001 * i for i in range(200)], "weight": 1 / 200}).to_parquet(path)
     worlds, info = robustness_worlds(opt, SensitivityConfig())
     assert info["source"] == "posterior" and info["ess"] == pytest.approx(200.0) and len(worlds) == 8
+
+
+def test_posterior_worlds_are_distinct_parameter_sets_drawn_by_weight(tmp_path):
+    import pandas as pd
+
+    from sim.sweeps.experiment import RobustnessConfig
+    from sim.sweeps.optimise import robustness_worlds
+
+    # 40 distinct points, the first one copied 61 times (a particle whose moves were refused): 100 rows.
+    values = [0.5] * 61 + [0.51 + 0.001 * i for i in range(39)]
+    path = tmp_path / "post.parquet"
+    pd.DataFrame({"voting.compliance": values, "weight": 0.01}).to_parquet(path)
+    rob = RobustnessConfig(source="posterior", posterior=str(path), draws=30)
+    worlds, info = robustness_worlds(OptimiseConfig(robustness=rob), SensitivityConfig())
+    ids = [w[0] for w in worlds]
+    points = [w[2]["voting.compliance"] for w in worlds]
+    assert len(set(ids)) == len(set(points)) == 30 and info["distinct_particles"] == 40
+    # The heavy point (61% of the weight) is almost surely among them, and only once.
+    assert points.count(0.5) == 1
+    again, _ = robustness_worlds(OptimiseConfig(robustness=rob), SensitivityConfig())
+    assert again == worlds  # seeded
+    # More worlds than distinct points: refused, naming the key and the count.
+    too_many = RobustnessConfig(source="posterior", posterior=str(path), draws=41)
+    with pytest.raises(ConfigError, match="optimise.robustness.draws=41.*40 distinct"):
+        robustness_worlds(OptimiseConfig(robustness=too_many), SensitivityConfig())

@@ -173,3 +173,17 @@ def test_prim_claims_no_box_on_pure_noise():
         x = pd.DataFrame(rng.uniform(0, 1, (40, 6)), columns=list("abcdef"))
         found += any(b.significant for b in prim_boxes(x, rng.uniform(size=40) < 0.35))
     assert found <= 1
+
+
+def test_every_budget_pick_is_evaluated_for_robustness_whatever_the_cap():
+    from sim.analysis.optimise_report import robustness_portfolios
+    from sim.sweeps.experiment import OptimiseConfig, RobustnessConfig
+
+    effects = {"pick1": -0.03, "cheapB": -0.029, "fixA": -0.01, "pick2": -0.06, "mid": -0.04}
+    costs = {"pick1": 90.0, "cheapB": 80.0, "fixA": 50.0, "pick2": 900.0, "mid": 500.0}
+    runs = fresh_runs(effects, costs, sd=0.002).assign(fixed_arm=lambda t: np.where(t.arm == "fixA", "pledges", ""))
+    opt = OptimiseConfig(budgets=[100.0, 1000.0], robustness=RobustnessConfig(max_portfolios=1))
+    chosen = robustness_portfolios(runs, opt)
+    assert chosen[:2] == ["pick1", "pick2"] and len(chosen) == 2  # both picks, though the cap is 1
+    wider = robustness_portfolios(runs, OptimiseConfig(budgets=[100.0, 1000.0], robustness=RobustnessConfig()))
+    assert {"pick1", "pick2", "fixA"} <= set(wider) and "none" not in wider

@@ -619,10 +619,11 @@ def worlds_sentence(info: dict) -> str:
     n, reps = info.get("draws", 0), info.get("replicates", 1)
     if info.get("source") == "posterior":
         text = (
-            f"Robustness: {n} draws from the calibration posterior ({info.get('path')}, sha256 "
-            f"{info.get('sha256')}, {info.get('particles')} particles, effective sample size {info.get('ess', 0):.1f}; "
-            f"{info.get('distinct')} distinct parameter sets), {reps} seed{'s' if reps != 1 else ''} each, the same "
-            "for every portfolio"
+            f"Robustness: {n} distinct parameter sets drawn from the calibration posterior ({info.get('path')}, "
+            f"sha256 {info.get('sha256')}, {info.get('particles')} particles, "
+            f"{info.get('distinct_particles', '?')} of them distinct, effective sample size "
+            f"{info.get('ess', 0):.1f}; drawn without replacement, in proportion to their weights), "
+            f"{reps} seed{'s' if reps != 1 else ''} each, the same for every portfolio"
         )
     else:
         text = (

@@ -70,16 +70,18 @@ def fixed_labels(runs: pd.DataFrame) -> dict[str, str]:
 def robustness_portfolios(runs: pd.DataFrame, opt: Any) -> list[str]:
     """The portfolios the robustness stage evaluates (no intervention is always added).
 
-    In this order until ``optimise.robustness.max_portfolios``: each budget's pick, the cheaper
-    arm the data cannot tell from it, the best fixed arm the budget affords, all six, then the
-    fresh frontier's portfolios spread over its costs.
+    Every budget's pick, always (the robustness section reports each of them); then, in this order
+    until ``optimise.robustness.max_portfolios`` portfolios: the cheaper arm the data cannot tell
+    from each pick, the best fixed arm each budget affords, all six, then the fresh frontier's
+    portfolios spread over its costs.
     """
     fresh = stage(runs, "fresh")
     fixed = fixed_labels(runs)
     picks = budget_picks(fresh, opt.budgets, [v for k, v in fixed.items() if k != NONE])
+    must = list(dict.fromkeys(p.arm for p in picks if p.arm and p.arm != NONE))
     wanted: list[str] = []
     for p in picks:
-        wanted += [a for a in (p.arm, p.cheaper, p.fixed) if a]
+        wanted += [a for a in (p.cheaper, p.fixed) if a]
     if "all" in fixed:
         wanted.append(fixed["all"])
     means = fresh.groupby("arm")[HEADLINE].mean()
@@ -91,11 +93,13 @@ def robustness_portfolios(runs: pd.DataFrame, opt: Any) -> list[str]:
         step = max(1, len(front) // max(1, opt.robustness.max_portfolios))
         front = [*front[::step], front[-1]]
     wanted += front
-    out: list[str] = []
+    out: list[str] = list(must)
     for a in wanted:
+        if len(out) >= max(opt.robustness.max_portfolios, len(must)):
+            break
         if a != NONE and a not in out:
             out.append(a)
-    return out[: opt.robustness.max_portfolios]
+    return out
 
 
 def _fresh_summary(fresh: pd.DataFrame) -> pd.DataFrame:

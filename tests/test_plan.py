@@ -123,6 +123,20 @@ def test_code_version_changes_with_uncommitted_source(tmp_path):
     assert code_id(sim_hash(copy)) != code_id(sim_hash(SIM_ROOT))
 
 
+def test_an_edit_to_the_analysis_keeps_the_runs_code_version(tmp_path):
+    # Statistics and reports only read runs: fixing a report must not orphan a folder's runs.
+    from sim.sweeps.manifest import SIM_ROOT, sim_hash
+
+    copy = tmp_path / "sim"
+    shutil.copytree(SIM_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(copy / "analysis" / "claims.py", "a") as fh:
+        fh.write("\n# an edit\n")
+    assert sim_hash(copy) == sim_hash(SIM_ROOT)
+    with open(copy / "simulate.py", "a") as fh:
+        fh.write("\n# an edit\n")
+    assert sim_hash(copy) != sim_hash(SIM_ROOT)
+
+
 def test_run_fingerprint_includes_the_code_version():
     from sim.sweeps.manifest import fingerprint
 

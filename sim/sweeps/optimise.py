@@ -8,8 +8,9 @@ as other sweeps do (``runs/<portfolio>/<run>/`` with a verified ``DONE`` marker)
    (:mod:`sim.levers`) for portfolios that minimise bought seats (``bought_seat_rate_final``), cost
    (``cost_total``, staff-days) and harms (``honest_removed``), each trial the mean of the same
    ``optimise.replicates`` seeds (common random numbers: ``replicate_seed(base_seed, r)``, the
-   seeds of ``experiment=compare``).  The first generation holds no intervention, each
-   intervention alone and all six at their default intensities, and random portfolios.
+   seeds of ``experiment=compare``).  The first generation starts with no intervention, each
+   intervention alone and all six at their default intensities, in that order and as many as fill
+   half the population (all eight from ``optimise.population=16``), then random portfolios.
 2. **Re-evaluation.** The Pareto portfolios (at most ``optimise.reevaluate.max_portfolios``) and
    the fixed arms of ``experiment=compare`` run again on fresh seeds, disjoint from the search's,
    with more replicates: the search's estimates of the portfolios it kept are optimistic (the
@@ -515,7 +516,9 @@ def seeded_portfolios(levers: tuple[SearchedLever, ...], base: SimConfig) -> lis
     """The first generation's known portfolios: no intervention, each alone, all six (as the levers allow).
 
     A fixed arm is projected on the searched levers (its default intensities, 0 for what it
-    leaves off); arms whose values are not among a lever's choices are left out.
+    leaves off); arms whose values are not among a lever's choices are left out, and an arm the
+    projection makes equal to an earlier one counts once.  :meth:`Optimiser.propose` takes the
+    first half-population of them, in this order.
     """
     out, seen = [], set()
     for name, overrides in fixed_arms().items():
@@ -784,9 +787,11 @@ class Optimiser:
     def propose(self, completed: list[Any], generation: int, numbers: list[int]) -> dict[int, dict[str, float]]:
         """The lever values of trials ``numbers`` of a generation (a pure function of the completed trials).
 
-        The first generation starts with the seeded arms, then random portfolios; later ones are
-        NSGA-II's children of the population so far.  Each trial is proposed by a sampler seeded
-        from ``(optimise.seed, number)`` on an in-memory copy of the completed trials.
+        The first generation starts with the seeded arms (:func:`seeded_portfolios`, at most half
+        the population, so that random portfolios keep the other half: all eight fixed arms need a
+        population of 16), then random portfolios; later ones are NSGA-II's children of the
+        population so far.  Each trial is proposed by a sampler seeded from ``(optimise.seed,
+        number)`` on an in-memory copy of the completed trials.
         """
         import optuna
 

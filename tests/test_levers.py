@@ -147,19 +147,106 @@ def test_with_values_builds_what_build_config_builds():
         ({"replicates": 1}, ["optimise.replicates=1"]),
         ({"robustness": {"target": 1.5}}, ["optimise.robustness.target=1.5"]),
         ({"robustness": {"source": "prior"}}, ["optimise.robustness.source='prior'"]),
+        # Upper bounds: a typo stops before anything runs (these exhausted memory or ran for hours).
+        ({"population": 100_000_000}, ["optimise.population=100000000", "at most 10,000"]),
+        ({"population": 8.5}, ["optimise.population=8.5", "whole number"]),
+        ({"generations": 1_000_000}, ["optimise.generations=1000000", "at most 10,000"]),
+        ({"replicates": 1_000_000_000}, ["optimise.replicates=1000000000", "at most 100,000", "fresh seeds"]),
+        ({"reevaluate": {"replicates": 200_000}}, ["optimise.reevaluate.replicates=200000", "robustness seeds"]),
+        ({"reevaluate": {"max_portfolios": 10**7}}, ["optimise.reevaluate.max_portfolios=10000000", "at most"]),
+        ({"robustness": {"draws": 500_000_000}}, ["optimise.robustness.draws=500000000", "at most 100,000"]),
+        ({"robustness": {"replicates": 10**6}}, ["optimise.robustness.replicates=1000000", "at most 100,000"]),
+        ({"robustness": {"max_portfolios": 10**7}}, ["optimise.robustness.max_portfolios=10000000", "at most"]),
+        # ... and the whole plan, as grid sweeps are (each setting within its bounds, their product not).
+        (
+            {"population": 1000, "generations": 1000, "replicates": 2},
+            ["2,000,002", "more than 1,000,000", "optimise.population=1000 x optimise.generations=1000"],
+        ),
+        (
+            {"robustness": {"draws": 100_000, "replicates": 20, "source": "ranges", "prim": False}},
+            ["more than 1,000,000", "optimise.robustness.draws=100000 x optimise.robustness.replicates=20"],
+        ),
+        # Seeds: numpy's generators take non-negative integers (robustness.seed=-1 failed after the search).
+        ({"robustness": {"seed": -1, "source": "ranges", "prim": False}}, ["optimise.robustness.seed=-1"]),
+        ({"robustness": {"seed": 1.5}}, ["optimise.robustness.seed=1.5", "whole number"]),
+        ({"seed": 2**64}, [f"optimise.seed={2**64}", "2**63 - 1"]),
+        ({"base_seed": -1}, ["base_seed=-1"]),
+        # A sampled world may not set what a portfolio chooses (it silently overrode every portfolio's lever).
+        (
+            {"sensitivity": {"interventions.team_inspection.n_teams": [0, 8]}},
+            ["sensitivity.parameters.interventions.team_inspection.n_teams=[0, 8]", "decision lever"],
+        ),
+        (
+            {
+                "levers": ["warning_education.coverage"],
+                "sensitivity": {"interventions.pledges_talks.delegate_coverage": [0, 1]},
+            },
+            ["sensitivity.parameters.interventions.pledges_talks.delegate_coverage", "decision lever"],
+        ),
+        (
+            {"sensitivity": {"interventions.team_inspection.enabled": [0, 1]}},
+            ["interventions.team_inspection.enabled", "switches an intervention on or off"],
+        ),
+        (
+            {"sensitivity": {"interventions.team_inspection.coverage_target": [0, 0.5]}},
+            ["interventions.team_inspection.coverage_target", "overrides the lever"],
+        ),
+        # An integer parameter: the Latin hypercube's fractions would fail after the search.
+        ({"sensitivity": {"world.n_townships": [20, 30]}}, ["sensitivity.parameters.world.n_townships=[20, 30]"]),
     ],
 )
 def test_bad_optimisation_settings_stop_early_naming_key_and_value(tiny, settings, fragments):
-    from sim.sweeps.experiment import RobustnessConfig
+    from sim.sweeps.experiment import ReevaluateConfig, RobustnessConfig
 
     settings = dict(settings)
+    base_seed = settings.pop("base_seed", None)
+    sens = SensitivityConfig()
+    if "sensitivity" in settings:  # robustness over the ranges, with these parameters added
+        sens.parameters.update(settings.pop("sensitivity"))
+        settings["robustness"] = {"source": "ranges", "prim": False, **settings.get("robustness", {})}
     if "robustness" in settings:
         settings["robustness"] = RobustnessConfig(**settings["robustness"])
+    if "reevaluate" in settings:
+        settings["reevaluate"] = ReevaluateConfig(**settings["reevaluate"])
     opt = OptimiseConfig(**settings)
     with pytest.raises(ConfigError) as err:
-        check_settings(tiny, opt, SensitivityConfig())
+        check_settings(tiny, opt, sens, base_seed)
     for fragment in fragments:
         assert fragment in str(err.value)
+
+
+def test_the_default_settings_pass_and_the_seed_sets_fit_between_their_offsets(tiny):
+    from sim.sweeps import optimise as engine
+
+    assert check_settings(tiny, OptimiseConfig(), SensitivityConfig(), 2021)
+    # One replicate more than the gap to the next seed set's offset would reuse that set's seeds.
+    opt = OptimiseConfig()
+    too_many = engine.FRESH_OFFSET - engine.SEARCH_OFFSET + 1
+    with pytest.raises(ConfigError, match=f"optimise.replicates={too_many} must be at most"):
+        check_settings(tiny, dataclasses.replace(opt, replicates=too_many), SensitivityConfig())
+    too_many = engine.ROBUST_OFFSET - engine.FRESH_OFFSET + 1
+    fresh = dataclasses.replace(opt.reevaluate, replicates=too_many)
+    with pytest.raises(ConfigError, match=f"optimise.reevaluate.replicates={too_many} must be at most"):
+        check_settings(tiny, dataclasses.replace(opt, reevaluate=fresh), SensitivityConfig())
+
+
+def test_a_posterior_that_sets_a_lever_is_refused_as_robustness_worlds(tiny, tmp_path):
+    import pandas as pd
+
+    from sim.sweeps.experiment import RobustnessConfig
+
+    path = tmp_path / "post.parquet"
+    pd.DataFrame(
+        {"voting.compliance": [0.6, 0.7], "interventions.team_inspection.n_teams": [2.0, 5.0], "weight": 0.5}
+    ).to_parquet(path)
+    for source in ("posterior", "auto"):
+        opt = OptimiseConfig(robustness=RobustnessConfig(source=source, posterior=str(path), draws=2, prim=False))
+        with pytest.raises(ConfigError) as err:
+            check_settings(tiny, opt, SensitivityConfig())
+        assert f"optimise.robustness.posterior={path}: its column interventions.team_inspection.n_teams" in str(
+            err.value
+        )
+        assert "decision lever" in str(err.value)
 
 
 def test_a_coverage_target_that_would_override_the_teams_lever_is_refused(tiny):

@@ -221,6 +221,132 @@ def test_seed_sets_are_disjoint_and_the_search_uses_the_comparisons_seeds():
     assert not (set(search) & set(fresh)) and not (set(search) & set(robust)) and not (set(fresh) & set(robust))
 
 
+VET = "interventions.candidate_vetting.coverage"
+
+
+def harmful_simulate(cfg: SimConfig) -> RunResult:
+    """A harm trade-off: pledges and vetting cut bought seats alike, both free; vetting removes honest candidates.
+
+    The effect is that of the larger coverage (the two do not add up), so every portfolio that
+    vets is matched on bought seats and cost by one that does not, with no harm.  The seed's noise
+    differs from seed to seed, so a trial's mean tells one seed from all of them.
+    """
+    pledges, vetting = cfg.interventions.pledges_talks, cfg.interventions.candidate_vetting
+    reach = max(pledges.delegate_coverage if pledges.enabled else 0.0, vetting.coverage if vetting.enabled else 0.0)
+    summary = {
+        "bought_seat_rate_final": 0.2 * (1 - reach) ** 2 + (cfg.seed % 997) / 1e5,
+        "cost_total": 0.0,
+        "cost_pledges_talks": 0.0,
+        "honest_removed": 10.0 * vetting.coverage if vetting.enabled else 0.0,
+        "seats": 72,
+    }
+    return RunResult(summary=summary, timeseries=pd.DataFrame({"day": [0]}))
+
+
+HARM_PLAN = {
+    "levers": [VET, PLEDGES],
+    "generations": 16,
+    "replicates": 3,
+    "robustness": RobustnessConfig(source="ranges", draws=3, replicates=2, max_portfolios=2, prim=False),
+}
+
+
+@pytest.fixture(scope="module")
+def harm_folder(tmp_path_factory, tiny) -> Path:
+    """A finished optimisation of the harm trade-off, through every stage (robustness included)."""
+    folder = tmp_path_factory.mktemp("harm")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "simulate", harmful_simulate)
+        run(folder, tiny, small_plan(**HARM_PLAN, seed=SAMPLER_SEED))
+    return folder
+
+
+def test_the_optimiser_minimises_harm_and_prefers_the_harmless_of_two_equal_levers(harm_folder):
+    t = pd.read_parquet(harm_folder / "trials.parquet")
+    from sim.analysis.portfolios import pareto_portfolios
+
+    assert (t.honest_removed >= 0).all()
+    best = t.sort_values(["bought_seat_rate_final", "cost_total", "honest_removed", "number"]).iloc[0]
+    assert best[f"lever.{PLEDGES}"] == 1.0 and best[f"lever.{VET}"] == 0.0 and best.honest_removed == 0.0
+    # Vetting alone (seeded in the first generation) cuts bought seats as far as full pledges but
+    # removes honest candidates: dominated, it must not be on the Pareto set; nothing that vets is.
+    assert "candidate_vetting" in set(t.seeded)
+    front = pareto_portfolios(t)
+    assert (front[f"lever.{VET}"] == 0.0).all() and (front.honest_removed == 0.0).all()
+    assert list(front.portfolio) == [best.portfolio]
+
+
+def test_each_trial_is_the_mean_of_all_the_search_seeds_the_same_for_every_trial(harm_folder, tiny):
+    # Common random numbers: every trial's objectives are the means over the same
+    # optimise.replicates search seeds (computed here from the known simulator), and its runs are
+    # stored under exactly those seeds.
+    from sim.levers import portfolio_overrides
+
+    reps = HARM_PLAN["replicates"]
+    search = engine.seeds(2021, engine.SEARCH_OFFSET, reps)
+    t = pd.read_parquet(harm_folder / "trials.parquet")
+    assert len(t) == 8 * HARM_PLAN["generations"]
+    for row in t.to_dict("records"):
+        port = portfolio_overrides({VET: row[f"lever.{VET}"], PLEDGES: row[f"lever.{PLEDGES}"]})
+        outs = [harmful_simulate(with_values(tiny, seed=s, **port)).summary for s in search]
+        for key in ("bought_seat_rate_final", "cost_total", "honest_removed"):
+            assert row[key] == pytest.approx(sum(o[key] for o in outs) / reps), (row["number"], key)
+        stored = [
+            json.loads((harm_folder / "runs" / row["portfolio"] / f"r{r:03d}" / "inputs.json").read_text())["keys"]
+            for r in range(reps)
+        ]
+        assert [k["seed"] for k in stored] == search
+    assert len(set(search)) == reps  # distinct seeds, so a mean over fewer of them would differ
+
+
+def test_the_stages_run_on_disjoint_seed_sets(harm_folder):
+    runs = pd.read_parquet(harm_folder / "runs.parquet")
+    by_stage = {name: set(group.seed) for name, group in runs.groupby("stage")}
+    assert set(by_stage) == {"search", "fresh", "robust"}
+    assert by_stage["search"] == set(engine.seeds(2021, engine.SEARCH_OFFSET, HARM_PLAN["replicates"]))
+    assert len(by_stage["fresh"]) == small_plan().reevaluate.replicates
+    # Fresh seeds are fresh: none of the search's (the winner's curse is measured on new draws) ...
+    assert not by_stage["fresh"] & by_stage["search"]
+    # ... and the robustness worlds run on seeds of their own.
+    assert not by_stage["robust"] & (by_stage["search"] | by_stage["fresh"])
+    # Every arm of a stage runs on that stage's seeds (common random numbers within each stage).
+    for name in ("search", "fresh"):
+        stage_runs = runs[runs.stage == name]
+        assert stage_runs.groupby("arm").seed.apply(frozenset).nunique() == 1, name
+
+
+def test_the_first_generation_holds_the_fixed_arms_as_far_as_half_the_population_allows(tmp_path, tiny, harm_folder):
+    from sim.levers import fixed_arms, portfolio_label, portfolio_overrides
+
+    arms = fixed_arms()
+    names = list(arms)
+    assert names[0] == "none" and names[-1] == "all" and len(names) == 8
+    for population, expected in ((16, names), (8, names[:4])):
+        opt = small_plan(population=population)  # every lever searched
+        optimiser = engine.Optimiser(tmp_path, tiny, opt, SensitivityConfig(), 2021, engine.in_process(tmp_path, tiny))
+        proposals = optimiser.propose([], 0, list(range(population)))  # a pure function: nothing runs
+        for i, name in enumerate(expected):  # no intervention, each alone, all six: in this order
+            got = with_values(tiny, **portfolio_overrides(proposals[i]))
+            assert got == with_values(tiny, **arms[name]), (population, i, name)
+            assert portfolio_label(got) == portfolio_label(with_values(tiny, **arms[name]))
+    # In a finished search, the trials marked as seeded are those arms (projected on the two levers).
+    t = pd.read_parquet(harm_folder / "trials.parquet")
+    seeded = t[t.seeded != ""].set_index("seeded")
+    assert list(seeded.index) == ["none", "candidate_vetting", "pledges_talks", "all"]
+    assert list(seeded.number) == [0, 1, 2, 3]
+    assert seeded.loc["none", [f"lever.{VET}", f"lever.{PLEDGES}"]].tolist() == [0.0, 0.0]
+    assert seeded.loc["candidate_vetting", [f"lever.{VET}", f"lever.{PLEDGES}"]].tolist() == [1.0, 0.0]
+    assert seeded.loc["pledges_talks", [f"lever.{VET}", f"lever.{PLEDGES}"]].tolist() == [0.0, 0.5]
+    assert seeded.loc["all", [f"lever.{VET}", f"lever.{PLEDGES}"]].tolist() == [1.0, 0.5]
+
+
+def test_a_bad_robustness_seed_stops_before_the_search_runs(tmp_path, tiny):
+    robust = RobustnessConfig(source="ranges", draws=4, replicates=1, prim=False, seed=-1)
+    with pytest.raises(ConfigError, match="optimise.robustness.seed=-1"):
+        engine.optimise(tmp_path, tiny, small_plan(robustness=robust), SensitivityConfig(), 2021, report=False)
+    assert not (tmp_path / "runs").exists()
+
+
 def cli(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     cmd = [
         sys.executable,

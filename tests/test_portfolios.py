@@ -86,10 +86,16 @@ def test_the_best_for_a_budget_is_named_only_when_it_beats_every_cheaper_arm():
     assert picks[2].vs_fixed_p_holm < 0.05
     assert picks[2].spending == {"team_inspection": 500.0}
     # A dearer arm whose extra effect is lost in the noise is not named best: the cheaper one is said instead.
-    noisy = fresh_runs({"cheap": -0.03, "dear": -0.031}, {"cheap": 100, "dear": 500}, sd=0.02, seed=3)
-    pick = budget_picks(noisy, [1000], fixed=[])[0]
-    if pick.arm == "dear":
-        assert not pick.named_best and pick.cheaper == "cheap"
+    # Whichever arm the noise makes the pick, over 20 such datasets "dear" is named best at most
+    # once (5%); when it is the pick and not named, the cheaper arm is said instead.
+    named_dear = 0
+    for seed in range(20):
+        noisy = fresh_runs({"cheap": -0.03, "dear": -0.031}, {"cheap": 100, "dear": 500}, sd=0.02, seed=seed)
+        pick = budget_picks(noisy, [1000], fixed=[])[0]
+        assert pick.arm in ("cheap", "dear")
+        named_dear += pick.arm == "dear" and pick.named_best
+        assert pick.arm != "dear" or pick.named_best or pick.cheaper == "cheap"
+    assert named_dear <= 1
 
 
 def test_the_pick_s_interval_covers_its_true_effect_despite_being_chosen_as_the_lowest():
@@ -187,3 +193,42 @@ def test_every_budget_pick_is_evaluated_for_robustness_whatever_the_cap():
     assert chosen[:2] == ["pick1", "pick2"] and len(chosen) == 2  # both picks, though the cap is 1
     wider = robustness_portfolios(runs, OptimiseConfig(budgets=[100.0, 1000.0], robustness=RobustnessConfig()))
     assert {"pick1", "pick2", "fixA"} <= set(wider) and "none" not in wider
+
+
+def test_the_pick_is_the_arm_with_the_fewest_bought_seats_not_the_dearest_affordable():
+    runs = fresh_runs({"cheap": -0.04, "mid": -0.01, "dear": -0.02}, {"cheap": 100, "mid": 300, "dear": 600})
+    picks = budget_picks(runs, [350, 1000], fixed=["mid"])
+    assert [p.arm for p in picks] == ["cheap", "cheap"]  # the dearest affordable: mid, then dear
+    assert all(p.named_best for p in picks) and [p.fixed for p in picks] == ["mid", "mid"]
+
+
+def test_a_difference_significant_alone_is_not_named_best_after_the_selection_adjustment():
+    # The pick ("dear") is below the cheaper "cheap" by exactly t = -2.6 over 10 paired seeds: beyond
+    # the unadjusted 95% critical value (2.26 with 9 degrees of freedom) but within the one adjusted
+    # for the 3 other arms the budget affords, Bonferroni (2.93). Chosen as the lowest of the four,
+    # it may not be named best over "cheap"; it is, clearly, over no intervention and "weak".
+    from scipy import stats as sps
+
+    n, t_stat, sd = 10, -2.6, 0.004
+    rng = np.random.default_rng(11)
+    base = rng.uniform(0.05, 0.10, n)
+    cheap = base - 0.03 + rng.normal(0, 0.001, n)
+    z = rng.normal(size=n)
+    z = (z - z.mean()) / z.std(ddof=1)  # exactly mean 0, sd 1: the paired t is t_stat
+    dear = cheap + t_stat * sd / math.sqrt(n) + sd * z
+    levels = {"none": base, "weak": base - 0.005, "cheap": cheap, "dear": dear}
+    costs = {"none": 0.0, "weak": 50.0, "cheap": 100.0, "dear": 500.0}
+    runs = pd.DataFrame(
+        [
+            {"stage": "fresh", "arm": arm, "sample": -1, "seed": i, HEADLINE: y[i], "honest_removed": 0.0}
+            | {"cost_total": costs[arm], "cost_team_inspection": costs[arm]}
+            for arm, y in levels.items()
+            for i in range(n)
+        ]
+    )
+    d = dear - cheap
+    assert d.mean() / (d.std(ddof=1) / math.sqrt(n)) == pytest.approx(t_stat)
+    assert sps.t.ppf(0.975, n - 1) < -t_stat < sps.t.ppf(1 - 0.05 / 3 / 2, n - 1)
+    pick = budget_picks(runs, [1000.0], fixed=[])[0]
+    assert pick.arm == "dear" and not pick.named_best
+    assert pick.cheaper == "cheap" and pick.cheaper_high > 0 > pick.cheaper_diff

@@ -8,8 +8,9 @@ as other sweeps do (``runs/<portfolio>/<run>/`` with a verified ``DONE`` marker)
    (:mod:`sim.levers`) for portfolios that minimise bought seats (``bought_seat_rate_final``), cost
    (``cost_total``, staff-days) and harms (``honest_removed``), each trial the mean of the same
    ``optimise.replicates`` seeds (common random numbers: ``replicate_seed(base_seed, r)``, the
-   seeds of ``experiment=compare``).  The first generation holds no intervention, each
-   intervention alone and all six at their default intensities, and random portfolios.
+   seeds of ``experiment=compare``).  The first generation starts with no intervention, each
+   intervention alone and all six at their default intensities, in that order and as many as fill
+   half the population (all eight from ``optimise.population=16``), then random portfolios.
 2. **Re-evaluation.** The Pareto portfolios (at most ``optimise.reevaluate.max_portfolios``) and
    the fixed arms of ``experiment=compare`` run again on fresh seeds, disjoint from the search's,
    with more replicates: the search's estimates of the portfolios it kept are optimistic (the
@@ -95,6 +96,18 @@ FORMAT = 1
 #: robustness seeds are disjoint from them.
 SEARCH_OFFSET, FRESH_OFFSET, ROBUST_OFFSET = 0, 100_000, 200_000
 
+#: Upper bounds of the settings, so that a typo (``population=100000000``) stops before anything
+#: runs instead of exhausting memory or running for days; the whole plan is capped by
+#: :data:`sim.sweeps.experiment.MAX_RUNS`, as grid sweeps are.  A generation of NSGA-II is sorted
+#: in time growing with the square of its population.
+MAX_POPULATION, MAX_GENERATIONS = 10_000, 10_000
+#: Most portfolios a later stage may take (re-evaluation, robustness).
+MAX_PORTFOLIOS = 10_000
+#: Most sampled worlds (the design is built in memory before any run).
+MAX_DRAWS = 100_000
+#: Most replicates of the robustness stage (as many as a seed set below it may hold).
+MAX_ROBUST_REPLICATES = ROBUST_OFFSET - FRESH_OFFSET
+
 #: Distribution index of NSGA-II's polynomial mutation (see :meth:`Optimiser.sampler`).
 MUTATION_ETA = 5.0
 
@@ -113,43 +126,83 @@ class OptimiseError(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------ validation
-def check_settings(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig) -> tuple[SearchedLever, ...]:
+def check_settings(
+    base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig, base_seed: int | None = None
+) -> tuple[SearchedLever, ...]:
     """Check the optimisation's settings before anything runs; return the levers searched.
+
+    Args:
+        base: The base configuration.
+        opt: The optimisation's settings.
+        sens: The sensitivity design (the robustness worlds' ranges when not from the posterior).
+        base_seed: The sweep's base seed, when there is one to check.
 
     Raises:
         ConfigError: Naming the key and the value (an unknown lever, a range outside the lever's
-            schema range, a negative budget, too small a population ...).
+            schema range, a negative budget, too small or too large a population, more runs than
+            :data:`sim.sweeps.experiment.MAX_RUNS`, a lever among the robustness parameters ...).
     """
     levers = searched_levers(list(opt.levers), flat_ranges(opt.ranges))
     if len([s for s in levers if len(s.values) > 1]) == 0:
         raise ConfigError("optimise.ranges fix every lever: nothing is left to search")
+    rob = opt.robustness
+    # Seed sets are replicate indices offset + r: a stage with more replicates than the gap to the
+    # next offset would reuse that set's seeds, and fresh seeds would no longer be fresh.
+    search_gap, fresh_gap = FRESH_OFFSET - SEARCH_OFFSET, ROBUST_OFFSET - FRESH_OFFSET
+    counts: list[tuple[str, Any, int, str, int | None, str]] = [  # key, value, least, why, most (None: any), why
+        ("optimise.population", opt.population, 4, " (NSGA-II needs parents)", MAX_POPULATION, ""),
+        ("optimise.generations", opt.generations, 1, "", MAX_GENERATIONS, ""),
+        (
+            "optimise.replicates",
+            opt.replicates,
+            2,
+            " (intervals need two)",
+            search_gap,
+            f" (the search's seeds are replicate indices {SEARCH_OFFSET} to {search_gap - 1:,}; more would reuse "
+            f"the fresh seeds, from {FRESH_OFFSET:,})",
+        ),
+        ("optimise.jobs", opt.jobs, 0, " (0: as many as the launcher runs at once)", None, ""),
+        (
+            "optimise.reevaluate.replicates",
+            opt.reevaluate.replicates,
+            2,
+            "",
+            fresh_gap,
+            f" (the fresh seeds are replicate indices {FRESH_OFFSET:,} to {ROBUST_OFFSET - 1:,}; more would reuse "
+            f"the robustness seeds, from {ROBUST_OFFSET:,})",
+        ),
+        ("optimise.reevaluate.max_portfolios", opt.reevaluate.max_portfolios, 1, "", MAX_PORTFOLIOS, ""),
+        ("optimise.robustness.draws", rob.draws, 0, " (0 skips robustness)", MAX_DRAWS, ""),
+        (
+            "optimise.robustness.replicates",
+            rob.replicates,
+            1,
+            "",
+            MAX_ROBUST_REPLICATES,
+            f" (a seed set holds {MAX_ROBUST_REPLICATES:,} replicate indices)",
+        ),
+        ("optimise.robustness.max_portfolios", rob.max_portfolios, 1, "", MAX_PORTFOLIOS, ""),
+    ]
+    for key, value, least, why_least, most, why_most in counts:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}={value!r} must be a whole number")
+        if value < least:
+            raise ConfigError(f"{key}={value!r} must be at least {least}{why_least}")
+        if most is not None and value > most:
+            raise ConfigError(f"{key}={value!r} must be at most {most:,}{why_most}")
+    seeds_ = [("optimise.seed", opt.seed), ("optimise.robustness.seed", rob.seed)]
+    if base_seed is not None:
+        seeds_.append(("base_seed", base_seed))
+    for key, value in seeds_:  # numpy's generators take non-negative integers; stored plans, 64 bits
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+            raise ConfigError(f"{key}={value!r} must be a whole number between 0 and 2**63 - 1")
     rules: list[tuple[str, Any, bool, str]] = [
-        ("optimise.population", opt.population, opt.population >= 4, "must be at least 4 (NSGA-II needs parents)"),
-        ("optimise.generations", opt.generations, opt.generations >= 1, "must be at least 1"),
-        ("optimise.replicates", opt.replicates, opt.replicates >= 2, "must be at least 2 (intervals need two)"),
-        ("optimise.seed", opt.seed, 0 <= opt.seed < 2**63, "must be between 0 and 2**63 - 1"),
-        ("optimise.jobs", opt.jobs, opt.jobs >= 0, "must be 0 (as many as the launcher runs at once) or more"),
-        ("optimise.reevaluate.replicates", opt.reevaluate.replicates, opt.reevaluate.replicates >= 2, "must be >= 2"),
-        (
-            "optimise.reevaluate.max_portfolios",
-            opt.reevaluate.max_portfolios,
-            opt.reevaluate.max_portfolios >= 1,
-            ">= 1",
-        ),
-        ("optimise.robustness.draws", opt.robustness.draws, opt.robustness.draws >= 0, "must be 0 (skip) or more"),
-        ("optimise.robustness.replicates", opt.robustness.replicates, opt.robustness.replicates >= 1, "must be >= 1"),
-        (
-            "optimise.robustness.max_portfolios",
-            opt.robustness.max_portfolios,
-            opt.robustness.max_portfolios >= 1,
-            ">= 1",
-        ),
-        ("optimise.robustness.target", opt.robustness.target, 0 < opt.robustness.target < 1, "must be in (0, 1)"),
-        ("optimise.robustness.min_ess", opt.robustness.min_ess, opt.robustness.min_ess >= 1, "must be at least 1"),
+        ("optimise.robustness.target", rob.target, 0 < rob.target < 1, "must be in (0, 1)"),
+        ("optimise.robustness.min_ess", rob.min_ess, rob.min_ess >= 1, "must be at least 1"),
         (
             "optimise.robustness.source",
-            opt.robustness.source,
-            opt.robustness.source in ("auto", "posterior", "ranges"),
+            rob.source,
+            rob.source in ("auto", "posterior", "ranges"),
             "must be auto, posterior or ranges",
         ),
     ]
@@ -158,8 +211,9 @@ def check_settings(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig
             raise ConfigError(f"{key}={value} is not a finite number")
         if not ok:
             raise ConfigError(f"{key}={value!r} {why}")
-    if opt.robustness.draws == 1:
+    if rob.draws == 1:
         raise ConfigError("optimise.robustness.draws=1: sample at least 2 worlds (or 0 to skip robustness)")
+    check_run_count(opt)
     if not opt.budgets:
         raise ConfigError("optimise.budgets=[] must list at least one budget (staff-days)")
     for b in opt.budgets:
@@ -173,7 +227,6 @@ def check_settings(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig
             f"interventions.team_inspection.coverage_target={base.interventions.team_inspection.coverage_target} "
             "would override the lever interventions.team_inspection.n_teams: set it to 0"
         )
-    rob = opt.robustness
     if rob.draws and rob.source in ("posterior", "auto"):
         from sim.analysis.posterior import load_posterior, resolve
 
@@ -185,6 +238,8 @@ def check_settings(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"optimise.robustness.posterior={rob.posterior}: {exc}") from exc
             for key in (c for c in post.columns if c != "weight"):
+                where = f"optimise.robustness.posterior={rob.posterior}: its column {key}"
+                check_world_key(key, where, "use another posterior or optimise.robustness.source=ranges")
                 with_values(base, **{key: float(post[key].iloc[0])})  # its keys are keys of this schema
     if rob.draws and rob.prim:
         try:
@@ -199,9 +254,94 @@ def check_settings(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig
             ) from exc
     for key in sens.parameters if rob.draws and rob.source != "posterior" else ():
         low, high = sens.parameters[key]
+        where = f"sensitivity.parameters.{key}={list(sens.parameters[key])}"
+        check_world_key(key, where, "remove it from sensitivity.parameters")
         with_values(base, **{key: float(low)})  # a key of the schema, and its range ends valid
         with_values(base, **{key: float(high)})
+        # ... and a value inside: the Latin hypercube gives fractions, which an integer field refuses.
+        inside = float(low) + 0.3819660112501051 * (float(high) - float(low))
+        try:
+            with_values(base, **{key: inside})
+        except ConfigError as exc:
+            raise ConfigError(
+                f"{where}: a sampled world would set {key}={inside:g}, which the schema refuses ({exc})"
+            ) from exc
     return levers
+
+
+#: Keys a sampled world may not set: each portfolio chooses them (or they override its choice).
+NOT_UNCERTAIN = ("interventions.team_inspection.coverage_target",)
+
+
+def check_world_key(key: str, where: str, fix: str) -> None:
+    """Refuse a robustness parameter that is a decision, not an uncertainty.
+
+    Each sampled world's values are set on every portfolio's configuration: a lever, an
+    intervention's ``enabled`` switch or a setting that overrides a lever (``coverage_target`` sets
+    the number of teams) would replace what the portfolio chose, so two portfolios would run the
+    same configuration under two labels.
+
+    Raises:
+        ConfigError: ``key`` is such a key; the message starts with ``where`` and ends with ``fix``.
+    """
+    from sim.levers import BY_KEY
+
+    section, _, name = key.partition(".")
+    what = ""
+    if key in BY_KEY:
+        what = "is a decision lever (what a portfolio chooses)"
+    elif section == "interventions" and name.endswith(".enabled"):
+        what = "switches an intervention on or off (what a portfolio chooses)"
+    elif key in NOT_UNCERTAIN:
+        what = "overrides the lever interventions.team_inspection.n_teams"
+    if what:
+        raise ConfigError(
+            f"{where}: {key} {what}, not an uncertain parameter: each sampled world would set it for every "
+            f"portfolio and override the portfolios' choices; {fix}"
+        )
+
+
+def planned_runs(opt: OptimiseConfig) -> dict[str, int]:
+    """The most runs each stage of the plan can ask for (each portfolio on each of its seeds).
+
+    The search runs every trial and no intervention on ``replicates`` seeds; the re-evaluation at
+    most ``max_portfolios`` of the trials and the fixed arms on fresh seeds; the robustness stage
+    at most ``max_portfolios`` portfolios and no intervention in each world.
+    """
+    trials = opt.population * opt.generations
+    arms = len(fixed_arms())
+    rob = opt.robustness
+    return {
+        "search": (trials + 1) * opt.replicates,
+        "reevaluate": (min(opt.reevaluate.max_portfolios, trials) + arms) * opt.reevaluate.replicates,
+        "robustness": (min(rob.max_portfolios, trials + arms) + 1) * rob.draws * rob.replicates,
+    }
+
+
+def check_run_count(opt: OptimiseConfig) -> None:
+    """Refuse a plan of more than :data:`sim.sweeps.experiment.MAX_RUNS` runs.
+
+    Raises:
+        ConfigError: Naming the settings of each stage and the runs they ask for.
+    """
+    from sim.sweeps.experiment import MAX_RUNS
+
+    runs = planned_runs(opt)
+    if sum(runs.values()) <= MAX_RUNS:
+        return
+    rob = opt.robustness
+    settings = {
+        "search": f"optimise.population={opt.population} x optimise.generations={opt.generations} x "
+        f"optimise.replicates={opt.replicates}",
+        "reevaluate": f"optimise.reevaluate.max_portfolios={opt.reevaluate.max_portfolios} x "
+        f"optimise.reevaluate.replicates={opt.reevaluate.replicates}",
+        "robustness": f"optimise.robustness.max_portfolios={rob.max_portfolios} x "
+        f"optimise.robustness.draws={rob.draws} x optimise.robustness.replicates={rob.replicates}",
+    }
+    parts = "; ".join(f"{stage} {n:,} ({settings[stage]})" for stage, n in runs.items() if n)
+    raise ConfigError(
+        f"the optimisation would run up to {sum(runs.values()):,} simulations, more than {MAX_RUNS:,}: {parts}"
+    )
 
 
 def flat_ranges(ranges: Any) -> dict[str, Any]:
@@ -382,7 +522,9 @@ def seeded_portfolios(levers: tuple[SearchedLever, ...], base: SimConfig) -> lis
     """The first generation's known portfolios: no intervention, each alone, all six (as the levers allow).
 
     A fixed arm is projected on the searched levers (its default intensities, 0 for what it
-    leaves off); arms whose values are not among a lever's choices are left out.
+    leaves off); arms whose values are not among a lever's choices are left out, and an arm the
+    projection makes equal to an earlier one counts once.  :meth:`Optimiser.propose` takes the
+    first half-population of them, in this order.
     """
     out, seen = [], set()
     for name, overrides in fixed_arms().items():
@@ -504,7 +646,7 @@ class Optimiser:
         self.jobs = max(1, jobs)
         self.cluster = cluster
         self.experiment = experiment
-        self.levers = check_settings(base, opt, sens)
+        self.levers = check_settings(base, opt, sens, base_seed)
         self.code = code_id()
         self._portfolios: dict[tuple[tuple[str, Any], ...], Portfolio] = {}
         self._summaries: dict[tuple[str, str], dict[str, Any]] = {}
@@ -651,9 +793,11 @@ class Optimiser:
     def propose(self, completed: list[Any], generation: int, numbers: list[int]) -> dict[int, dict[str, float]]:
         """The lever values of trials ``numbers`` of a generation (a pure function of the completed trials).
 
-        The first generation starts with the seeded arms, then random portfolios; later ones are
-        NSGA-II's children of the population so far.  Each trial is proposed by a sampler seeded
-        from ``(optimise.seed, number)`` on an in-memory copy of the completed trials.
+        The first generation starts with the seeded arms (:func:`seeded_portfolios`, at most half
+        the population, so that random portfolios keep the other half: all eight fixed arms need a
+        population of 16), then random portfolios; later ones are NSGA-II's children of the
+        population so far.  Each trial is proposed by a sampler seeded from ``(optimise.seed,
+        number)`` on an in-memory copy of the completed trials.
         """
         import optuna
 

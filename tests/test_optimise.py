@@ -276,6 +276,32 @@ def test_the_optimiser_minimises_harm_and_prefers_the_harmless_of_two_equal_leve
     assert list(front.portfolio) == [best.portfolio]
 
 
+def test_the_report_refuses_picks_the_robustness_stage_never_evaluated(harm_folder, tmp_path, monkeypatch):
+    # Analysis code that now picks another portfolio than the one the run evaluated for robustness
+    # (here: the dearest arm) must not write a report that silently leaves the new pick out.
+    import shutil
+
+    import sim.analysis.optimise_report as report
+    from sim.analysis.portfolios import budget_picks
+    from sim.analysis.report import ReportError
+
+    folder = tmp_path / "copy"
+    shutil.copytree(harm_folder, folder)
+    assert report.write_optimise_report(folder).exists()
+    robust = set(pd.read_parquet(folder / "runs.parquet").query("stage == 'robust'").arm)
+
+    def dearest(fresh, budgets, fixed, level=0.95):
+        picks = budget_picks(fresh, budgets, fixed, level)
+        outside = fresh[~fresh.arm.isin(robust)].groupby("arm").cost_total.mean().sort_values()
+        for p in picks:
+            p.arm = str(outside.index[-1])
+        return picks
+
+    monkeypatch.setattr(report, "budget_picks", dearest)
+    with pytest.raises(ReportError, match="did not evaluate the budget picks"):
+        report.write_optimise_report(folder)
+
+
 def test_each_trial_is_the_mean_of_all_the_search_seeds_the_same_for_every_trial(harm_folder, tiny):
     # Common random numbers: every trial's objectives are the means over the same
     # optimise.replicates search seeds (computed here from the known simulator), and its runs are

@@ -232,3 +232,40 @@ def test_a_difference_significant_alone_is_not_named_best_after_the_selection_ad
     pick = budget_picks(runs, [1000.0], fixed=[])[0]
     assert pick.arm == "dear" and not pick.named_best
     assert pick.cheaper == "cheap" and pick.cheaper_high > 0 > pick.cheaper_diff
+
+
+def test_a_world_drawn_often_weighs_in_the_share_but_counts_once_in_its_interval():
+    # World "heavy" (drawn 6 times of 10) fails the 5% target; the four others meet it. The share
+    # meeting the target follows the draws (40%), and its interval rests on the effective number of
+    # distinct worlds (100 / 40 = 2.5), not on ten independent ones.
+    rows = []
+    draws = ["heavy"] * 6 + ["w1", "w2", "w3", "w4"]
+    for sample, world in enumerate(draws):
+        for arm, y in (("none", 0.09 if world == "heavy" else 0.02), ("x", 0.08 if world == "heavy" else 0.01)):
+            rows.append({"sample": sample, "world": world, "arm": arm, "seed": 0, HEADLINE: y})
+    robust = pd.DataFrame(rows)
+    table = robustness_table(robust, pd.Series({"none": 0.0, "x": 10.0}), [100.0], target=0.05)
+    x = table[(table.budget == 100.0) & (table.arm == "x")].iloc[0]
+    assert x.p_target == pytest.approx(0.4) and x.worlds == 10 and x.effective_worlds == pytest.approx(2.5)
+    naive = wilson(4, 10)
+    assert x.p_high - x.p_low > naive[1] - naive[0]  # wider than ten independent worlds would give
+
+
+def test_the_pick_is_called_distinguishable_exactly_when_its_shown_interval_leaves_out_zero():
+    costs = {f"a{i}": 50.0 + 10 * i for i in range(30)}
+    for trial in range(60):
+        rng = np.random.default_rng(900 + trial)
+        effects = {a: float(rng.choice([-0.01, -0.005, 0.0])) for a in costs}
+        pick = budget_picks(fresh_runs(effects, costs, n=5, seed=900 + trial), [1000.0], fixed=[])[0]
+        if pick.arm != "none":
+            assert (pick.p_holm < 0.05) == (pick.high < 0)
+
+
+def test_budgets_share_a_sentence_only_when_the_sentence_is_the_same():
+    from sim.analysis.optimise_report import pick_groups
+
+    runs = fresh_runs({"a": 0.01, "b": 0.02}, {"a": 300.0, "b": 2000.0})  # every arm harmful
+    picks = budget_picks(runs, [100.0, 5000.0], fixed=[])
+    assert [p.arm for p in picks] == ["none", "none"]
+    assert picks[0].cheapest_outside == "a" and picks[1].cheapest_outside is None
+    assert len(pick_groups(picks)) == 2  # "nothing fits" is true of 100 staff-days only

@@ -502,7 +502,8 @@ def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] |
     if not (p.p_holm < 1 - LEVEL and p.effect < 0):
         return (
             f"{head}, the fewest bought seats on the fresh seeds were under {what}, but it is not distinguishable "
-            "from no intervention (Holm-adjusted), so no portfolio is named for this budget."
+            "from no intervention (adjusted for choosing it among the arms the budget affords), so no portfolio is "
+            "named for this budget."
         )
     if p.named_best:
         others = "the other arm" if p.rivals == 1 else f"each of the {p.rivals} other arms"
@@ -619,11 +620,11 @@ def worlds_sentence(info: dict) -> str:
     n, reps = info.get("draws", 0), info.get("replicates", 1)
     if info.get("source") == "posterior":
         text = (
-            f"Robustness: {n} distinct parameter sets drawn from the calibration posterior ({info.get('path')}, "
-            f"sha256 {info.get('sha256')}, {info.get('particles')} particles, "
-            f"{info.get('distinct_particles', '?')} of them distinct, effective sample size "
-            f"{info.get('ess', 0):.1f}; drawn without replacement, in proportion to their weights), "
-            f"{reps} seed{'s' if reps != 1 else ''} each, the same for every portfolio"
+            f"Robustness: {n} draws from the calibration posterior ({info.get('path')}, sha256 "
+            f"{info.get('sha256')}, {info.get('particles')} particles, {info.get('distinct_particles', '?')} of them "
+            f"distinct, effective sample size {info.get('ess', 0):.1f}; drawn with replacement in proportion to their "
+            f"weights, {info.get('distinct')} distinct worlds, each run once; PRIM and the tests across worlds count "
+            f"each distinct world once), {reps} seed{'s' if reps != 1 else ''} each, the same for every portfolio"
         )
     else:
         text = (
@@ -636,14 +637,22 @@ def worlds_sentence(info: dict) -> str:
     return text + "."
 
 
+def _effective(row: pd.Series) -> str:
+    """How many independent worlds the interval rests on, when draws repeated some."""
+    n_eff = float(row.get("effective_worlds", row.worlds))
+    if n_eff >= float(row.worlds) - 0.05:
+        return ""
+    return f", on the {n_eff:.0f} worlds the repeated draws are worth"
+
+
 def robustness_sentence(row: pd.Series, budget: float, target: float, names: dict[str, str]) -> str:
     """The pick's chance of meeting the target across the sampled worlds, and its regret."""
     return (
         f"Across the {int(row.worlds)} sampled worlds, the pick for {budget:,.0f} staff-days, "
         f"**{_name(row.arm, names)}**, keeps bought seats below {100 * target:g}% in {row.p_target:.0%} of them "
-        f"(95% CI {row.p_low:.0%} to {row.p_high:.0%}); its regret against the best portfolio this budget affords in "
-        f"each world averages {100 * row.regret_mean:.1f} points (90th percentile {100 * row.regret_p90:.1f}, worst "
-        f"{100 * row.regret_max:.1f})."
+        f"(95% CI {row.p_low:.0%} to {row.p_high:.0%}{_effective(row)}); its regret against the best portfolio "
+        f"this budget affords in each world averages {100 * row.regret_mean:.1f} points (90th percentile "
+        f"{100 * row.regret_p90:.1f}, worst {100 * row.regret_max:.1f})."
     )
 
 

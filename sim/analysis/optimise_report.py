@@ -32,6 +32,7 @@ from sim.analysis.portfolios import (
     BudgetPick,
     arm_costs,
     budget_picks,
+    distinct_world_means,
     frontier_mask,
     picks_table,
     prim_boxes,
@@ -40,7 +41,6 @@ from sim.analysis.portfolios import (
     robustness_table,
     search_progress,
     stage,
-    world_means,
 )
 from sim.analysis.report import ReportError, Section, _csv, _html, _markdown, _save
 from sim.analysis.stats import HEADLINE, LEVEL, paired_effects
@@ -168,8 +168,15 @@ def write_optimise_report(sweep_dir: Path) -> Path:
     for name in ("optimise.json", "trials.parquet", "runs.parquet"):
         if not (sweep_dir / name).exists():
             raise ReportError(f"{sweep_dir} has no {name}: run the optimisation (experiment=optimise) to the end first")
-    plan = json.loads((sweep_dir / "optimise.json").read_text())
-    meta = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else {}
+    try:
+        plan = json.loads((sweep_dir / "optimise.json").read_text())
+        meta = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else {}
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{sweep_dir}: optimise.json or sweep.json cannot be read ({exc}): rerun the command") from (
+            exc
+        )
+    if not isinstance(meta, dict) or not isinstance(plan, dict):
+        raise ReportError(f"{sweep_dir}: optimise.json or sweep.json is not an object: rerun the command")
     digest = hashlib.sha256((sweep_dir / "optimise.json").read_bytes()).hexdigest()
     if meta.get("complete") is not True or meta.get("plan_sha256") != digest:
         # Tables of an interrupted run, or of an earlier plan, would be reported under this plan.
@@ -199,6 +206,14 @@ def write_optimise_report(sweep_dir: Path) -> Path:
     population = int(plan["search"]["population"])
 
     picks = budget_picks(fresh, budgets, [v for k, v in fixed.items() if k != NONE])
+    unevaluated = sorted({p.arm for p in picks if p.arm and p.arm != NONE} - set(robust.arm)) if len(robust) else []
+    if unevaluated:
+        # The picks come from the analysis code, which may have changed since the run: the
+        # robustness stage must have evaluated each of them, or the report would leave them out.
+        raise ReportError(
+            f"{sweep_dir}: the robustness stage did not evaluate the budget picks {', '.join(unevaluated)} (the "
+            "analysis code changed since the run): rerun the command to evaluate them; finished runs are kept"
+        )
     progress = search_progress(trials, population)
     reeval = reevaluation_table(runs, chosen)
     summary = _fresh_summary(fresh)
@@ -283,11 +298,20 @@ def first_screen(
     return lines
 
 
+def _same_sentence(a: BudgetPick, b: BudgetPick) -> bool:
+    """Whether two budgets' picks are described by the same words (all but the budget)."""
+    keys = ("arm", "named_best", "cheaper", "cheapest_outside", "chosen_among", "rivals", "low", "high", "p_holm")
+    return all(
+        getattr(a, k) == getattr(b, k) or (getattr(a, k) != getattr(a, k) and getattr(b, k) != getattr(b, k))
+        for k in keys
+    )  # NaN equals NaN here
+
+
 def pick_groups(picks: list[BudgetPick]) -> list[list[BudgetPick]]:
-    """Consecutive budgets with the same pick, grouped (the larger ones found nothing better to buy)."""
+    """Consecutive budgets whose sentences would be the same, grouped (the larger found nothing else)."""
     groups: list[list[BudgetPick]] = []
     for p in picks:
-        if groups and groups[-1][0].arm == p.arm:
+        if groups and _same_sentence(groups[-1][0], p):
             groups[-1].append(p)
         else:
             groups.append([p])
@@ -485,10 +509,11 @@ def robustness_section(
     table = robustness_table(robust, costs, budgets, target)
     _csv(out / "robustness.csv", table)
     lines = [claims.worlds_sentence({**worlds, "draws": int(robust["sample"].nunique())})]
-    means = world_means(robust)
+    # PRIM sees each distinct world once: a copy is not independent evidence for a box.
+    means = distinct_world_means(robust)
     params = [c for c in robust.columns if c.startswith("in.")]
-    x = robust.drop_duplicates("sample").set_index("sample").loc[means.index, params].rename(columns=lambda c: c[3:])
-    distinct = len(robust.drop_duplicates("world"))
+    x = robust.drop_duplicates("world").set_index("world").loc[means.index, params].rename(columns=lambda c: c[3:])
+    distinct = len(means)
     seen = set()
     box_rows = []
     for group in pick_groups(picks):

@@ -216,8 +216,8 @@ def welch_interval(d1: np.ndarray, d2: np.ndarray, level: float = LEVEL) -> tupl
     return diff, diff - q * se, diff + q * se, float(p)
 
 
-def wilson(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``k / n`` (Wilson 1927)."""
+def wilson(k: float, n: float, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k / n`` (Wilson 1927); ``n`` may be an effective size."""
     if n == 0:
         return 0.0, 1.0
     z = sps.norm.ppf(0.5 + level / 2)
@@ -380,8 +380,11 @@ def budget_picks(
         if arm != NONE and arm in head.index:
             e = head.loc[arm]
             against_none = paired_values(fresh, arm, NONE)
-            _, low, high, _ = t_interval(against_none, adjusted)
-            pick.effect, pick.low, pick.high, pick.p_holm = float(e["diff"]), float(low), float(high), float(e.p_holm)
+            _, low, high, p_raw = t_interval(against_none, adjusted)
+            # One family for the interval and the claim: "distinguishable from no intervention"
+            # exactly when the shown (Bonferroni) interval leaves out zero.
+            p_adjusted = min(1.0, k_other * float(p_raw))
+            pick.effect, pick.low, pick.high, pick.p_holm = float(e["diff"]), float(low), float(high), p_adjusted
             pick.pairs = len(against_none)
             h = harm.loc[arm]
             pick.honest, pick.honest_low, pick.honest_high = float(h["diff"]), float(h.ci_low), float(h.ci_high)
@@ -440,6 +443,23 @@ def world_means(robust: pd.DataFrame, key: str = HEADLINE) -> pd.DataFrame:
     return robust.pivot_table(index="sample", columns="arm", values=key, aggfunc="mean")
 
 
+def distinct_world_means(robust: pd.DataFrame, key: str = HEADLINE) -> pd.DataFrame:
+    """As :func:`world_means`, one row per distinct world (a world drawn twice is one observation)."""
+    means = world_means(robust, key)
+    if "world" not in robust:
+        return means
+    world = robust.drop_duplicates("sample").set_index("sample")["world"]
+    return means.groupby(world.loc[means.index].to_numpy()).first()
+
+
+def effective_worlds(robust: pd.DataFrame) -> float:
+    """Kish's effective number of distinct worlds among the draws, ``(sum c)^2 / sum c^2`` over draw counts."""
+    if "world" not in robust:
+        return float(robust["sample"].nunique())
+    counts = robust.drop_duplicates("sample")["world"].value_counts().to_numpy(dtype=float)
+    return float(counts.sum() ** 2 / np.sum(counts**2)) if len(counts) else 0.0
+
+
 def robustness_table(
     robust: pd.DataFrame, costs: pd.Series, budgets: Iterable[float], target: float, level: float = LEVEL
 ) -> pd.DataFrame:
@@ -448,15 +468,20 @@ def robustness_table(
     In each sampled world, a portfolio's regret under budget ``B`` is its bought-seat rate minus the
     lowest rate of any evaluated portfolio whose cost (on the fresh seeds) is within ``B``; it
     meets the target when its rate is below ``target``.  Rates are means over the world's seeds, so
-    regret also holds some seed noise (common seeds across portfolios keep it small).
+    regret also holds some seed noise (common seeds across portfolios keep it small).  Shares and
+    means are over the draws (a world drawn twice counts twice: the posterior's weights); the
+    Wilson interval of ``p_target`` uses the effective number of distinct worlds
+    (:func:`effective_worlds`), since a world drawn twice is not two observations.
 
     Returns:
         One row per (budget, portfolio affordable under it): ``budget, arm, cost, mean, p_target,
         p_low, p_high`` (Wilson), ``regret_mean, regret_p90, regret_max, best_share`` (share of
-        worlds in which it is the best affordable, ties shared), ``worlds``.
+        worlds in which it is the best affordable, ties shared), ``worlds`` (draws),
+        ``effective_worlds``.
     """
     means = world_means(robust)
     n = len(means)
+    n_eff = effective_worlds(robust)
     rows = []
     for budget in [*sorted(float(b) for b in budgets), math.inf]:
         members = [a for a in means.columns if a in costs.index and costs[a] <= budget + 1e-9]
@@ -469,7 +494,7 @@ def robustness_table(
         share = (tied / tied.sum(axis=1, keepdims=True)).mean(axis=0)
         for j, arm in enumerate(members):
             meets = int((sub[arm] < target).sum())
-            lo, hi = wilson(meets, n, level)
+            lo, hi = wilson(meets / n * n_eff if n else 0.0, n_eff, level)
             rows.append(
                 {
                     "budget": budget,
@@ -484,6 +509,7 @@ def robustness_table(
                     "regret_max": float(regret[arm].max()),
                     "best_share": float(share[j]),
                     "worlds": n,
+                    "effective_worlds": n_eff,
                 }
             )
     table = pd.DataFrame(rows)
@@ -500,7 +526,7 @@ def robust_rival(
         worlds, with a t interval and p-value Bonferroni-adjusted over the other members (the rival
         was chosen as the lowest of them); None when the pick has the lowest mean itself.
     """
-    means = world_means(robust)
+    means = distinct_world_means(robust)  # a world drawn twice is one observation for the test
     members = [m for m in members if m in means.columns]
     if pick not in means.columns or len(members) < 2:
         return None

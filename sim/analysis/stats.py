@@ -336,7 +336,8 @@ def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], le
     Benjamini-Hochberg adjusted p-values over all the effects estimated, so effects with ``p_fdr <
     0.05`` are claims with a false discovery rate of at most 5%.
 
-    Blocks whose runs cannot estimate every effect (a cell missing from that seed) are left out;
+    Blocks missing a combination of the design the sweep ran (a failed run) are left out: their fit
+    would fold the higher interactions into the effects;
     with fewer than two usable blocks (one replicate) nothing is tested: standard errors, intervals
     and p-values are NaN and no effect is significant; the point estimates remain.
 
@@ -358,10 +359,14 @@ def factorial_effects(runs: pd.DataFrame, outcome_key: str, names: list[str], le
     y = runs[outcome_key].to_numpy(dtype=float)
     keys = pair_keys(runs)
     blocks = runs[keys].astype(str).agg("/".join, axis=1).to_numpy() if keys else np.zeros(len(runs), dtype=str)
+    # Only blocks holding every combination the sweep ran: a block missing one would fold the
+    # higher interactions that combination carries into its estimates of the others.
+    cells = factor_matrix(runs, names).astype(str).agg("".join, axis=1).to_numpy()
+    every_cell = set(cells)
     per_block = []
     for block in pd.unique(blocks):
         rows = blocks == block
-        if np.linalg.matrix_rank(design[rows]) < design.shape[1]:
+        if set(cells[rows]) != every_cell or np.linalg.matrix_rank(design[rows]) < design.shape[1]:
             continue  # this block's runs cannot separate every effect
         coef = np.linalg.lstsq(design[rows], y[rows], rcond=None)[0]
         per_block.append(2 * coef[1:])

@@ -51,6 +51,7 @@ import hashlib
 import json
 import logging
 import math
+import numbers
 import os
 import shutil
 import sys
@@ -105,6 +106,8 @@ MAX_POPULATION, MAX_GENERATIONS = 10_000, 10_000
 MAX_PORTFOLIOS = 10_000
 #: Most sampled worlds (the design is built in memory before any run).
 MAX_DRAWS = 100_000
+#: Largest budget (staff-days) accepted: far above what every intervention at full strength costs.
+MAX_BUDGET = 1e7
 #: Most replicates of the robustness stage (as many as a seed set below it may hold).
 MAX_ROBUST_REPLICATES = ROBUST_OFFSET - FRESH_OFFSET
 
@@ -184,8 +187,9 @@ def check_settings(
         ("optimise.robustness.max_portfolios", rob.max_portfolios, 1, "", MAX_PORTFOLIOS, ""),
     ]
     for key, value, least, why_least, most, why_most in counts:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
             raise ConfigError(f"{key}={value!r} must be a whole number")
+        value = int(value)
         if value < least:
             raise ConfigError(f"{key}={value!r} must be at least {least}{why_least}")
         if most is not None and value > most:
@@ -194,7 +198,7 @@ def check_settings(
     if base_seed is not None:
         seeds_.append(("base_seed", base_seed))
     for key, value in seeds_:  # numpy's generators take non-negative integers; stored plans, 64 bits
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) or not 0 <= value < 2**63:
             raise ConfigError(f"{key}={value!r} must be a whole number between 0 and 2**63 - 1")
     rules: list[tuple[str, Any, bool, str]] = [
         ("optimise.robustness.target", rob.target, 0 < rob.target < 1, "must be in (0, 1)"),
@@ -207,6 +211,10 @@ def check_settings(
         ),
     ]
     for key, value, ok, why in rules:
+        if key != "optimise.robustness.source" and (
+            isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+        ):
+            raise ConfigError(f"{key}={value!r} must be a number")
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"{key}={value} is not a finite number")
         if not ok:
@@ -217,8 +225,15 @@ def check_settings(
     if not opt.budgets:
         raise ConfigError("optimise.budgets=[] must list at least one budget (staff-days)")
     for b in opt.budgets:
-        if isinstance(b, bool) or not isinstance(b, int | float) or not math.isfinite(b) or b <= 0:
+        if isinstance(b, bool | np.bool_) or not isinstance(b, numbers.Real) or not math.isfinite(b) or b <= 0:
             raise ConfigError(f"optimise.budgets={list(opt.budgets)}: {b!r} is not a positive number of staff-days")
+        if b > MAX_BUDGET:
+            raise ConfigError(
+                f"optimise.budgets={list(opt.budgets)}: {b!r} is more than {MAX_BUDGET:,.0f} staff-days "
+                "(all six interventions at full strength cost a few thousand in a city)"
+            )
+    if len({float(b) for b in opt.budgets}) < len(opt.budgets):
+        raise ConfigError(f"optimise.budgets={list(opt.budgets)} lists a budget twice")
     if opt.job or opt.chunk != -1:
         raise ConfigError("optimise.job and optimise.chunk are set by the optimiser for its jobs: leave them out")
     searched = {s.key for s in levers}
@@ -306,15 +321,18 @@ def planned_runs(opt: OptimiseConfig) -> dict[str, int]:
 
     The search runs every trial and no intervention on ``replicates`` seeds; the re-evaluation at
     most ``max_portfolios`` of the trials and the fixed arms on fresh seeds; the robustness stage
-    at most ``max_portfolios`` portfolios and no intervention in each world.
+    every budget's pick and up to ``max_portfolios`` portfolios in all (at least the picks), and
+    no intervention, in each world.
     """
     trials = opt.population * opt.generations
     arms = len(fixed_arms())
     rob = opt.robustness
+    fresh_arms = min(opt.reevaluate.max_portfolios, trials) + arms
+    robust_arms = min(max(rob.max_portfolios, len(opt.budgets)), fresh_arms)
     return {
         "search": (trials + 1) * opt.replicates,
-        "reevaluate": (min(opt.reevaluate.max_portfolios, trials) + arms) * opt.reevaluate.replicates,
-        "robustness": (min(rob.max_portfolios, trials + arms) + 1) * rob.draws * rob.replicates,
+        "reevaluate": fresh_arms * opt.reevaluate.replicates,
+        "robustness": (robust_arms + 1) * rob.draws * rob.replicates,
     }
 
 
@@ -1045,13 +1063,13 @@ def robustness_worlds(
 ) -> tuple[list[tuple[str, int, dict[str, float]]], dict[str, Any]]:
     """The worlds the robustness stage samples, and where they come from.
 
-    With the posterior, ``draws`` distinct parameter sets drawn without replacement from its
-    distinct particles (identical rows merged, their weights summed), each with chance in
-    proportion to its weight (numpy's successive sampling, seeded by ``robustness.seed``).  Every
-    world is a different parameter set: copies of one world would be counted as independent
-    evidence by PRIM's quasi-p-values and the Wilson interval of meeting the target (with each
-    world drawn twice PRIM claimed a box on pure noise in 5 of 30 datasets, 0 with distinct
-    worlds); ``draws`` above the number of distinct particles is refused.  With the ranges, a
+    With the posterior, ``draws`` weighted draws with replacement of its distinct particles
+    (identical rows merged, their weights summed; seeded by ``robustness.seed``), so the share of
+    draws in which a portfolio meets the target estimates its posterior probability.  A world drawn
+    twice is one world (named by its values) run once and counted twice; the analysis counts it
+    once where independence matters (PRIM, the tests across worlds) and uses the effective number
+    of distinct worlds (Kish) for the interval of the probability
+    (:func:`sim.analysis.portfolios.robustness_table`).  With the ranges, a
     Latin hypercube of ``draws`` samples over ``sensitivity.parameters`` (SALib, seeded).
     ``auto`` takes the posterior when its Kish effective sample size over distinct particles
     (:func:`sim.analysis.posterior.effective_sample_size`) is at least ``min_ess``.
@@ -1091,21 +1109,18 @@ def robustness_worlds(
     if use_posterior:
         keys = [c for c in post.columns if c != "weight"]
         merged = post.groupby(keys, sort=True)["weight"].sum().reset_index()
-        if rob.draws > len(merged):
-            raise ConfigError(
-                f"optimise.robustness.draws={rob.draws}: the posterior {rob.posterior} has {len(merged)} distinct "
-                f"parameter sets; draw at most {len(merged)} worlds (or optimise.robustness.source=ranges)"
-            )
         w = merged["weight"].to_numpy(dtype=float)
         rng = np.random.default_rng(rob.seed)
-        idx = rng.choice(len(merged), size=rob.draws, replace=False, p=w / w.sum())
+        idx = rng.choice(len(merged), size=rob.draws, replace=True, p=w / w.sum())
         values = merged[keys].to_numpy(dtype=float)
         worlds = []
         for k, i in enumerate(idx):
             world = {key: float(v) for key, v in zip(keys, values[i], strict=True)}
             tag = hashlib.sha256(json.dumps(world, sort_keys=True).encode()).hexdigest()[:10]
             worlds.append((f"p{tag}", k, world))  # named by its values: the same set is the same world
-        info.update(source="posterior", parameters=keys, distinct=len(worlds), distinct_particles=len(merged))
+        info.update(
+            source="posterior", parameters=keys, distinct=len({w[0] for w in worlds}), distinct_particles=len(merged)
+        )
         return worlds, info
     from SALib.sample import latin
 

@@ -101,15 +101,16 @@ def test_the_best_for_a_budget_is_named_only_when_it_beats_every_cheaper_arm():
 def test_the_pick_s_interval_covers_its_true_effect_despite_being_chosen_as_the_lowest():
     # Thirty arms with the same true effect (-3 points): the lowest mean is optimistic by selection,
     # and the unadjusted interval covered the truth in ~84% of datasets. Adjusted over the arms the
-    # budget affords, it must cover in at least 95% (at least 93 of 100 allows for the simulation).
+    # budget affords, it must cover in at least 95% (at least 56 of 60 allows for the simulation;
+    # the unadjusted interval covers ~50).
     costs = {f"a{i}": 50.0 + 10 * i for i in range(30)}
     covered = 0
-    for trial in range(100):
+    for trial in range(60):
         runs = fresh_runs({a: -0.03 for a in costs}, costs, seed=500 + trial)
         pick = budget_picks(runs, [1000.0], fixed=[])[0]
         assert pick.arm != "none" and pick.chosen_among == 30
         covered += pick.low <= -0.03 <= pick.high
-    assert covered >= 93
+    assert covered >= 56
 
 
 def test_arms_of_equal_cost_compete_and_a_free_pick_is_compared_with_no_intervention():

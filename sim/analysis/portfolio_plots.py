@@ -279,7 +279,7 @@ def robustness_plot(robust: pd.DataFrame, table: pd.DataFrame, target: float, na
     ax.set_yticklabels(
         [f"{textwrap.shorten(names.get(a, a), 46)} ({c:,.0f} staff-days)" for a, c in zip(t.arm, t.cost, strict=True)]
     )
-    ax.set_xlabel("seats vote buying changed, after unseating\n(%, one dot a world; bar: the mean)   ← better")
+    ax.set_xlabel("seats vote buying changed, after unseating\n(%, one dot a draw; bar: the mean)   ← better")
     ax.grid(axis="x", alpha=0.3)
     ax2.errorbar(
         100 * t.p_target,

@@ -27,6 +27,7 @@ PICK, FIXED, PORTFOLIO, SEARCH = "#C0392B", "#0077BB", "#333333", "#BBBBBB"
 def _sqrt_axis(ax: plt.Axes, high: float) -> None:
     """A square-root cost axis (spreads the many cheap portfolios) with round ticks."""
     ax.set_xscale("function", functions=(lambda v: np.sqrt(np.maximum(v, 0)), lambda v: np.square(v)))
+    high = max(high, 1.0)  # every portfolio free: still an axis of some width
     ticks: list[int] = []
     for t in (0, 100, 250, 500, 1000, 2000, 3000, 4000, 6000, 8000, 10000, 15000, 20000, 30000, 50000):
         # Keep ticks apart on the square-root axis (at least 9% of its length), so labels never touch.

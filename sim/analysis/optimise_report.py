@@ -7,7 +7,6 @@ figures (PNG and SVG), the tables behind them (CSV) and the folder's metadata.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -177,7 +176,9 @@ def write_optimise_report(sweep_dir: Path) -> Path:
         )
     if not isinstance(meta, dict) or not isinstance(plan, dict):
         raise ReportError(f"{sweep_dir}: optimise.json or sweep.json is not an object: rerun the command")
-    digest = hashlib.sha256((sweep_dir / "optimise.json").read_bytes()).hexdigest()
+    from sim.sweeps.optimise import plan_digest  # the digest the run recorded in sweep.json
+
+    digest = plan_digest(sweep_dir)
     if meta.get("complete") is not True or meta.get("plan_sha256") != digest:
         # Tables of an interrupted run, or of an earlier plan, would be reported under this plan.
         why = (
@@ -301,10 +302,7 @@ def first_screen(
 def _same_sentence(a: BudgetPick, b: BudgetPick) -> bool:
     """Whether two budgets' picks are described by the same words (all but the budget)."""
     keys = ("arm", "named_best", "cheaper", "cheapest_outside", "chosen_among", "rivals", "low", "high", "p_holm")
-    return all(
-        getattr(a, k) == getattr(b, k) or (getattr(a, k) != getattr(a, k) and getattr(b, k) != getattr(b, k))
-        for k in keys
-    )  # NaN equals NaN here
+    return all((pd.isna(x) and pd.isna(y)) or x == y for x, y in ((getattr(a, k), getattr(b, k)) for k in keys))
 
 
 def pick_groups(picks: list[BudgetPick]) -> list[list[BudgetPick]]:

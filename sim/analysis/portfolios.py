@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from sim.analysis.stats import HEADLINE, LEVEL, holm, paired_effects, t_interval
+from sim.analysis.stats import HEADLINE, LEVEL, holm, kish, paired_effects, t_interval
 
 #: The search's objectives, all minimised: bought seats (the causal outcome), cost, harms.
 OBJECTIVES: tuple[str, ...] = (HEADLINE, "cost_total", "honest_removed")
@@ -456,8 +456,7 @@ def effective_worlds(robust: pd.DataFrame) -> float:
     """Kish's effective number of distinct worlds among the draws, ``(sum c)^2 / sum c^2`` over draw counts."""
     if "world" not in robust:
         return float(robust["sample"].nunique())
-    counts = robust.drop_duplicates("sample")["world"].value_counts().to_numpy(dtype=float)
-    return float(counts.sum() ** 2 / np.sum(counts**2)) if len(counts) else 0.0
+    return kish(robust.drop_duplicates("sample")["world"].value_counts().to_numpy(dtype=float))
 
 
 def robustness_table(

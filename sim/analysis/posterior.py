@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.stats import kish
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: The stored posterior sample sweeps draw from by default.
@@ -74,7 +76,7 @@ def effective_sample_size(sample: pd.DataFrame) -> float:
     """
     keys = [c for c in sample.columns if c != "weight"]
     w = sample.groupby(keys, sort=False)["weight"].sum().to_numpy(dtype=float) if keys else sample["weight"].to_numpy()
-    return float(w.sum() ** 2 / np.sum(w**2))
+    return kish(w)
 
 
 def posterior_design(path: str | Path, n: int, seed: int) -> tuple[list[str], np.ndarray]:

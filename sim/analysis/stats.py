@@ -248,6 +248,12 @@ def arm_means(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def kish(weights: np.ndarray) -> float:
+    """Kish's (1965) effective sample size of weighted observations, ``(sum w)^2 / sum w^2`` (0 when empty)."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2)) if len(w) else 0.0
+
+
 def pair_keys(runs: pd.DataFrame) -> list[str]:
     """Columns that identify a pair across arms: the seed (and the uncertainty sample, if any)."""
     return [k for k in ("sample", "seed") if k in runs.columns]

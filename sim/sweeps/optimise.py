@@ -1180,8 +1180,6 @@ def optimise(
     runner = Optimiser(
         sweep_dir, base, opt, sens, base_seed, launch or in_process(sweep_dir, base), jobs, cluster, experiment
     )
-    if opt.robustness.draws:
-        robustness_worlds(opt, sens)  # refuses impossible draws before anything runs
     plan = make_plan(base, runner.levers, opt, sens, base_seed, experiment)
     what = reconcile_plan(sweep_dir, plan, on_change)
     # A report describes one finished run of the folder's plan: the one there now is stale until

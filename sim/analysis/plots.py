@@ -533,7 +533,7 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
     tested = "replicates" not in effects or int(effects.replicates.min()) >= 2
     ax.set_title(
         (
-            "Main effects (diagonal) and interactions, blocked on seed\n* = significant at FDR 5% (others faded)"
+            "Main effects (diagonal) and interactions, each tested over seeds\n* = significant at FDR 5% (others faded)"
             if tested
             else "Main effects (diagonal) and interactions on one seed\nnot tested: one replicate (all faded)"
         )

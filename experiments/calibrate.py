@@ -3,7 +3,7 @@
     python experiments/calibrate.py            # city scale (~25 min on 2 cores)
     python experiments/calibrate.py --quick    # county scale, small budget (~2 min; CI)
 
-Steps (sim.analysis.inference; targets in sim.analysis.targets; docs/VALIDATION.md):
+Steps (sim.calibration.inference; targets in sim.calibration.targets; docs/VALIDATION.md):
 1. replenishment ABC-SMC on every target: the posterior (``posterior.parquet``), its marginal and
    pairwise plots, the identifiability table;
 2. posterior predictive checks of every target and of the mechanics, on fresh seeds;
@@ -29,18 +29,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.analysis.inference import (  # noqa: E402
-    Design,
-    Posterior,
-    identifiability,
-    posterior_median,
-    posterior_predictive,
-    predictive_table,
-    run_abc,
-    seed_noise,
-)
-from sim.analysis.posterior_plots import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
-from sim.analysis.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
+from sim.calibration.diagnostics import identifiability, posterior_predictive, predictive_table  # noqa: E402
+from sim.calibration.figures import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
+from sim.calibration.inference import Design, Posterior, posterior_median, run_abc, seed_noise  # noqa: E402
+from sim.calibration.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
 FULL = Design(scale="city", replicates=4, population=200, generations=12, max_simulations=5000, predictive_draws=50)
 QUICK = Design(

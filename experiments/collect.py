@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, finish_sweep, holding_sweep
+from sim.cli.callback import finish_sweep
+from sim.cli.folder import NotASweepError, SweepBusyError, holding_sweep
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from sim.levers import lever_table
 def main() -> None:
     """Print one Markdown table per configuration section."""
     print("# Parameters\n")
-    print("Generated from `sim/config.py` by `python experiments/param_table.py`; do not edit by hand.")
+    print("Generated from `sim/config/` by `python experiments/param_table.py`; do not edit by hand.")
     print("Source: FACTS = a figure of the source report (shared/seed/FACTS.md); ASSUMPTION = chosen, to be")
     print("checked by calibration.\n")
     section = None
@@ -35,7 +35,7 @@ def main() -> None:
             f"| {meta.get('source', 'ASSUMPTION') if meta else ''} |"
         )
     print("\n## Decision levers\n")
-    print("What `experiment=optimise` searches (declared with `lever=` in `sim/config.py`; `sim/levers.py`). A lever's")
+    print("What `experiment=optimise` searches (declared with `lever=` in `sim/config/interventions.py`; `sim/levers.py`). A lever's")
     print("value 0 means the intervention is not deployed (cost 0); an intervention with two levers is deployed when")
     print("either is above 0. A portfolio's cost is what the model books for it (`cost_total`, staff-days).\n")
     print("| lever | values searched | default (fixed arms) | unit | meaning |")

@@ -15,9 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.analysis.optimise_report import is_optimisation, write_optimise_report
-from sim.analysis.report import ReportError, write_report
-from sim.sweeps.hydra_app import NotASweepError, SweepBusyError, holding_sweep
+from sim.cli.folder import NotASweepError, SweepBusyError, holding_sweep
+from sim.optimise.report import is_optimisation, write_optimise_report
+from sim.report.html import ReportError
+from sim.report.write import write_report
 
 
 def main(argv: list[str] | None = None) -> int:

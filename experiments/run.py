@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import hydra
 from omegaconf import DictConfig
 
-from sim.sweeps.hydra_app import main as app_main
-from sim.sweeps.hydra_app import register_schema
+from sim.cli.app import main as app_main
+from sim.cli.schema import register_schema
 
 register_schema()
 
@@ -29,7 +29,7 @@ if "-v" in sys.argv[1:]:  # per-run log lines (logger "sim" at DEBUG); quiet by 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    """Thin Hydra entry point; all the work is in :mod:`sim.sweeps.hydra_app`."""
+    """Thin Hydra entry point; all the work is in :mod:`sim.cli`."""
     app_main(cfg)
 
 

@@ -9,21 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.calibration import calibration_table
-from sim.analysis.inference import (
+from sim.calibration.diagnostics import identifiability, predictive_table
+from sim.calibration.inference import (
     PRIORS,
     Design,
     Posterior,
     Prior,
     base_config,
-    identifiability,
-    predictive_table,
     run_abc,
     simulate_statistics,
     with_values,
 )
-from sim.analysis.patterns import run_patterns
-from sim.analysis.targets import (
+from sim.calibration.patterns import run_patterns
+from sim.calibration.target_table import calibration_table
+from sim.calibration.targets import (
     AT_LEAST,
     AT_MOST,
     MECHANICS,
@@ -164,7 +163,7 @@ def test_predictive_table_covers_and_misses():
 
 
 def test_a_share_s_predictive_interval_and_panel_stay_within_0_and_1():
-    from sim.analysis.posterior_plots import predictive_plot
+    from sim.calibration.figures import predictive_plot
 
     share = next(
         t for t in TARGETS + MECHANICS if t.statistic == "direct_within_deadline"
@@ -264,7 +263,7 @@ def test_replenishment_smc_samples_the_abc_posterior_without_degenerating():
     # never moves its copies fails the Kolmogorov-Smirnov bound (KS 0.20-0.46 against 0.12-0.13).
     from scipy import stats as sps
 
-    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
+    from sim.calibration.sampler import SMCSettings, replenishment_smc
 
     dim, centre = 10, 0.02
 
@@ -288,7 +287,7 @@ def test_replenishment_smc_samples_the_abc_posterior_without_degenerating():
 
 
 def test_replenishment_smc_refuses_bad_settings_and_undefined_distances():
-    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
+    from sim.calibration.sampler import SMCSettings, replenishment_smc
 
     box = (np.zeros(2), np.ones(2))
     for bad in ({"max_attempts": 0}, {"c": 0.0}, {"population": 2}, {"keep": 1.0}, {"max_simulations": 10}):
@@ -301,7 +300,7 @@ def test_replenishment_smc_refuses_bad_settings_and_undefined_distances():
 def test_epsilon_floor_is_the_true_parameters_distance_quantile():
     from scipy import stats as sps
 
-    from sim.analysis.inference import epsilon_floor
+    from sim.calibration.inference import epsilon_floor
 
     # Four two-sided targets with normal errors of sd = tolerance / 2, four bounds met exactly:
     # 8 d^2 / 0.25 ~ chi2(4), so the 95th percentile is 0.5 sqrt(chi2_4(0.95) / 8).
@@ -312,7 +311,7 @@ def test_epsilon_floor_is_the_true_parameters_distance_quantile():
 
 
 def test_replenishment_smc_respects_its_budget():
-    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
+    from sim.calibration.sampler import SMCSettings, replenishment_smc
 
     settings = SMCSettings(population=50, min_epsilon=0.0, max_simulations=700, seed=1)
     res = replenishment_smc(lambda t: np.abs(t - 0.5).sum(axis=1), np.zeros(3), np.ones(3), settings)
@@ -320,7 +319,7 @@ def test_replenishment_smc_respects_its_budget():
 
 
 def test_replenishment_smc_stops_at_min_epsilon_and_never_below():
-    from sim.analysis.abc_rsmc import SMCSettings, replenishment_smc
+    from sim.calibration.sampler import SMCSettings, replenishment_smc
 
     settings = SMCSettings(population=100, min_epsilon=0.2, max_simulations=50_000, seed=2)
     res = replenishment_smc(lambda t: np.abs(t - 0.5).max(axis=1), np.zeros(2), np.ones(2), settings)
@@ -335,7 +334,7 @@ def test_validation_patterns_are_reproduced():
     failed = patterns[~patterns.holds]
     assert failed.empty, failed.to_string()
     assert len(grid) > 40 and set(spill.townships) == {"visited", "never visited"}
-    from sim.analysis.plots import spillover_plot, threshold_plot
+    from sim.report.calibration import spillover_plot, threshold_plot
 
     assert threshold_plot(grid).axes and spillover_plot(spill).axes
 

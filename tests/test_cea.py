@@ -6,15 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.cea import (
-    DOMINATED,
-    EFFICIENT,
-    EXTENDED,
-    acceptability,
-    cost_effectiveness,
-    frontier,
-    icer_interval,
-)
+from sim.stats.cea import DOMINATED, EFFICIENT, EXTENDED, acceptability, cost_effectiveness, frontier, icer_interval
 
 
 def test_frontier_marks_dominated_and_extendedly_dominated_arms_and_gives_icers():
@@ -119,7 +111,7 @@ def test_one_replicate_gives_no_icer_interval_and_disjoint_seeds_are_refused():
 
 def test_fewer_than_five_pairs_give_no_icer_interval_and_no_acceptability_curves():
     # Four seeds have 35 distinct resamples: too few for a percentile interval or a curve to mean anything.
-    from sim.analysis.cea import MIN_BOOTSTRAP_PAIRS
+    from sim.stats.cea import MIN_BOOTSTRAP_PAIRS
 
     assert MIN_BOOTSTRAP_PAIRS == 5
     arms = {"none": (0, 0, 0), "teams": (0.04, 300, 0.01)}

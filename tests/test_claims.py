@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.cea import cost_effectiveness
-from sim.analysis.claims import (
+from sim.report.sentences import (
     best_arm,
     best_sentence,
     coverage_sentence,
@@ -17,7 +16,12 @@ from sim.analysis.claims import (
     near_best_arm,
     wins_sentence,
 )
-from sim.analysis.stats import HEADLINE, factorial_effects, paired_effects, policy_wins, slope_table
+from sim.stats.cea import cost_effectiveness
+from sim.stats.dose import slope_table
+from sim.stats.factorial import factorial_effects
+from sim.stats.outcomes import HEADLINE
+from sim.stats.paired import paired_effects
+from sim.stats.sensitivity import policy_wins
 
 KEY = HEADLINE
 
@@ -129,8 +133,8 @@ def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
 def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear_one():
     import pandas as pd
 
-    from sim.analysis import claims
-    from sim.analysis.stats import paired_effects
+    from sim.report.sentences import best_arm
+    from sim.stats.paired import paired_effects
 
     rng = np.random.default_rng(0)
     key = "bought_seat_rate_final"
@@ -146,14 +150,14 @@ def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear
             rows.append({"arm": arm, "interventions": arm, "seed": s, key: base + shift + rng.normal(0, noise)})
     runs = pd.DataFrame(rows)
     effects = paired_effects(runs, [key])
-    best = claims.best_arm(effects, None, key)
+    best = best_arm(effects, None, key)
     assert best is not None and best.arm == "clear"
     harmful_only = runs[runs.arm.isin(["none", "harm"])]
-    assert claims.best_arm(paired_effects(harmful_only, [key]), None, key) is None
+    assert best_arm(paired_effects(harmful_only, [key]), None, key) is None
 
 
 def test_a_missing_interval_says_why_one_replicate_or_too_few_identical_values():
-    from sim.analysis.claims import NO_INTERVAL, fmt_interval, fmt_range
+    from sim.report.sentences import NO_INTERVAL, fmt_interval, fmt_range
 
     nan = float("nan")
     assert fmt_interval(KEY, nan, nan, 1) == NO_INTERVAL == fmt_range(nan, nan)
@@ -173,7 +177,7 @@ def test_frontier_from_one_seed_is_a_point_estimate_not_a_finding():
 
 
 def test_acceptability_curves_are_drawn_only_from_five_pairs_and_a_missing_icer_interval_says_why():
-    from sim.analysis.claims import NO_INTERVAL, acceptability_sentence, fmt_icer_interval
+    from sim.report.sentences import NO_INTERVAL, acceptability_sentence, fmt_icer_interval
 
     assert "too few" in acceptability_sentence(3) and "3 seeds" in acceptability_sentence(3)
     assert "one seed" in acceptability_sentence(1)
@@ -194,7 +198,7 @@ def test_diminishing_sentence_from_one_replicate_says_not_tested():
 
 
 def test_captions_say_no_intervals_from_one_replicate_and_count_seeds_in_words():
-    from sim.analysis.claims import (
+    from sim.report.captions import (
         cost_table_caption,
         dose_caption,
         effects_table_caption,
@@ -222,7 +226,7 @@ def test_interaction_sentence_from_one_replicate_per_cell_claims_nothing():
     many, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=10, seed=5)
     text = interaction_sentence(factorial_effects(many.rename(columns={"y": KEY}), KEY, names), KEY)
     assert text.startswith("Interactions at FDR 5% (1 of 3)") and "substitutes A with B" in text
-    from sim.analysis.claims import factorial_caption
+    from sim.report.captions import factorial_caption
 
     assert "not tested" in factorial_caption(1) and "* = significant" not in factorial_caption(1)
     assert "* = significant" in factorial_caption(2) and "not tested" not in factorial_caption(2)
@@ -236,8 +240,8 @@ def portfolio_runs(effects: dict[str, float], costs: dict[str, float], n: int = 
 
 
 def test_budget_sentences_say_what_was_not_compared_and_never_print_nan():
-    from sim.analysis.claims import budget_sentence, fixed_sentence
-    from sim.analysis.portfolios import budget_picks
+    from sim.optimise.portfolios import budget_picks
+    from sim.optimise.sentences import budget_sentence, fixed_sentence
 
     names = {"none": "No intervention", "cheap": "Pledges 50%", "fixed": "Pledges and talks (fixed arm)"}
     # Nothing but no intervention fits: say so, and what the cheapest arm costs.
@@ -253,8 +257,8 @@ def test_budget_sentences_say_what_was_not_compared_and_never_print_nan():
 
 
 def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm():
-    from sim.analysis.claims import budget_sentence, fixed_sentence
-    from sim.analysis.portfolios import budget_picks
+    from sim.optimise.portfolios import budget_picks
+    from sim.optimise.sentences import budget_sentence, fixed_sentence
 
     names = {"none": "No intervention", "cheap": "Teams 2", "dear": "Teams 9", "fixed": "Inspection teams (fixed arm)"}
     clear = budget_picks(
@@ -286,8 +290,8 @@ def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm()
 
 
 def test_reevaluation_sentence_claims_no_shift_on_pure_noise():
-    from sim.analysis.claims import reevaluation_sentence
-    from sim.analysis.portfolios import reevaluation_table
+    from sim.optimise.portfolios import reevaluation_table
+    from sim.optimise.sentences import reevaluation_sentence
 
     # No selection, the same effects on both seed sets: a shift claimed at most about 5% of the time
     # (Welch, Holm over the portfolios; 60 trials, at most 5 claims allowed).
@@ -308,7 +312,7 @@ def test_reevaluation_sentence_claims_no_shift_on_pure_noise():
 
 
 def test_search_sentence_says_still_improving_only_when_the_frontier_grew():
-    from sim.analysis.claims import search_sentence
+    from sim.optimise.sentences import search_sentence
 
     grow = pd.DataFrame({"generation": range(8), "trials": 8, "portfolios": 8, "hypervolume": np.linspace(1, 2, 8)})
     flat = grow.assign(hypervolume=[1, 1.5, 2, 2, 2, 2, 2, 2.001])
@@ -318,8 +322,8 @@ def test_search_sentence_says_still_improving_only_when_the_frontier_grew():
 
 
 def test_rival_sentence_claims_a_better_portfolio_only_when_distinguishable():
-    from sim.analysis.claims import rival_sentence
-    from sim.analysis.portfolios import robust_rival
+    from sim.optimise.robustness import robust_rival
+    from sim.optimise.sentences import rival_sentence
 
     names = {"a": "A", "b": "B", "none": "No intervention"}
     said = 0  # the same portfolios: a better rival claimed in at most about 5% of 60 trials
@@ -343,8 +347,8 @@ def test_rival_sentence_claims_a_better_portfolio_only_when_distinguishable():
 
 
 def test_prim_sentence_says_fails_when_only_with_a_significant_box():
-    from sim.analysis.claims import prim_sentence
-    from sim.analysis.portfolios import PrimBox
+    from sim.optimise.robustness import PrimBox
+    from sim.optimise.sentences import prim_sentence
 
     names = {"p": "Teams 12"}
     box = PrimBox(

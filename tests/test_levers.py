@@ -20,9 +20,10 @@ from sim.levers import (
     portfolio_overrides,
     searched_levers,
 )
+from sim.optimise.checks import check_settings
+from sim.optimise.settings import OptimiseConfig
 from sim.simulate import resolve_config
-from sim.sweeps.experiment import OptimiseConfig, SensitivityConfig
-from sim.sweeps.optimise import check_settings
+from sim.sweeps.experiment import SensitivityConfig
 from tests.conftest import SMALL
 
 #: A small, short election (every mechanism at work, a run in ~10 ms).
@@ -198,7 +199,7 @@ def test_with_values_builds_what_build_config_builds():
     ],
 )
 def test_bad_optimisation_settings_stop_early_naming_key_and_value(tiny, settings, fragments):
-    from sim.sweeps.experiment import ReevaluateConfig, RobustnessConfig
+    from sim.optimise.settings import ReevaluateConfig, RobustnessConfig
 
     settings = dict(settings)
     base_seed = settings.pop("base_seed", None)
@@ -218,7 +219,7 @@ def test_bad_optimisation_settings_stop_early_naming_key_and_value(tiny, setting
 
 
 def test_the_default_settings_pass_and_the_seed_sets_fit_between_their_offsets(tiny):
-    from sim.sweeps import optimise as engine
+    from sim.optimise import runs as engine
 
     assert check_settings(tiny, OptimiseConfig(), SensitivityConfig(), 2021)
     # One replicate more than the gap to the next seed set's offset would reuse that set's seeds.
@@ -235,7 +236,7 @@ def test_the_default_settings_pass_and_the_seed_sets_fit_between_their_offsets(t
 def test_a_posterior_that_sets_a_lever_is_refused_as_robustness_worlds(tiny, tmp_path):
     import pandas as pd
 
-    from sim.sweeps.experiment import RobustnessConfig
+    from sim.optimise.settings import RobustnessConfig
 
     path = tmp_path / "post.parquet"
     pd.DataFrame(
@@ -273,8 +274,8 @@ def test_searched_levers_narrow_ranges_and_keep_off_only_when_asked():
 def test_robustness_worlds_count_a_duplicated_posterior_by_its_distinct_particles(tmp_path):
     import pandas as pd
 
-    from sim.sweeps.experiment import RobustnessConfig
-    from sim.sweeps.optimise import robustness_worlds
+    from sim.optimise.settings import RobustnessConfig
+    from sim.optimise.worlds import robustness_worlds
 
     # 200 equal-weight particles but only 10 distinct points: 10 effective draws, below min_ess 20,
     # so ``auto`` must take the ranges, not sample 10 worlds over and over.
@@ -293,8 +294,8 @@ def test_robustness_worlds_count_a_duplicated_posterior_by_its_distinct_particle
 def test_posterior_worlds_follow_the_weights_and_a_repeated_world_is_one_world(tmp_path):
     import pandas as pd
 
-    from sim.sweeps.experiment import RobustnessConfig
-    from sim.sweeps.optimise import robustness_worlds
+    from sim.optimise.settings import RobustnessConfig
+    from sim.optimise.worlds import robustness_worlds
 
     # 40 distinct points, the first one copied 61 times (a particle whose moves were refused): it
     # carries 61% of the weight, and must be drawn about that often, under one name.
@@ -314,7 +315,7 @@ def test_posterior_worlds_follow_the_weights_and_a_repeated_world_is_one_world(t
 def test_numpy_whole_numbers_are_accepted_as_counts_and_seeds(tiny):
     import numpy as np
 
-    from sim.sweeps.experiment import RobustnessConfig
+    from sim.optimise.settings import RobustnessConfig
 
     opt = OptimiseConfig(
         population=np.int64(8), replicates=np.int64(2), budgets=[np.int64(500)], seed=np.int64(3),

@@ -11,10 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.sweeps.optimise as engine
+import sim.optimise.plan as optimise_plan
+import sim.optimise.runs as optimise_runs
+import sim.optimise.search as engine
 from sim.config import ConfigError, SimConfig, with_values
+from sim.optimise.settings import OptimiseConfig, ReevaluateConfig, RobustnessConfig
 from sim.simulate import RunResult, resolve_config
-from sim.sweeps.experiment import OptimiseConfig, ReevaluateConfig, RobustnessConfig, SensitivityConfig
+from sim.sweeps.experiment import SensitivityConfig
 from tests.conftest import ROOT
 from tests.test_levers import TINY
 
@@ -71,14 +74,14 @@ def fake_simulate(cfg: SimConfig) -> RunResult:
 
 
 def test_optimiser_finds_the_known_answer_of_a_synthetic_problem(tmp_path, tiny, monkeypatch):
-    monkeypatch.setattr(engine, "simulate", fake_simulate)
+    monkeypatch.setattr(optimise_runs, "simulate", fake_simulate)
     opt = small_plan(levers=[EDU, PLEDGES], generations=8, seed=SAMPLER_SEED)
     run(tmp_path, tiny, opt)
     t = pd.read_parquet(tmp_path / "trials.parquet")
     best = t.sort_values(["bought_seat_rate_final", "cost_total", "number"]).iloc[0]
     assert best[f"lever.{EDU}"] == 0.0  # a lever with a cost and no effect ends at zero
     assert best[f"lever.{PLEDGES}"] == 1.0  # a free lever with an effect ends at its useful maximum
-    from sim.analysis.portfolios import pareto_portfolios
+    from sim.optimise.portfolios import pareto_portfolios
 
     front = pareto_portfolios(t)
     assert list(front.portfolio) == [best.portfolio]  # nothing else survives on the Pareto set
@@ -115,7 +118,7 @@ def test_optimiser_finds_the_known_answer_on_the_simulator(tmp_path, tiny):
     from sim import simulate
     from sim.levers import BY_KEY, portfolio_overrides
 
-    seeds = engine.seeds(2021, engine.SEARCH_OFFSET, 2)
+    seeds = optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, 2)
     rates = {
         v: sum(
             simulate(with_values(base, seed=s, **portfolio_overrides({PLEDGES: v}))).summary["bought_seat_rate_final"]
@@ -143,11 +146,11 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
     folder = tmp_path / "crashed"
 
     def crashing(batch: str, chunks: int) -> None:
-        engine.run_chunk(folder, batch, 0, tiny)
+        optimise_runs.run_chunk(folder, batch, 0, tiny)
         if batch == "search-g001":
             raise CrashError
         for c in range(1, chunks):
-            engine.run_chunk(folder, batch, c, tiny)
+            optimise_runs.run_chunk(folder, batch, c, tiny)
 
     with pytest.raises(CrashError):
         engine.optimise(folder, tiny, opt, SensitivityConfig(), 2021, crashing, jobs=2, report=False)
@@ -169,7 +172,7 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
     with pytest.raises(CrashError):
         engine.optimise(folder, tiny, opt, SensitivityConfig(), 2021, jobs=2, report=False)
     monkeypatch.setattr(optuna.Study, "add_trial", real_add)
-    with open(folder / engine.STUDY, "ab") as fh:  # a record torn by a killed writer
+    with open(folder / optimise_plan.STUDY, "ab") as fh:  # a record torn by a killed writer
         fh.write(b'{"op_code": 4, "worker_id": "x", "study_id"')
     out = run(folder, tiny, opt, jobs=2)
     assert out["plan"] == "resume"
@@ -188,8 +191,8 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
     # A report describes one finished run of the folder's plan: a rerun under another plan that is
     # interrupted (here in its robustness stage) leaves none, and the report refuses rather than
     # mixing the runs of two plans under the new one.
-    from sim.analysis.optimise_report import write_optimise_report
-    from sim.analysis.report import ReportError
+    from sim.optimise.report import write_optimise_report
+    from sim.report.html import ReportError
 
     assert write_optimise_report(folder).exists()
 
@@ -197,16 +200,16 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
         if batch == "robustness":
             raise CrashError
         for c in range(chunks):
-            engine.run_chunk(folder, batch, c, tiny)
+            optimise_runs.run_chunk(folder, batch, c, tiny)
 
     robust = RobustnessConfig(source="ranges", draws=3, replicates=1, prim=False)
     with pytest.raises(CrashError):
         engine.optimise(
             folder, tiny, small_plan(generations=4, robustness=robust), SensitivityConfig(), 2021, crash_in_robustness
         )
-    meta = json.loads((folder / engine.META).read_text())
+    meta = json.loads((folder / optimise_plan.META).read_text())
     assert meta["complete"] is False and "CrashError" in meta["problems"][0] and meta["ended"]
-    assert not (folder / engine.REPORT_DIR).exists()
+    assert not (folder / optimise_plan.REPORT_DIR).exists()
     with pytest.raises(ReportError, match="did not finish"):
         write_optimise_report(folder)
 
@@ -214,9 +217,9 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
 def test_seed_sets_are_disjoint_and_the_search_uses_the_comparisons_seeds():
     from sim.model.streams import replicate_seed
 
-    search = engine.seeds(2021, engine.SEARCH_OFFSET, 50)
-    fresh = engine.seeds(2021, engine.FRESH_OFFSET, 50)
-    robust = engine.seeds(2021, engine.ROBUST_OFFSET, 50)
+    search = optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, 50)
+    fresh = optimise_runs.seeds(2021, optimise_runs.FRESH_OFFSET, 50)
+    robust = optimise_runs.seeds(2021, optimise_runs.ROBUST_OFFSET, 50)
     assert search[:3] == [replicate_seed(2021, r) for r in range(3)]
     assert not (set(search) & set(fresh)) and not (set(search) & set(robust)) and not (set(fresh) & set(robust))
 
@@ -256,14 +259,14 @@ def harm_folder(tmp_path_factory, tiny) -> Path:
     """A finished optimisation of the harm trade-off, through every stage (robustness included)."""
     folder = tmp_path_factory.mktemp("harm")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(engine, "simulate", harmful_simulate)
+        mp.setattr(optimise_runs, "simulate", harmful_simulate)
         run(folder, tiny, small_plan(**HARM_PLAN, seed=SAMPLER_SEED))
     return folder
 
 
 def test_the_optimiser_minimises_harm_and_prefers_the_harmless_of_two_equal_levers(harm_folder):
     t = pd.read_parquet(harm_folder / "trials.parquet")
-    from sim.analysis.portfolios import pareto_portfolios
+    from sim.optimise.portfolios import pareto_portfolios
 
     assert (t.honest_removed >= 0).all()
     best = t.sort_values(["bought_seat_rate_final", "cost_total", "honest_removed", "number"]).iloc[0]
@@ -281,9 +284,9 @@ def test_the_report_refuses_picks_the_robustness_stage_never_evaluated(harm_fold
     # (here: the dearest arm) must not write a report that silently leaves the new pick out.
     import shutil
 
-    import sim.analysis.optimise_report as report
-    from sim.analysis.portfolios import budget_picks
-    from sim.analysis.report import ReportError
+    import sim.optimise.report as report
+    from sim.optimise.portfolios import budget_picks
+    from sim.report.html import ReportError
 
     folder = tmp_path / "copy"
     shutil.copytree(harm_folder, folder)
@@ -309,7 +312,7 @@ def test_each_trial_is_the_mean_of_all_the_search_seeds_the_same_for_every_trial
     from sim.levers import portfolio_overrides
 
     reps = HARM_PLAN["replicates"]
-    search = engine.seeds(2021, engine.SEARCH_OFFSET, reps)
+    search = optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, reps)
     t = pd.read_parquet(harm_folder / "trials.parquet")
     assert len(t) == 8 * HARM_PLAN["generations"]
     for row in t.to_dict("records"):
@@ -329,7 +332,7 @@ def test_the_stages_run_on_disjoint_seed_sets(harm_folder):
     runs = pd.read_parquet(harm_folder / "runs.parquet")
     by_stage = {name: set(group.seed) for name, group in runs.groupby("stage")}
     assert set(by_stage) == {"search", "fresh", "robust"}
-    assert by_stage["search"] == set(engine.seeds(2021, engine.SEARCH_OFFSET, HARM_PLAN["replicates"]))
+    assert by_stage["search"] == set(optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, HARM_PLAN["replicates"]))
     assert len(by_stage["fresh"]) == small_plan().reevaluate.replicates
     # Fresh seeds are fresh: none of the search's (the winner's curse is measured on new draws) ...
     assert not by_stage["fresh"] & by_stage["search"]
@@ -349,7 +352,9 @@ def test_the_first_generation_holds_the_fixed_arms_as_far_as_half_the_population
     assert names[0] == "none" and names[-1] == "all" and len(names) == 8
     for population, expected in ((16, names), (8, names[:4])):
         opt = small_plan(population=population)  # every lever searched
-        optimiser = engine.Optimiser(tmp_path, tiny, opt, SensitivityConfig(), 2021, engine.in_process(tmp_path, tiny))
+        optimiser = engine.Optimiser(
+            tmp_path, tiny, opt, SensitivityConfig(), 2021, optimise_runs.in_process(tmp_path, tiny)
+        )
         proposals = optimiser.propose([], 0, list(range(population)))  # a pure function: nothing runs
         for i, name in enumerate(expected):  # no intervention, each alone, all six: in this order
             got = with_values(tiny, **portfolio_overrides(proposals[i]))

@@ -129,7 +129,7 @@ def test_an_edit_to_the_analysis_keeps_the_runs_code_version(tmp_path):
 
     copy = tmp_path / "sim"
     shutil.copytree(SIM_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(copy / "analysis" / "claims.py", "a") as fh:
+    with open(copy / "report" / "sentences.py", "a") as fh:
         fh.write("\n# an edit\n")
     assert sim_hash(copy) == sim_hash(SIM_ROOT)
     with open(copy / "simulate.py", "a") as fh:
@@ -284,7 +284,7 @@ def test_a_job_waits_for_another_job_of_its_arm(tmp_path):
     # sweep's job for that arm waits for it instead of computing the same runs alongside it.
     from filelock import FileLock
 
-    from sim.sweeps.hydra_app import ARM_LOCK
+    from sim.cli.folder import ARM_LOCK
     from sim.sweeps.store import run_dir
 
     lock = FileLock(str(run_dir(tmp_path, "none", ARM_LOCK)))
@@ -345,7 +345,7 @@ def test_all_runs_failing_exits_non_zero(tmp_path):
 
 def test_a_failing_report_makes_the_exit_status_non_zero(tmp_path):
     hook = (
-        "import sim.analysis.report as r\n"
+        "import sim.report.write as r\n"
         "def _f(*a, **k):\n    raise RuntimeError('injected report failure')\n"
         "r.write_report = _f\n"
     )
@@ -462,7 +462,7 @@ def test_manual_collection_and_report_wait_for_a_running_sweep(sweep_copy):
     # A sweep holds the folder's lock: a collection or report started by hand must not race it.
     from filelock import FileLock
 
-    from sim.sweeps.hydra_app import SWEEP_LOCK
+    from sim.cli.folder import SWEEP_LOCK
 
     with FileLock(str(sweep_copy / SWEEP_LOCK)):
         for script, extra in (("collect.py", ["--no-report"]), ("report.py", [])):

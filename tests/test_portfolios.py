@@ -8,21 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.portfolios import (
-    HEADLINE,
+from sim.optimise.portfolios import (
     budget_picks,
     crowding_distance,
     frontier_mask,
     hypervolume_2d,
     pareto_mask,
-    prim_boxes,
     reevaluation_table,
-    robust_rival,
-    robustness_table,
     select_for_reevaluation,
     welch_interval,
-    wilson,
 )
+from sim.optimise.robustness import prim_boxes, robust_rival, robustness_table, wilson
+from sim.stats.outcomes import HEADLINE
 
 
 def test_pareto_mask_keeps_exactly_the_non_dominated_rows():
@@ -183,8 +180,8 @@ def test_prim_claims_no_box_on_pure_noise():
 
 
 def test_every_budget_pick_is_evaluated_for_robustness_whatever_the_cap():
-    from sim.analysis.optimise_report import robustness_portfolios
-    from sim.sweeps.experiment import OptimiseConfig, RobustnessConfig
+    from sim.optimise.robustness import robustness_portfolios
+    from sim.optimise.settings import OptimiseConfig, RobustnessConfig
 
     effects = {"pick1": -0.03, "cheapB": -0.029, "fixA": -0.01, "pick2": -0.06, "mid": -0.04}
     costs = {"pick1": 90.0, "cheapB": 80.0, "fixA": 50.0, "pick2": 900.0, "mid": 500.0}
@@ -263,7 +260,7 @@ def test_the_pick_is_called_distinguishable_exactly_when_its_shown_interval_leav
 
 
 def test_budgets_share_a_sentence_only_when_the_sentence_is_the_same():
-    from sim.analysis.optimise_report import pick_groups
+    from sim.optimise.sections import pick_groups
 
     runs = fresh_runs({"a": 0.01, "b": 0.02}, {"a": 300.0, "b": 2000.0})  # every arm harmful
     picks = budget_picks(runs, [100.0, 5000.0], fixed=[])

@@ -6,21 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.posterior import (
+from sim.calibration.posterior import (
     DEFAULT_POSTERIOR,
-    INTERVAL_NOTE,
-    MIN_DRAWS,
-    effect_intervals,
     effective_sample_size,
     load_posterior,
     posterior_design,
     posterior_overrides,
-    posterior_section,
-    probability_best,
-    rank_distribution,
-    ranking_stability,
 )
 from sim.config import ConfigError
+from sim.report.uncertainty import INTERVAL_NOTE, posterior_section
+from sim.stats.uncertainty import MIN_DRAWS, effect_intervals, probability_best, rank_distribution, ranking_stability
 from sim.sweeps.experiment import SensitivityConfig, plan_runs, validate_run_config
 
 
@@ -208,7 +203,7 @@ def test_tied_arms_share_ranks_and_the_ranking_says_they_tie():
 def test_the_posterior_range_and_the_first_screen_interval_say_what_they_are():
     assert "90%" in INTERVAL_NOTE and "5th to 95th percentile" in INTERVAL_NOTE
     assert "95%" not in INTERVAL_NOTE.split("mc_low")[0]  # the range itself is not called a 95% interval
-    from sim.analysis.claims import coverage_sentence
+    from sim.report.sentences import coverage_sentence
 
     runs = _sweep({"a": -0.05}, draws=20, seeds=2)
     text = coverage_sentence(runs, {})
@@ -216,7 +211,7 @@ def test_the_posterior_range_and_the_first_screen_interval_say_what_they_are():
 
 
 def test_coverage_sentence_with_one_run_per_arm_says_one_replicate_even_when_parameters_were_sampled():
-    from sim.analysis.claims import coverage_sentence
+    from sim.report.sentences import coverage_sentence
 
     one = coverage_sentence(_sweep({"a": -0.05}, draws=1, seeds=1), {})
     assert "one replicate" in one and "span" not in one

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.stats import AnalysisError, factorial_effects, paired_effects
+from sim.stats.factorial import factorial_effects
+from sim.stats.paired import AnalysisError, paired_effects
 from tests.conftest import ROOT, run_sweep
 
 
@@ -63,7 +64,8 @@ def test_factorial_effects_recover_main_and_interaction_effects():
 
 
 def test_cost_chart_labels_never_overlap_on_a_crowded_plane():
-    from sim.analysis.plots import arm_colours, cost_effectiveness_plot
+    from sim.report.figures import cost_effectiveness_plot
+    from sim.report.style import arm_colours
 
     rng = np.random.default_rng(0)
     arms = ["none", *[f"arm_{k}_with_a_long_name" for k in range(11)]]
@@ -93,7 +95,7 @@ class _Collect(logging.Handler):
 
 @pytest.fixture(scope="module")
 def real_sweep(tmp_path_factory):
-    from sim.analysis.report import write_report
+    from sim.report.write import write_report
 
     d = tmp_path_factory.mktemp("sweep")
     run_sweep(d, "scenario=county", "replicates=5", "policy=none,team_inspection,pledges_talks,all", "report=false")
@@ -237,7 +239,7 @@ def test_factorial_dose_and_sensitivity_sweeps_get_their_sections(tmp_path_facto
 def test_legibility_check_flags_small_text_and_wide_figures():
     import matplotlib.pyplot as plt
 
-    from sim.analysis.plots import legibility_problems
+    from sim.report.style import legibility_problems
 
     fig, ax = plt.subplots(figsize=(14, 3))
     ax.set_title("tiny", fontsize=7)
@@ -247,7 +249,8 @@ def test_legibility_check_flags_small_text_and_wide_figures():
 
 
 def test_a_sweep_without_the_headline_outcome_gets_a_clear_error(tmp_path):
-    from sim.analysis.report import ReportError, write_report
+    from sim.report.html import ReportError
+    from sim.report.write import write_report
 
     pd.DataFrame({"arm": ["none"], "interventions": ["none"], "seed": [1], "old_outcome": [0.5]}).to_parquet(
         tmp_path / "runs.parquet"
@@ -258,7 +261,7 @@ def test_a_sweep_without_the_headline_outcome_gets_a_clear_error(tmp_path):
 
 
 def test_markdown_tables_leave_missing_values_empty_as_the_html_does():
-    from sim.analysis.report import _md_table
+    from sim.report.html import _md_table
 
     table = pd.DataFrame({"arm": ["a", "b"], "ci_low": [np.nan, -1.23456], "flag": [pd.NA, True], "x": [None, 2]})
     lines = _md_table(table)
@@ -267,7 +270,7 @@ def test_markdown_tables_leave_missing_values_empty_as_the_html_does():
 
 
 def test_report_cli_on_a_mistyped_or_foreign_folder_creates_nothing(tmp_path):
-    from sim.sweeps.hydra_app import NotASweepError, holding_sweep
+    from sim.cli.folder import NotASweepError, holding_sweep
 
     missing, foreign = tmp_path / "sweeps" / "typo", tmp_path / "photos"
     foreign.mkdir()
@@ -302,9 +305,10 @@ def cost_runs(n: int, seed: int = 0) -> pd.DataFrame:
 
 @pytest.mark.parametrize("n", [1, 3, 10])
 def test_cost_section_draws_acceptability_curves_only_from_five_pairs(n, tmp_path):
-    from sim.analysis.cea import cost_effectiveness
-    from sim.analysis.plots import arm_colours
-    from sim.analysis.report import cost_section, headline_table
+    from sim.report.first_screen import headline_table
+    from sim.report.sections import cost_section
+    from sim.report.style import arm_colours
+    from sim.stats.cea import cost_effectiveness
 
     runs = cost_runs(n)
     ce = cost_effectiveness(runs, "bought_seat_rate_final", "none", n_boot=200)
@@ -328,8 +332,10 @@ def test_cost_section_draws_acceptability_curves_only_from_five_pairs(n, tmp_pat
 def test_figure_titles_say_no_intervals_from_one_replicate(n):
     import matplotlib.pyplot as plt
 
-    from sim.analysis.plots import arm_colours, arm_means_plot, dose_response_plot, forest_plot
-    from sim.analysis.stats import arm_means, dose_response
+    from sim.report.figures import arm_means_plot, dose_response_plot, forest_plot
+    from sim.report.style import arm_colours
+    from sim.stats.dose import dose_response
+    from sim.stats.paired import arm_means
 
     runs = synthetic(-0.1, n=n)
     colours = arm_colours(["none", "x"])
@@ -352,7 +358,7 @@ def test_figure_titles_say_no_intervals_from_one_replicate(n):
 
 
 def test_sweep_sentence_counts_in_words():
-    from sim.analysis.report import sweep_sentence
+    from sim.report.first_screen import sweep_sentence
 
     one = synthetic(-0.1, n=1).assign(scenario="county")
     assert "2 arms, 1 replicate per arm (2 runs)" in sweep_sentence(one, {"experiment": "compare"})

@@ -7,18 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from sim.analysis.stats import (
-    arm_means,
-    diminishing_from,
-    factorial_effects,
-    holm,
-    marginal_effects,
-    mean_ci,
-    paired_effects,
-    policy_wins,
-    slope_table,
-    t_interval,
-)
+from sim.stats.dose import diminishing_from, marginal_effects, slope_table
+from sim.stats.factorial import factorial_effects
+from sim.stats.intervals import holm, mean_ci, t_interval
+from sim.stats.paired import arm_means, paired_effects
+from sim.stats.sensitivity import policy_wins
 
 TRIALS = 4000
 
@@ -260,7 +253,7 @@ def test_one_replicate_has_no_interval_and_is_never_distinguishable():
     assert np.isnan(eff.ci_low) and np.isnan(eff.ci_high) and not eff.distinguishable
     two = paired_effects(two_arms(0.5, 2, 0), ["bought_seat_rate_final"]).set_index("arm").loc["x"]
     assert two.ci_low < two["diff"] < two.ci_high  # from two replicates on, an interval
-    from sim.analysis.claims import NO_INTERVAL, fmt_interval
+    from sim.report.sentences import NO_INTERVAL, fmt_interval
 
     assert fmt_interval("bought_seat_rate_final", eff.ci_low, eff.ci_high) == NO_INTERVAL
     assert fmt_interval("bought_seat_rate_final", -0.02, -0.01) == "95% CI -2.0 to -1.0"

@@ -79,9 +79,14 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     from hydra.types import RunMode
     from omegaconf import open_dict
 
-    import sim.sweeps.hydra_app as app
+    import sim.cli.callback as callback
+    import sim.cli.configs as configs
+    import sim.cli.jobs as jobs
+    import sim.cli.schema as schema
+    import sim.sweeps.experiment as experiment
+    import sim.sweeps.manifest as manifest
 
-    app.register_schema()
+    schema.register_schema()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(
             config_name="config",
@@ -93,18 +98,18 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
         cfg.hydra.overrides.task = [*FAST, "replicates=3", "policy=team_inspection"]
     HydraConfig.instance().set_config(cfg)
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        app.write_plan(tmp_path, app.make_plan(cfg))  # as the sweep callback does before any job
-    real = app.simulate
-    bad_seed = app.plan_runs(cfg.base_seed, 3, app._sensitivity(cfg))[1].seed
+        manifest.write_plan(tmp_path, jobs.make_plan(cfg))  # as the sweep callback does before any job
+    real = jobs.simulate
+    bad_seed = experiment.plan_runs(cfg.base_seed, 3, configs._sensitivity(cfg))[1].seed
 
     def flaky(run_cfg):
         if run_cfg.seed == bad_seed:
             raise RuntimeError("injected failure")
         return real(run_cfg)
 
-    monkeypatch.setattr(app, "simulate", flaky)
-    app.run_sweep_job(cfg)
-    counts = app.finish_sweep(tmp_path, report=False)
+    monkeypatch.setattr(jobs, "simulate", flaky)
+    jobs.run_sweep_job(cfg)
+    counts = callback.finish_sweep(tmp_path, report=False)
     assert counts["done"] == 2 and counts["failed"] == 1 and not counts["ok"]
     meta = json.loads((tmp_path / "sweep.json").read_text())
     assert "injected failure" in meta["failures"][0]["error"]

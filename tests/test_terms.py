@@ -311,7 +311,8 @@ def synthetic_terms(effect_term2: float, seed: int, n: int = 10):
 
 
 def test_the_report_says_an_effect_outlives_a_crackdown_only_when_it_does():
-    from sim.analysis.terms import outlives_sentences, term_effects
+    from sim.report.terms import outlives_sentences
+    from sim.stats.terms import term_effects
 
     lasting = synthetic_terms(-0.03, seed=1)
     text = outlives_sentences(term_effects(lasting, "none"), lasting, {})
@@ -327,7 +328,7 @@ def test_the_report_says_an_effect_outlives_a_crackdown_only_when_it_does():
 
 def test_a_later_term_difference_the_same_on_few_seeds_is_not_distinguishable():
     # Both seeds one seat apart in every term: no spread, but two pairs are no evidence (sign test p = 0.5).
-    from sim.analysis.terms import term_effects
+    from sim.stats.terms import term_effects
 
     def flat(n: int):
         runs = synthetic_terms(0.0, seed=2, n=n)
@@ -344,7 +345,8 @@ def test_a_later_term_difference_the_same_on_few_seeds_is_not_distinguishable():
 
 
 def test_one_replicate_leaves_whether_an_effect_lasts_untested():
-    from sim.analysis.terms import outlives_sentences, term_effects
+    from sim.report.terms import outlives_sentences
+    from sim.stats.terms import term_effects
 
     one = synthetic_terms(0.0, seed=3, n=1)
     text = outlives_sentences(term_effects(one, "none"), one, {})

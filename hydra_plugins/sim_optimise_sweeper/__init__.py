@@ -1,7 +1,7 @@
 """The Hydra sweeper of ``experiment=optimise``: an optimisation loop instead of a grid.
 
 Hydra accepts sweepers only from the ``hydra_plugins`` namespace, so this module is a thin shim;
-the work is in :func:`sim.sweeps.hydra_app.run_optimise_sweep` and :mod:`sim.sweeps.optimise`.
+the work is in :func:`sim.cli.optimise.run_optimise_sweep` and :mod:`sim.optimise`.
 Each batch of runs goes through the configured launcher (``hydra/launcher=joblib``,
 ``submitit_slurm``, ``basic`` ...), exactly as the jobs of a grid sweep do.  Hydra imports every
 module of this namespace at start-up: nothing heavy is imported here.
@@ -36,7 +36,7 @@ class OptimiseSweeper(Sweeper):
 
     def sweep(self, arguments: list[str]) -> Any:
         """Run the optimisation the command line describes."""
-        from sim.sweeps.hydra_app import run_optimise_sweep
+        from sim.cli.optimise import run_optimise_sweep
 
         assert self.config is not None
         return run_optimise_sweep(self.config, list(arguments), self.launcher)

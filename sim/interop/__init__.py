@@ -7,7 +7,7 @@
 * :mod:`sim.interop.solara_view` is the interactive page (Mesa's SolaraViz; extra ``[viz]``).
 * :mod:`sim.interop.params` converts values between these tools and the configuration.
 
-This layer may import :mod:`sim.simulate`, :mod:`sim.config`, :mod:`sim.model` and
-:mod:`sim.interventions`; nothing below it imports it. The optional libraries are imported only
-by the module that needs them, so ``import sim.interop`` works on the core install.
+This layer may import :mod:`sim.simulate`, :mod:`sim.config`, :mod:`sim.model`,
+:mod:`sim.interventions` and :mod:`sim.levers`; nothing but the entry points imports it.  The
+optional libraries are imported only by the module that needs them, so ``import sim.interop`` works on the core install.
 """

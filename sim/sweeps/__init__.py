@@ -1,8 +1,10 @@
 """Sweeps: many runs from one plan, stored so that none is lost, redone or mixed.
 
 ``experiment.py`` turns an experiment (arms × replicates, or a sensitivity design) into planned
-runs with their seeds; ``store.py`` writes each run's files atomically and collects them into
-tidy tables; ``hydra_app.py`` is the glue to Hydra's multirun and launchers. This layer imports
-:mod:`sim.simulate` and :mod:`sim.config`; at the end of a sweep it hands the stored results to
-:mod:`sim.analysis` for the report (analysis never calls back into this layer's Hydra glue).
+runs with their seeds; ``manifest.py`` is a folder's plan and the code version of its runs;
+``store.py`` writes each run's files atomically, verifies them and collects them into tidy
+tables; ``progress.py`` shows the sweep's progress.  No Hydra here: :mod:`sim.cli` drives these
+from the command line.  May import :mod:`sim.simulate`, :mod:`sim.config`, :mod:`sim.model`
+(seeds) and :mod:`sim.calibration` (posterior draws as a sensitivity design); never
+:mod:`sim.stats`, :mod:`sim.report`, :mod:`sim.optimise`, :mod:`sim.cli` or :mod:`sim.interop`.
 """

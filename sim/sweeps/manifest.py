@@ -47,7 +47,7 @@ RECORDED_PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", 
 ON_CHANGE = ("refuse", "archive", "discard")
 
 #: Files and folders of a sweep that belong to its plan (moved or deleted together); the last four are
-#: an optimisation's (sim/sweeps/optimise.py).
+#: an optimisation's (sim/optimise/).
 SWEEP_CONTENT = (
     MANIFEST,
     "sweep.json",
@@ -70,11 +70,21 @@ class PlanChangedError(ConfigError):
     """A rerun's plan differs from the one the sweep folder holds."""
 
 
-#: Packages of ``sim`` that never compute a run: analysis (statistics, reports, calibration) only
-#: reads stored runs and chooses which to plan, so a fix to a report does not make a folder's runs
-#: another code's (every run's inputs are in its fingerprint).  The layering test keeps the model,
-#: the interventions and ``sim.simulate`` from importing it.
-NOT_RUN_CODE = ("analysis",)
+#: Parts of ``sim`` that never compute a run: statistics, reports and calibration, and the
+#: optimisation's numbers and report, only read stored runs and choose which to plan, so a fix to a
+#: report does not make a folder's runs another code's (every run's inputs are in its fingerprint).
+#: The layering test keeps the model, the interventions and ``sim.simulate`` from importing them.
+NOT_RUN_CODE = (
+    "stats",
+    "report",
+    "calibration",
+    "optimise/portfolios.py",
+    "optimise/robustness.py",
+    "optimise/sentences.py",
+    "optimise/sections.py",
+    "optimise/figures.py",
+    "optimise/report.py",
+)
 
 
 def sim_hash(root: Path = SIM_ROOT) -> str:
@@ -84,7 +94,8 @@ def sim_hash(root: Path = SIM_ROOT) -> str:
     """
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
-        if path.relative_to(root).parts[0] in NOT_RUN_CODE:
+        relative = path.relative_to(root).as_posix()
+        if any(relative == part or relative.startswith(part + "/") for part in NOT_RUN_CODE):
             continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(b"\0")

@@ -1,0 +1,67 @@
+"""The command line's configuration checked and read: strict keys, the simulation part, the sweep's settings."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.cli.schema import OPTIMISE_SWEEPER, RunConfig
+from sim.config import ConfigError, SimConfig, build_config, check_keys
+from sim.sweeps.experiment import SensitivityConfig, validate_run_config
+
+
+def is_optimisation(config: DictConfig) -> bool:
+    """True when the multirun is an optimisation (``experiment=optimise`` sets its sweeper)."""
+    return str(OmegaConf.select(config, "hydra.sweeper._target_", default="")) == OPTIMISE_SWEEPER
+
+
+def _sensitivity(cfg: DictConfig) -> SensitivityConfig:
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(SensitivityConfig), cfg.sensitivity))  # type: ignore[return-value]
+
+
+def strict_keys(cfg: DictConfig) -> None:
+    """Reject keys the schema does not have (``+replicate=3`` adds one; it must not pass silently).
+
+    Raises:
+        ConfigError: Naming the unknown key.
+    """
+    plain = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(plain, dict)
+    plain.pop("hydra", None)
+    check_keys(plain, RunConfig)
+
+
+def validated(cfg: DictConfig) -> SimConfig:
+    """The simulation part of a Hydra config, every key and value checked.
+
+    Raises:
+        ConfigError: Naming the key and the value.
+    """
+    strict_keys(cfg)
+    sens = _sensitivity(cfg)
+    validate_run_config(int(cfg.replicates), sens, int(cfg.base_seed))
+    sim_cfg = build_config(cfg)
+    for key, (low, high) in sens.parameters.items() if sens.n_samples > 0 else ():
+        build_config(sim_cfg, **{key: low})  # an uncertain parameter must be a key with these bounds
+        build_config(sim_cfg, **{key: high})
+    return sim_cfg
+
+
+def checked_config(cfg: DictConfig) -> SimConfig:
+    """:func:`validated`, exiting with a clear message (status 2) if invalid."""
+    try:
+        return validated(cfg)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def _config_without_hydra(config: DictConfig) -> dict[str, Any]:
+    plain = OmegaConf.to_container(config, resolve=False)
+    assert isinstance(plain, dict)
+    plain.pop("hydra", None)
+    resolved = OmegaConf.to_container(OmegaConf.create(plain), resolve=True)
+    assert isinstance(resolved, dict)
+    return resolved

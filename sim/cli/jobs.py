@@ -1,0 +1,218 @@
+"""A grid sweep's jobs: planning every arm's runs, and one job running its arm's replicates."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from sim.cli.configs import _sensitivity, checked_config, validated
+from sim.cli.folder import ARM_LOCK
+from sim.cli.optimise import run_optimise_job
+from sim.config import ConfigError, build_config, flatten, to_dict
+from sim.simulate import simulate
+from sim.sweeps.experiment import arm_label, plan_runs
+from sim.sweeps.manifest import (
+    Plan,
+    code_id,
+    code_version,
+    fingerprint,
+    read_plan,
+)
+from sim.sweeps.progress import record_event
+from sim.sweeps.store import run_dir, verify_run, write_failure, write_run
+
+log = logging.getLogger("sim")
+
+
+# ------------------------------------------------------------------------------------------ sweeps
+def run_sweep_job(cfg: DictConfig) -> None:
+    """Run the planned runs of one arm (as ``manifest.json`` lists them), skipping verified ones.
+
+    A run whose files fail verification is redone and named.  The job holds the arm's lock while
+    it works, so no run is computed twice even by jobs of two sweeps.
+    """
+    hc = HydraConfig.get()
+    sweep_dir = Path(hc.sweep.dir)
+    if cfg.get("optimise") is not None and cfg.optimise.job:
+        run_optimise_job(cfg, sweep_dir)
+        return
+    plan = read_plan(sweep_dir)
+    if plan is None:
+        raise ConfigError(f"{sweep_dir} holds no manifest.json: sweep jobs run only under the sweep callback")
+    arm = arm_label(_arm_overrides(plan, list(hc.overrides.task)))
+    base = checked_config(cfg)
+    planned = {r["run_id"]: r for r in plan.runs_of(arm)}
+    runs = [r for r in plan_runs(int(cfg.base_seed), plan.replicates, _sensitivity(cfg)) if r.run_id in planned]
+    this_code = code_id()
+    with FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK))):
+        for run in runs:
+            folder = run_dir(sweep_dir, arm, run.run_id)
+            keys = run.keys(arm)
+            expected = planned[run.run_id]["fingerprint"]
+            problem = verify_run(folder, expected)
+            if not problem:
+                continue
+            if problem != "not finished":
+                log.warning("redoing %s/%s: %s", arm, run.run_id, problem)
+            try:
+                if this_code != plan.code["id"]:
+                    raise ConfigError(
+                        f"the code changed since the sweep was planned (code {plan.code['id']}, now {this_code}): "
+                        "rerun the sweep command to re-plan"
+                    )
+                run_cfg = build_config(dataclasses.replace(base, seed=run.seed), **run.overrides)
+                inputs = flatten(to_dict(run_cfg))
+                if fingerprint(inputs, this_code) != expected:
+                    raise ConfigError(f"run {arm}/{run.run_id}: its inputs differ from those planned in manifest.json")
+                result = simulate(run_cfg)
+                write_run(folder, result.summary, result.timeseries, inputs, keys, expected, to_dict(run_cfg))
+            except Exception:  # a failed run is recorded and the sweep goes on
+                write_failure(folder, keys, traceback.format_exc())
+                log.error("run %s/%s failed; see %s", arm, run.run_id, folder / "ERROR")
+                record_event(sweep_dir, f"{arm}/{run.run_id}", "failed")
+                continue
+            log.debug("run %s/%s done", arm, run.run_id)
+            record_event(sweep_dir, f"{arm}/{run.run_id}", "done")
+
+
+def _arm_overrides(plan: Plan, task: list[str]) -> list[str]:
+    """The job's overrides that define its arm (those of the plan's arm keys)."""
+    arm_keys = set(plan.arm_keys)
+    return [t for t in task if t.split("=", 1)[0].lstrip("+~") in arm_keys]
+
+
+def sweep_jobs(config: DictConfig) -> tuple[list[list[str]], list[str]]:
+    """The jobs a multirun will launch (each job's overrides), and the keys that define its arms.
+
+    Expands ``glob()``, ``range()`` and choice sweeps as Hydra's basic sweeper does (config
+    params first, the command line over them).
+
+    Raises:
+        ConfigError: A sweep Hydra's basic sweeper cannot run (``interval()``), or none at all.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = config.hydra.sweeper.get("params") or {}
+    items: dict[str, str] = {str(key): f"{key}={value}" for key, value in params.items()}
+    for text in config.hydra.overrides.task:
+        items[text.split("=", 1)[0].lstrip("+~")] = text
+    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
+    parser = OverridesParser.create(config_loader=loader)
+    swept_in_config = {str(k) for k in params}
+    axes: list[list[str]] = []
+    arm_keys: list[str] = []
+    for ov in parser.parse_overrides(list(items.values())):
+        key = ov.get_key_element()
+        if ov.is_sweep_override():
+            if not ov.is_discrete_sweep():
+                raise ConfigError(f"{ov.input_line}: interval() sweeps need an optimizing sweeper, not a grid")
+            axes.append([f"{key}={v}" for v in ov.sweep_string_iterator()])
+            arm_keys.append(key.lstrip("+~"))
+        else:
+            axes.append([f"{key}={ov.get_value_element_as_str()}"])
+            if key in swept_in_config:
+                arm_keys.append(key.lstrip("+~"))
+    jobs: list[list[str]] = [[]]
+    for axis in axes:
+        jobs = [[*job, item] for job in jobs for item in axis]
+    if not jobs or any(not axis for axis in axes):
+        raise ConfigError("the experiment defines no arms (an empty sweep)")
+    return jobs, arm_keys
+
+
+def job_configs(config: DictConfig, jobs: list[list[str]]) -> Iterator[tuple[list[str], DictConfig]]:
+    """Each job's configuration, composed as the launcher will compose it.
+
+    Hydra composes the defaults list (config groups such as ``policy``) and then sets the other
+    overrides' values.  Composing takes about 0.2 s, so it is done once per distinct choice of
+    groups; the jobs that share it get the composed configuration with their own values set.
+
+    Raises:
+        ConfigError: Naming the job whose overrides Hydra rejects.
+    """
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    loader = GlobalHydra.instance().config_loader()
+    repository = getattr(loader, "repository", None)
+    parser = OverridesParser.create()
+    composed: dict[tuple[str, ...], DictConfig] = {}
+    for job in jobs:
+        try:
+            overrides = parser.parse_overrides(job)
+            values = [o for o in overrides if not _is_group(o.key_or_group, repository)]
+            groups = tuple(sorted(o.input_line for o in overrides if o not in values))
+            plain_values = all(o.type.name == "CHANGE" and o.package is None for o in values)
+            if groups in composed and plain_values:
+                job_cfg = copy.deepcopy(composed[groups])
+                with open_dict(job_cfg):
+                    for o in values:
+                        OmegaConf.update(job_cfg, o.key_or_group, o.value(), merge=True)
+            else:
+                job_cfg = loader.load_sweep_config(config, job)
+                composed.setdefault(groups, job_cfg)
+        except Exception as exc:  # Hydra names the bad override
+            raise ConfigError(f"{' '.join(job)}: {str(exc).splitlines()[0]}") from exc
+        yield job, job_cfg
+
+
+def _is_group(key: str, repository: Any) -> bool:
+    if "/" in key:
+        return True
+    try:
+        return bool(repository is not None and repository.group_exists(key))
+    except Exception:  # an unknown repository: treat as a group (composed, the exact way)
+        return True
+
+
+def make_plan(config: DictConfig) -> Plan:
+    """Compose every job's configuration as the launcher will, validate it, and list its runs.
+
+    Raises:
+        ConfigError: A key or value of any job is invalid, or two jobs make the same arm.
+    """
+    validated(config)
+    jobs, arm_keys = sweep_jobs(config)
+    replicates, base_seed, sens = int(config.replicates), int(config.base_seed), _sensitivity(config)
+    planned = plan_runs(base_seed, replicates, sens)
+    code = code_version()
+    plan = Plan(
+        code=code,
+        experiment=str(config.experiment_name),
+        base_seed=base_seed,
+        replicates=replicates,
+        sensitivity=dataclasses.asdict(sens) if sens.n_samples > 0 else {"n_samples": 0},
+        arm_keys=arm_keys,
+    )
+    for job, job_cfg in job_configs(config, jobs):
+        try:
+            sim_cfg = validated(job_cfg)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (in the job {' '.join(job)})") from exc
+        arm = arm_label([j for j in job if j.split("=", 1)[0].lstrip("+~") in set(arm_keys)])
+        if arm in plan.arms:
+            raise ConfigError(f"two jobs make the same arm {arm!r}: {plan.arms[arm]['overrides']} and {job}")
+        inputs = flatten(to_dict(sim_cfg))
+        inputs.pop("seed")
+        plan.arms[arm] = {"overrides": job, "inputs": inputs}
+        for run in planned:
+            run_inputs = {**inputs, "seed": run.seed, **run.overrides}
+            plan.runs.append(
+                {
+                    **run.keys(arm),
+                    "run_id": run.run_id,
+                    "overrides": run.overrides,
+                    "fingerprint": fingerprint(run_inputs, code["id"]),
+                }
+            )
+    return plan

@@ -1,0 +1,126 @@
+"""Validation of a typed configuration: every field's type and bounds, then the cross-field rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import typing
+from typing import Any
+
+from sim.config.fields import ConfigError
+from sim.config.schema import SimConfig
+from sim.config.size import check_size
+
+
+def validate(cfg: SimConfig) -> None:
+    """Check every bounded field and the cross-field rules.
+
+    Raises:
+        ConfigError: Naming the offending key and its value.
+    """
+    _validate_node(cfg, "")
+    w = cfg.world
+    if w.seats_per_township >= w.candidates_per_township:
+        raise ConfigError(
+            f"world.seats_per_township={w.seats_per_township} must be smaller than "
+            f"world.candidates_per_township={w.candidates_per_township} (a competitive election)"
+        )
+    if w.n_counties < w.n_cities:
+        raise ConfigError(f"world.n_counties={w.n_counties} must be at least world.n_cities={w.n_cities}")
+    if w.n_townships < w.n_counties:
+        raise ConfigError(f"world.n_townships={w.n_townships} must be at least world.n_counties={w.n_counties}")
+    if w.peer_degree % 2:
+        raise ConfigError(f"world.peer_degree={w.peer_degree} must be even (a ring lattice)")
+    largest = int(w.delegates_per_township * (1.0 + w.delegates_spread)) + 1
+    if w.peer_degree > largest:
+        # Ties are capped at the congress size; a larger degree changes nothing but the run time.
+        raise ConfigError(
+            f"world.peer_degree={w.peer_degree} exceeds the largest congress (about {largest} delegates with "
+            f"world.delegates_per_township={w.delegates_per_township}): use at most {largest}"
+        )
+    for key in ("broker_kind_shares", "broker_ties", "broker_cut", "cross_township_share"):
+        if len(getattr(w, key)) != 3:
+            raise ConfigError(f"world.{key}={getattr(w, key)} must have 3 entries (political, clan, gang)")
+    if abs(sum(w.broker_kind_shares) - 1.0) > 1e-9:
+        raise ConfigError(f"world.broker_kind_shares={w.broker_kind_shares} must sum to 1")
+    for key in ("monitoring_by_kind",):
+        if len(getattr(cfg.voting, key)) != 3:
+            raise ConfigError(f"voting.{key}={getattr(cfg.voting, key)} must have 3 entries (political, clan, gang)")
+    slowest = max(cfg.investigation.supervised_days, cfg.investigation.direct_days)
+    if 0 < cfg.schedule.post_election_days < slowest:
+        # A shorter window cuts off every case opened on congress day before it can close, so the
+        # post-election unseatings would measure the window, not the hotline.
+        raise ConfigError(
+            f"schedule.post_election_days={cfg.schedule.post_election_days} is shorter than the slowest "
+            f"investigation deadline ({slowest} days, investigation.supervised_days): cases opened on congress "
+            "day could never close; use 0 (no aftermath) or at least that many days"
+        )
+    rs = cfg.interventions.risk_screening
+    if rs.high_share + rs.medium_share > 1.0:
+        raise ConfigError(
+            f"interventions.risk_screening.high_share + medium_share = {rs.high_share + rs.medium_share} exceeds 1"
+        )
+    check_size(cfg)
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints`` of a configuration class, once (it evaluates every annotation anew)."""
+    return typing.get_type_hints(cls)
+
+
+def _validate_node(node: Any, prefix: str) -> None:
+    hints = _type_hints(type(node))
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            _validate_node(value, key + ".")
+            continue
+        _check_type(key, value, hints.get(f.name))
+        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                continue
+            if not math.isfinite(v):  # NaN and infinities would poison every sum they enter
+                raise ConfigError(f"{key}={value} is not a finite number")
+            if lo is not None and v < lo:
+                raise ConfigError(f"{key}={value} is below its minimum {lo}")
+            if hi is not None and v > hi:
+                raise ConfigError(f"{key}={value} is above its maximum {hi}")
+
+
+def _check_type(key: str, value: Any, hint: Any) -> None:
+    """Values set directly on a typed configuration are checked like those merged by OmegaConf."""
+    if hint is None:
+        return
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}={value!r} must be a list")
+        item = typing.get_args(hint)[0]
+        for v in value:
+            _check_type(key, v, item)
+        return
+    ok = {
+        bool: lambda v: isinstance(v, bool),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        str: lambda v: isinstance(v, str),
+    }.get(hint)
+    if ok is not None and not ok(value):
+        raise ConfigError(f"{key}={value!r} must be of type {hint.__name__}, not {type(value).__name__}")
+
+
+def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict[str, Any]]]:
+    """All documented parameters as (dotted key, default, metadata), for documentation."""
+    node = SimConfig() if node is None else node
+    rows: list[tuple[str, Any, dict[str, Any]]] = []
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            rows.extend(iter_params(value, f"{prefix}{f.name}."))
+        else:
+            rows.append((f"{prefix}{f.name}", value, dict(f.metadata)))
+    return rows

@@ -1,0 +1,109 @@
+"""The report of a sweep: figures (PNG and SVG), the tables behind them (CSV), report.md and report.html.
+
+The first screen answers the analyst's question: the best arm and the cheapest arm close to it,
+each with its effect, interval, cost and the incremental cost between them; the problem left under
+the best arm; the harms; and what the intervals cover. The sections below hold the evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.atomic_io import atomic_write_text
+from sim.report.calibration import calibration_section
+from sim.report.first_screen import first_screen, headline_table, uncertainty_links
+from sim.report.html import ReportError, _csv, _html, _markdown
+from sim.report.sections import (
+    arm_order,
+    comparison_section,
+    cost_section,
+    dose_section,
+    factorial_section,
+    sensitivity_section,
+    time_section,
+)
+from sim.report.style import arm_colours
+from sim.report.terms import terms_section
+from sim.report.township import township_section
+from sim.report.uncertainty import posterior_report_section
+from sim.stats.cea import cost_effectiveness
+from sim.stats.outcomes import HEADLINE, OUTCOMES
+from sim.stats.paired import AnalysisError, baseline_arm, paired_effects
+
+
+def load_sweep(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The collected tables and metadata of a sweep, or a clear error."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise ReportError(f"{sweep_dir} does not exist")
+    if not (sweep_dir / "runs.parquet").exists():
+        raise ReportError(
+            f"{sweep_dir} has no runs.parquet: collect it first (python experiments/collect.py {sweep_dir})"
+        )
+    runs = pd.read_parquet(sweep_dir / "runs.parquet")
+    if runs.empty:
+        raise ReportError(f"{sweep_dir}/runs.parquet holds no runs")
+    ts = pd.read_parquet(sweep_dir / "timeseries.parquet")
+    meta_path = sweep_dir / "sweep.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    return runs, ts, meta
+
+
+# ------------------------------------------------------------------------------------ the report
+def write_report(sweep_dir: Path) -> Path:
+    """Write ``SWEEP_DIR/report/`` and return the path of report.html."""
+    sweep_dir = Path(sweep_dir)
+    runs, ts, meta = load_sweep(sweep_dir)
+    if HEADLINE not in runs.columns:
+        raise ReportError(
+            f"{sweep_dir} has no {HEADLINE} outcome: it was made by an older version of the model; "
+            "run the sweep again (finished runs of the current version are kept)"
+        )
+    out = sweep_dir / "report"
+    out.mkdir(exist_ok=True)
+    for stale in [*out.glob("*.png"), *out.glob("*.svg"), *out.glob("*.csv")]:
+        stale.unlink()  # figures of sections this sweep no longer has
+    outcomes = [o for o in OUTCOMES if o in runs.columns]
+    try:
+        base: str | None = baseline_arm(runs)
+        effects = paired_effects(runs, outcomes, base)
+        note = ""
+    except AnalysisError as exc:
+        base, effects, note = None, None, str(exc)
+    if effects is not None and effects.empty:  # the baseline alone: nothing to compare it with
+        effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
+    order = arm_order(runs, effects)
+    colours = arm_colours(order)
+    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None = None
+    if effects is not None and {"seats", "cost_total"} <= set(runs):
+        try:
+            ce = cost_effectiveness(runs, HEADLINE, base)
+        except ValueError as exc:  # said in the report, not hidden
+            ce = f"Cost-effectiveness not computed: {exc}."
+
+    sections = [
+        comparison_section(runs, effects, base, order, colours, outcomes, out),
+        cost_section(ce, colours, out),
+        time_section(ts, order, colours, base, out),
+        terms_section(runs, base, colours, out),
+        factorial_section(runs, out),
+        dose_section(runs, out),
+        sensitivity_section(runs, meta, colours, out),
+        posterior_report_section(runs, meta, base, out),
+        calibration_section(runs, out) if meta.get("experiment") == "calibration" else None,
+        township_section(sweep_dir, runs, base, out),
+    ]
+    sections = [s for s in sections if s is not None]
+    anchors = uncertainty_links(sections, sweep_dir)
+    ce_tables = ce if isinstance(ce, tuple) else None
+    screen = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections)
+    table = headline_table(runs, effects, ce_tables, base) if effects is not None else None
+    if table is not None:
+        _csv(out / "headline.csv", table)
+    atomic_write_text(out / "report.md", _markdown(screen, table, sections, runs, meta))
+    atomic_write_text(out / "report.html", _html(screen, table, sections, out, runs, meta))
+    return out / "report.html"

@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from sim.calibration.diagnostics import identifiability, posterior_predictive, predictive_table  # noqa: E402
 from sim.calibration.figures import marginals_plot, pairs_plot, predictive_plot  # noqa: E402
-from sim.calibration.inference import Design, Posterior, posterior_median, run_abc, seed_noise  # noqa: E402
+from sim.calibration.inference import Posterior, posterior_median, run_abc, seed_noise  # noqa: E402
+from sim.calibration.settings import Design  # noqa: E402
 from sim.calibration.targets import MECHANICS, MONITORING, TARGETS, by_group  # noqa: E402
 
 FULL = Design(scale="city", replicates=4, population=200, generations=12, max_simulations=5000, predictive_draws=50)

@@ -12,7 +12,6 @@ import pytest
 from sim.calibration.diagnostics import identifiability, predictive_table
 from sim.calibration.inference import (
     PRIORS,
-    Design,
     Posterior,
     Prior,
     base_config,
@@ -21,6 +20,7 @@ from sim.calibration.inference import (
     with_values,
 )
 from sim.calibration.patterns import run_patterns
+from sim.calibration.settings import Design
 from sim.calibration.target_table import calibration_table
 from sim.calibration.targets import (
     AT_LEAST,

@@ -144,22 +144,22 @@ def test_with_values_builds_what_build_config_builds():
         ({"budgets": [1000.0, -5.0]}, ["optimise.budgets", "-5.0"]),
         ({"budgets": [math.inf]}, ["optimise.budgets", "inf"]),
         ({"budgets": [50.0, 50.0]}, ["optimise.budgets", "lists a budget twice"]),
-        ({"budgets": [1e308]}, ["optimise.budgets", "more than 10,000,000 staff-days"]),
+        ({"budgets": [1e308]}, ["optimise.budgets", "above its maximum 10,000,000", "staff-days"]),
         ({"budgets": []}, ["optimise.budgets"]),
         ({"population": 2}, ["optimise.population=2"]),
         ({"replicates": 1}, ["optimise.replicates=1"]),
         ({"robustness": {"target": 1.5}}, ["optimise.robustness.target=1.5"]),
         ({"robustness": {"source": "prior"}}, ["optimise.robustness.source='prior'"]),
         # Upper bounds: a typo stops before anything runs (these exhausted memory or ran for hours).
-        ({"population": 100_000_000}, ["optimise.population=100000000", "at most 10,000"]),
+        ({"population": 100_000_000}, ["optimise.population=100000000", "maximum 10,000"]),
         ({"population": 8.5}, ["optimise.population=8.5", "whole number"]),
-        ({"generations": 1_000_000}, ["optimise.generations=1000000", "at most 10,000"]),
-        ({"replicates": 1_000_000_000}, ["optimise.replicates=1000000000", "at most 100,000", "fresh seeds"]),
+        ({"generations": 1_000_000}, ["optimise.generations=1000000", "maximum 10,000"]),
+        ({"replicates": 1_000_000_000}, ["optimise.replicates=1000000000", "maximum 100,000", "fresh seeds"]),
         ({"reevaluate": {"replicates": 200_000}}, ["optimise.reevaluate.replicates=200000", "robustness seeds"]),
-        ({"reevaluate": {"max_portfolios": 10**7}}, ["optimise.reevaluate.max_portfolios=10000000", "at most"]),
-        ({"robustness": {"draws": 500_000_000}}, ["optimise.robustness.draws=500000000", "at most 100,000"]),
-        ({"robustness": {"replicates": 10**6}}, ["optimise.robustness.replicates=1000000", "at most 100,000"]),
-        ({"robustness": {"max_portfolios": 10**7}}, ["optimise.robustness.max_portfolios=10000000", "at most"]),
+        ({"reevaluate": {"max_portfolios": 10**7}}, ["optimise.reevaluate.max_portfolios=10000000", "maximum"]),
+        ({"robustness": {"draws": 500_000_000}}, ["optimise.robustness.draws=500000000", "maximum 100,000"]),
+        ({"robustness": {"replicates": 10**6}}, ["optimise.robustness.replicates=1000000", "maximum 100,000"]),
+        ({"robustness": {"max_portfolios": 10**7}}, ["optimise.robustness.max_portfolios=10000000", "maximum"]),
         # ... and the whole plan, as grid sweeps are (each setting within its bounds, their product not).
         (
             {"population": 1000, "generations": 1000, "replicates": 2},
@@ -219,17 +219,17 @@ def test_bad_optimisation_settings_stop_early_naming_key_and_value(tiny, setting
 
 
 def test_the_default_settings_pass_and_the_seed_sets_fit_between_their_offsets(tiny):
-    from sim.optimise import runs as engine
+    from sim.optimise import settings as engine
 
     assert check_settings(tiny, OptimiseConfig(), SensitivityConfig(), 2021)
     # One replicate more than the gap to the next seed set's offset would reuse that set's seeds.
     opt = OptimiseConfig()
     too_many = engine.FRESH_OFFSET - engine.SEARCH_OFFSET + 1
-    with pytest.raises(ConfigError, match=f"optimise.replicates={too_many} must be at most"):
+    with pytest.raises(ConfigError, match=f"optimise.replicates={too_many} is above its maximum"):
         check_settings(tiny, dataclasses.replace(opt, replicates=too_many), SensitivityConfig())
     too_many = engine.ROBUST_OFFSET - engine.FRESH_OFFSET + 1
     fresh = dataclasses.replace(opt.reevaluate, replicates=too_many)
-    with pytest.raises(ConfigError, match=f"optimise.reevaluate.replicates={too_many} must be at most"):
+    with pytest.raises(ConfigError, match=f"optimise.reevaluate.replicates={too_many} is above its maximum"):
         check_settings(tiny, dataclasses.replace(opt, reevaluate=fresh), SensitivityConfig())
 
 

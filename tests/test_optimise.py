@@ -14,6 +14,7 @@ import pytest
 import sim.optimise.plan as optimise_plan
 import sim.optimise.runs as optimise_runs
 import sim.optimise.search as engine
+import sim.optimise.settings as optimise_settings
 from sim.config import ConfigError, SimConfig, with_values
 from sim.optimise.settings import OptimiseConfig, ReevaluateConfig, RobustnessConfig
 from sim.simulate import RunResult, resolve_config
@@ -118,7 +119,7 @@ def test_optimiser_finds_the_known_answer_on_the_simulator(tmp_path, tiny):
     from sim import simulate
     from sim.levers import BY_KEY, portfolio_overrides
 
-    seeds = optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, 2)
+    seeds = optimise_runs.seeds(2021, optimise_settings.SEARCH_OFFSET, 2)
     rates = {
         v: sum(
             simulate(with_values(base, seed=s, **portfolio_overrides({PLEDGES: v}))).summary["bought_seat_rate_final"]
@@ -217,9 +218,9 @@ def test_same_settings_give_the_same_trials_and_a_crash_resumes_without_redoing_
 def test_seed_sets_are_disjoint_and_the_search_uses_the_comparisons_seeds():
     from sim.model.streams import replicate_seed
 
-    search = optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, 50)
-    fresh = optimise_runs.seeds(2021, optimise_runs.FRESH_OFFSET, 50)
-    robust = optimise_runs.seeds(2021, optimise_runs.ROBUST_OFFSET, 50)
+    search = optimise_runs.seeds(2021, optimise_settings.SEARCH_OFFSET, 50)
+    fresh = optimise_runs.seeds(2021, optimise_settings.FRESH_OFFSET, 50)
+    robust = optimise_runs.seeds(2021, optimise_settings.ROBUST_OFFSET, 50)
     assert search[:3] == [replicate_seed(2021, r) for r in range(3)]
     assert not (set(search) & set(fresh)) and not (set(search) & set(robust)) and not (set(fresh) & set(robust))
 
@@ -312,7 +313,7 @@ def test_each_trial_is_the_mean_of_all_the_search_seeds_the_same_for_every_trial
     from sim.levers import portfolio_overrides
 
     reps = HARM_PLAN["replicates"]
-    search = optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, reps)
+    search = optimise_runs.seeds(2021, optimise_settings.SEARCH_OFFSET, reps)
     t = pd.read_parquet(harm_folder / "trials.parquet")
     assert len(t) == 8 * HARM_PLAN["generations"]
     for row in t.to_dict("records"):
@@ -332,7 +333,8 @@ def test_the_stages_run_on_disjoint_seed_sets(harm_folder):
     runs = pd.read_parquet(harm_folder / "runs.parquet")
     by_stage = {name: set(group.seed) for name, group in runs.groupby("stage")}
     assert set(by_stage) == {"search", "fresh", "robust"}
-    assert by_stage["search"] == set(optimise_runs.seeds(2021, optimise_runs.SEARCH_OFFSET, HARM_PLAN["replicates"]))
+    search_seeds = optimise_runs.seeds(2021, optimise_settings.SEARCH_OFFSET, HARM_PLAN["replicates"])
+    assert by_stage["search"] == set(search_seeds)
     assert len(by_stage["fresh"]) == small_plan().reevaluate.replicates
     # Fresh seeds are fresh: none of the search's (the winner's curse is measured on new draws) ...
     assert not by_stage["fresh"] & by_stage["search"]

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.inference import (
-    Design,
     Posterior,
     simulate_many,
     weighted_moments,
     weighted_quantile,
 )
+from sim.calibration.settings import Design
 from sim.calibration.targets import AT_LEAST, AT_MOST, Target
 
 

@@ -31,8 +31,9 @@ from omegaconf import OmegaConf
 
 from sim.atomic_io import atomic_write_with
 from sim.calibration.sampler import SMCSettings, replenishment_smc
+from sim.calibration.settings import Design
 from sim.calibration.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
-from sim.config import ConfigError, SimConfig, build_config
+from sim.config import ConfigError, SimConfig, build_config, check_fields
 from sim.model.streams import replicate_seed
 from sim.simulate import simulate
 
@@ -135,44 +136,6 @@ PRIORS: tuple[Prior, ...] = (
         "other irregularities a visit; 0 to twice Liaoning's 0.45",
     ),
 )
-
-
-@dataclass
-class Design:
-    """How one particle is simulated and how much ABC may spend.
-
-    Attributes:
-        scale: scenario (``conf/scenario/<scale>.yaml``).
-        replicates: runs per policy per particle (common seeds for every particle).
-        seed: base seed of the replicate seeds and of the sampler.
-        population: particles per generation.
-        generations: most generations after the first (the prior sample).
-        max_simulations: most parameter vectors simulated in one ABC run (a budget that is
-            reproducible, unlike a wall-time limit); a generation that would exceed it is not started.
-        min_epsilon: the lowest threshold, where the run ends.  None (the default) sets it to the
-            95th percentile of the distance the true parameters would have (:func:`epsilon_floor`):
-            going lower would treat the record's figures, and the seeds' noise, as exact.
-        n_jobs: processes evaluating particles (or predictive draws) side by side.
-        predictive_draws: posterior draws simulated for the predictive checks (on fresh seeds).
-        world: extra world overrides (used by tests to shrink the scenario).
-        fixed: configuration overrides applied to every run (not inferred).
-        keep: share of particles kept each generation (the threshold is their largest distance).
-        max_attempts: most ABC-MCMC attempts per copied particle in a generation.
-    """
-
-    scale: str = "city"
-    replicates: int = 3
-    seed: int = 2021
-    population: int = 100
-    generations: int = 8
-    max_simulations: int = 1000
-    min_epsilon: float | None = None
-    n_jobs: int = 2
-    predictive_draws: int = 60
-    world: dict[str, Any] = field(default_factory=dict)
-    fixed: dict[str, Any] = field(default_factory=dict)
-    keep: float = 0.5
-    max_attempts: int = 10
 
 
 @functools.cache
@@ -326,6 +289,7 @@ def run_abc(
     Returns:
         The final population (equal weights, with each particle's distance) and the run's record.
     """
+    check_fields(design)
     targets, priors = tuple(targets), tuple(priors)
 
     def evaluate(thetas: np.ndarray) -> np.ndarray:

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.config import SEED_RANGE, ConfigError, check_fields, setting
+
 
 @dataclass
 class SMCSettings:
@@ -56,15 +58,23 @@ class SMCSettings:
         seed: base seed of every random choice.
     """
 
-    population: int = 200
-    keep: float = 0.5
-    min_epsilon: float = 0.3
-    max_generations: int = 10
-    max_simulations: int = 5000
-    p_min: float = 0.015
-    c: float = 0.01
-    max_attempts: int = 10
-    seed: int = 0
+    population: int = setting(200, lo=4, hi=1_000_000, unit="particles", doc="particles per generation")
+    keep: float = setting(
+        0.5, above=0.0, below=1.0, unit="share", doc="share of particles kept each generation (sets the threshold)"
+    )
+    min_epsilon: float = setting(0.3, lo=0.0, unit="distance", doc="the threshold at which the run stops")
+    max_generations: int = setting(10, lo=0, hi=10_000, unit="generations", doc="most generations after the prior's")
+    max_simulations: int = setting(
+        5000, lo=1, hi=100_000_000, unit="simulations", doc="simulation budget (a generation past it is not started)"
+    )
+    p_min: float = setting(
+        0.015, lo=0.0, below=1.0, unit="share", doc="stop when the MCMC acceptance rate falls below this"
+    )
+    c: float = setting(
+        0.01, above=0.0, below=1.0, unit="probability", doc="accepted chance that a copy never moves in a generation"
+    )
+    max_attempts: int = setting(10, lo=1, hi=10_000, unit="attempts", doc="most MCMC attempts per copy a generation")
+    seed: int = setting(0, unit="integer", doc="base seed of every random choice", **SEED_RANGE)
 
 
 @dataclass
@@ -156,29 +166,10 @@ def replenishment_smc(
         rng = np.random.default_rng([settings.seed, gen])
         copies = rng.integers(0, n_keep_gen, size=n_copies)
         theta[n_keep_gen:], dist[n_keep_gen:] = theta[copies], dist[copies]
-        # random-walk scale 2.38^2 / d times the kept particles' covariance (Roberts, Gelman & Gilks
-        # 1997): Drovandi & Pettitt's twice the covariance, fitted to a few parameters, accepts ~3% of
-        # moves in ten dimensions, so most copies never move.
-        cov = 2.38**2 / dim * np.atleast_2d(np.cov(theta[:n_keep_gen], rowvar=False))
-        chol = np.linalg.cholesky(cov + floor)
-        moved = np.zeros(n_copies, dtype=bool)
-        sims = accepted = rounds = 0
-        # Attempts continue until a copy would stay put with chance at most c, judged on this
-        # generation's acceptance so far (Drovandi & Pettitt 2011, section 3).
-        while rounds < min(
-            settings.max_attempts, _attempts_for(accepted / (rounds * n_copies) if rounds else p_acc, settings.c)
-        ) and (out.total_simulations + sims + n_copies <= settings.max_simulations):
-            step = rng.standard_normal((n_copies, dim)) @ chol.T
-            proposal = theta[n_keep_gen:] + step
-            inside = np.all((proposal >= low) & (proposal <= high), axis=1)
-            idx = np.flatnonzero(inside)
-            new_d = _finite(np.asarray(evaluate(proposal[idx]), dtype=float)) if len(idx) else np.zeros(0)
-            sims += len(idx)
-            ok = idx[new_d <= eps]
-            theta[n_keep_gen + ok], dist[n_keep_gen + ok] = proposal[ok], new_d[new_d <= eps]
-            moved[ok] = True
-            accepted += len(ok)
-            rounds += 1
+        budget = settings.max_simulations - out.total_simulations
+        sims, accepted, rounds, moved = move_copies(
+            evaluate, theta, dist, n_keep_gen, eps, (low, high, floor), rng, settings, p_acc, budget
+        )
         # the acceptance rate counts proposals outside the prior as rejected (they are)
         p_acc = accepted / (n_copies * rounds)
         out.epsilons.append(eps)
@@ -202,25 +193,82 @@ def replenishment_smc(
     return out
 
 
+def move_copies(
+    evaluate: Callable[[np.ndarray], np.ndarray],
+    theta: np.ndarray,
+    dist: np.ndarray,
+    n_keep: int,
+    eps: float,
+    box: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+    settings: SMCSettings,
+    p_acc: float,
+    budget: int,
+) -> tuple[int, int, int, np.ndarray]:
+    """Move the copies (``theta[n_keep:]``, in place) by ABC-MCMC at threshold ``eps``.
+
+    A Gaussian random walk with the kept particles' covariance times 2.38^2 / d (Roberts, Gelman &
+    Gilks 1997): Drovandi & Pettitt's twice the covariance, fitted to a few parameters, accepts ~3%
+    of moves in ten dimensions, so most copies never move.  Attempts continue until a copy would
+    stay put with chance at most ``c``, judged on this generation's acceptance so far (Drovandi &
+    Pettitt 2011, section 3), at most ``max_attempts``, and within ``budget`` simulations.
+
+    Args:
+        evaluate: Distances of a batch of parameter vectors.
+        theta: Particles, the kept ones first (changed in place).
+        dist: Their distances (changed in place).
+        n_keep: How many particles are kept (the rest are the copies to move).
+        eps: The generation's threshold.
+        box: The prior's lower and upper ends, and the floor under the walk's covariance.
+        rng: The generation's generator.
+        settings: The run's settings.
+        p_acc: The acceptance rate of the last generation (to budget the first attempt).
+        budget: Simulations left.
+
+    Returns:
+        Simulations, accepted moves, attempts per copy, and which copies moved.
+    """
+    low, high, floor = box
+    n_copies, dim = len(theta) - n_keep, theta.shape[1]
+    cov = 2.38**2 / dim * np.atleast_2d(np.cov(theta[:n_keep], rowvar=False))
+    chol = np.linalg.cholesky(cov + floor)
+    moved = np.zeros(n_copies, dtype=bool)
+    sims = accepted = rounds = 0
+    while rounds < min(
+        settings.max_attempts, _attempts_for(accepted / (rounds * n_copies) if rounds else p_acc, settings.c)
+    ) and (sims + n_copies <= budget):
+        step = rng.standard_normal((n_copies, dim)) @ chol.T
+        proposal = theta[n_keep:] + step
+        inside = np.all((proposal >= low) & (proposal <= high), axis=1)
+        idx = np.flatnonzero(inside)
+        new_d = _finite(np.asarray(evaluate(proposal[idx]), dtype=float)) if len(idx) else np.zeros(0)
+        sims += len(idx)
+        ok = idx[new_d <= eps]
+        theta[n_keep + ok], dist[n_keep + ok] = proposal[ok], new_d[new_d <= eps]
+        moved[ok] = True
+        accepted += len(ok)
+        rounds += 1
+    return sims, accepted, rounds, moved
+
+
 def check_settings(settings: SMCSettings) -> None:
     """Refuse settings the algorithm cannot run with, naming the setting and its value.
 
+    Each setting against its declaration, then the rules between them.
+
     Raises:
-        ValueError: A setting is out of its range.
+        ConfigError: A setting is out of its range (a ``ValueError``).
     """
-    checks = (
-        ("population", settings.population >= 4, "at least 4"),
-        ("keep", 0.0 < settings.keep < 1.0 and int(settings.keep * settings.population) >= 2, "in (0, 1), keeping 2+"),
-        ("max_attempts", settings.max_attempts >= 1, "at least 1"),
-        ("c", 0.0 < settings.c < 1.0, "in (0, 1)"),
-        ("p_min", 0.0 <= settings.p_min < 1.0, "in [0, 1)"),
-        ("max_simulations", settings.max_simulations >= settings.population, "at least the population"),
-        ("max_generations", settings.max_generations >= 0, "at least 0"),
-        ("min_epsilon", settings.min_epsilon >= 0.0, "at least 0"),
-    )
-    for name, ok, rule in checks:
-        if not ok:
-            raise ValueError(f"{name}={getattr(settings, name)!r} must be {rule}")
+    check_fields(settings)
+    if int(settings.keep * settings.population) < 2:
+        raise ConfigError(
+            f"keep={settings.keep} keeps {int(settings.keep * settings.population)} of population="
+            f"{settings.population} particles: keep at least 2"
+        )
+    if settings.max_simulations < settings.population:
+        raise ConfigError(
+            f"max_simulations={settings.max_simulations} must be at least the population ({settings.population})"
+        )
 
 
 def _finite(d: np.ndarray) -> np.ndarray:

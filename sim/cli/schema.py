@@ -9,19 +9,17 @@ from hydra.core.config_store import ConfigStore
 
 from sim.config import SimConfig
 from sim.optimise.settings import OptimiseConfig
-from sim.sweeps.experiment import SensitivityConfig, SweepOptions
+from sim.sweeps.experiment import SweepSettings
 
 
 @dataclass
-class RunConfig(SimConfig):
-    """A simulation configuration plus how to run it (the Hydra application's schema)."""
+class RunConfig(SimConfig, SweepSettings):
+    """A simulation configuration plus how to run it (the Hydra application's schema).
 
-    experiment_name: str = "single"
-    replicates: int = 1
-    base_seed: int = 2021
-    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
-    sweep: SweepOptions = field(default_factory=SweepOptions)
-    report: bool = True
+    The sweep's settings (:class:`sim.sweeps.experiment.SweepSettings`) and the optimisation's
+    (:class:`sim.optimise.settings.OptimiseConfig`) are declared where they are used.
+    """
+
     optimise: OptimiseConfig = field(default_factory=OptimiseConfig)
 
 

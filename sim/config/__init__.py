@@ -20,7 +20,7 @@ imports nothing else of ``sim``, and everything imports it through this face.
 
 from sim.config.behaviour import BrokerConfig, CandidateConfig, DelegateConfig, PatronageConfig, VotingConfig
 from sim.config.build import build_config, check_keys, flatten, plain_values, to_dict, with_values
-from sim.config.fields import ConfigError, param, prob
+from sim.config.fields import SEED_RANGE, ConfigError, param, prob, same_as, setting
 from sim.config.institutions import BeliefConfig, InvestigationConfig, ReportingConfig
 from sim.config.interventions import (
     CandidateVettingConfig,
@@ -34,10 +34,11 @@ from sim.config.interventions import (
 from sim.config.schedule import ScheduleConfig, TermsConfig
 from sim.config.schema import SimConfig
 from sim.config.size import available_memory, check_size, memory_estimate
-from sim.config.validation import iter_params, validate
+from sim.config.validation import check_fields, iter_params, validate
 from sim.config.world import WorldConfig
 
 __all__ = [
+    "SEED_RANGE",
     "BeliefConfig",
     "BrokerConfig",
     "CandidateConfig",
@@ -60,6 +61,7 @@ __all__ = [
     "WorldConfig",
     "available_memory",
     "build_config",
+    "check_fields",
     "check_keys",
     "check_size",
     "flatten",
@@ -68,6 +70,8 @@ __all__ = [
     "param",
     "plain_values",
     "prob",
+    "same_as",
+    "setting",
     "to_dict",
     "validate",
     "with_values",

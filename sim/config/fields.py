@@ -19,6 +19,10 @@ def param(
     source: str = "ASSUMPTION",
     doc: str = "",
     lever: tuple[float, float, float] | None = None,
+    above: float | None = None,
+    below: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    why: str = "",
 ) -> Any:
     """A documented, bounded configuration field.
 
@@ -27,20 +31,55 @@ def param(
         lo: Smallest allowed value (inclusive), or None.
         hi: Largest allowed value (inclusive), or None.
         unit: Unit of the value, for the documentation.
-        source: Where the default comes from (FACTS / LIT / ASSUMPTION).
+        source: Where the default comes from (FACTS / LIT / ASSUMPTION); empty for a setting of how
+            something is run (see :func:`setting`).
         doc: One-line meaning of the parameter.
         lever: ``(low, high, step)`` when the parameter is a decision lever of its intervention:
             the values an optimiser may choose are ``low, low + step, ..., high``, and 0 means the
             intervention is not deployed (see :mod:`sim.levers`).
+        above: The value must be larger than this (exclusive), or None.
+        below: The value must be smaller than this (exclusive), or None.
+        choices: The only values a string may take, or None.
+        why: Why the bounds are where they are, said after a refusal (``" (NSGA-II needs parents)"``).
     """
     meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc}
+    for key, value in (("above", above), ("below", below), ("choices", choices)):
+        if value is not None:
+            meta[key] = value
+    if why:
+        meta["why"] = why
     if lever is not None:
         meta["lever"] = tuple(float(v) for v in lever)
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
+
+
+#: Bounds of every seed: numpy's generators take non-negative integers, and stored plans hold 64 bits.
+SEED_RANGE: dict[str, Any] = {"lo": 0, "hi": 2**63 - 1, "why": " (a seed is a whole number from 0 to 2**63 - 1)"}
+
+
+def setting(default: Any, *, doc: str, unit: str = "", **bounds: Any) -> Any:
+    """A documented, bounded setting of how something is run (a sweep, the optimiser, the calibration).
+
+    Declared and checked as model parameters are (:func:`param`), but it describes the procedure,
+    not the world, so it has no source.
+    """
+    return param(default, doc=doc, unit=unit, source="", **bounds)
 
 
 def prob(default: float, *, source: str = "ASSUMPTION", doc: str = "") -> Any:
     """A probability-valued field, bounded to [0, 1]."""
     return param(default, lo=0.0, hi=1.0, unit="probability", source=source, doc=doc)
+
+
+def same_as(cls: type, name: str, default: Any, **changes: Any) -> Any:
+    """A field declared as ``cls``'s field ``name`` is (bounds, unit, meaning), with another default.
+
+    For a setting handed on unchanged to another component (the calibration's population is the
+    sampler's): the declaration stays in one place.
+    """
+    meta = {**cls.__dataclass_fields__[name].metadata, **changes}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)

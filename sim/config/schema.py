@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from sim.config.behaviour import BrokerConfig, CandidateConfig, DelegateConfig, PatronageConfig, VotingConfig
-from sim.config.fields import param
+from sim.config.fields import SEED_RANGE, param
 from sim.config.institutions import BeliefConfig, InvestigationConfig, ReportingConfig
 from sim.config.interventions import InterventionsConfig
 from sim.config.schedule import ScheduleConfig, TermsConfig
@@ -18,7 +18,7 @@ class SimConfig:
     """Everything one simulation run needs."""
 
     scenario: str = "county"
-    seed: int = param(0, lo=0, hi=2**63 - 1, unit="integer", doc="seed of the run; every random stream derives from it")
+    seed: int = param(0, unit="integer", doc="seed of the run; every random stream derives from it", **SEED_RANGE)
     world: WorldConfig = field(default_factory=WorldConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     terms: TermsConfig = field(default_factory=TermsConfig)

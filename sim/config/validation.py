@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import numbers
 import typing
 from typing import Any
+
+import numpy as np
 
 from sim.config.fields import ConfigError
 from sim.config.schema import SimConfig
@@ -19,7 +22,7 @@ def validate(cfg: SimConfig) -> None:
     Raises:
         ConfigError: Naming the offending key and its value.
     """
-    _validate_node(cfg, "")
+    check_fields(cfg)
     w = cfg.world
     if w.seats_per_township >= w.candidates_per_township:
         raise ConfigError(
@@ -70,26 +73,74 @@ def _type_hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _validate_node(node: Any, prefix: str) -> None:
+def check_fields(node: Any, prefix: str = "") -> None:
+    """Check every field of a configuration dataclass (and its sections) against its declaration.
+
+    Each field's type (no coercion: ``"0.5"`` is not a number, ``1`` is not ``True``), finiteness,
+    bounds (``lo``/``hi`` inclusive, ``above``/``below`` exclusive) and choices, as declared with
+    :func:`sim.config.fields.param` or :func:`sim.config.fields.setting`.
+
+    Args:
+        node: A configuration dataclass (a :class:`SimConfig`, the optimiser's settings ...).
+        prefix: The dotted key of ``node`` (``"optimise."``), for the messages.
+
+    Raises:
+        ConfigError: Naming the key and the value, and why the bound is there where it says.
+    """
     hints = _type_hints(type(node))
     for f in dataclasses.fields(node):
         value = getattr(node, f.name)
         key = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
-            _validate_node(value, key + ".")
+            check_fields(value, key + ".")
             continue
         _check_type(key, value, hints.get(f.name))
-        lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                continue
-            if not math.isfinite(v):  # NaN and infinities would poison every sum they enter
-                raise ConfigError(f"{key}={value} is not a finite number")
-            if lo is not None and v < lo:
-                raise ConfigError(f"{key}={value} is below its minimum {lo}")
-            if hi is not None and v > hi:
-                raise ConfigError(f"{key}={value} is above its maximum {hi}")
+        _check_bounds(key, value, f.metadata)
+
+
+def _fmt(bound: float) -> str:
+    """A bound as people read it: thousands separated in whole numbers."""
+    return f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else str(bound)
+
+
+def _check_bounds(key: str, value: Any, meta: Any) -> None:
+    why = meta.get("why", "")
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{key}={value!r} must be one of: {', '.join(map(str, choices))}{why}")
+    lo, hi, above, below = (meta.get(k) for k in ("lo", "hi", "above", "below"))
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+            continue
+        if not math.isfinite(v):  # NaN and infinities would poison every sum they enter
+            raise ConfigError(f"{key}={value} is not a finite number")
+        if lo is not None and v < lo:
+            raise ConfigError(f"{key}={value} is below its minimum {_fmt(lo)}{why}")
+        if hi is not None and v > hi:
+            raise ConfigError(f"{key}={value} is above its maximum {_fmt(hi)}{why}")
+        if above is not None and not v > above:
+            raise ConfigError(f"{key}={value} must be above {_fmt(above)}{why}")
+        if below is not None and not v < below:
+            raise ConfigError(f"{key}={value} must be below {_fmt(below)}{why}")
+
+
+def _is_whole(v: Any) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool | np.bool_)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_)
+
+
+#: What each declared type accepts, and how a refusal says it.  Whole numbers of numpy count as
+#: whole numbers, but nothing is converted: a string is not a number and a number is not a switch.
+_TYPES: dict[Any, tuple[Any, str]] = {
+    bool: (lambda v: isinstance(v, bool | np.bool_), "true or false"),
+    int: (_is_whole, "a whole number"),
+    float: (_is_number, "a number"),
+    str: (lambda v: isinstance(v, str), "a string"),
+}
 
 
 def _check_type(key: str, value: Any, hint: Any) -> None:
@@ -103,14 +154,13 @@ def _check_type(key: str, value: Any, hint: Any) -> None:
         for v in value:
             _check_type(key, v, item)
         return
-    ok = {
-        bool: lambda v: isinstance(v, bool),
-        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
-        float: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        str: lambda v: isinstance(v, str),
-    }.get(hint)
-    if ok is not None and not ok(value):
-        raise ConfigError(f"{key}={value!r} must be of type {hint.__name__}, not {type(value).__name__}")
+    if typing.get_origin(hint) is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}={value!r} must be a mapping")
+        return
+    accepts = _TYPES.get(hint)
+    if accepts is not None and not accepts[0](value):
+        raise ConfigError(f"{key}={value!r} must be {accepts[1]} ({hint.__name__}), not {type(value).__name__}")
 
 
 def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict[str, Any]]]:

@@ -156,29 +156,57 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     """Brokers approach delegates along their ties; delegates accept or refuse by a logit choice.
 
     A broker makes up to ``approaches_per_day`` offers it can pay for, to untried ties, favouring
-    reciprocal delegates and those known to have taken money before.  The acceptance logit is
-
-    ``a0 + b_money log(1 + bribe / reference) + b_recip reciprocity + b_norm peer_share
-    - (integrity + extra moral cost + pledge(bribe)) - b_risk risk_aversion belief sanction``.
-
-    A delegate may take one bribe from each candidate (it sells one mark to each); of two offers
-    for the same candidate the same day it takes the larger.  A broker cannot pay out more than
-    it holds.
+    reciprocal delegates and those known to have taken money before (:func:`choose_approaches`);
+    each delegate approached says yes with the probability of :func:`acceptance_utility`.  A
+    delegate may take one bribe from each candidate (it sells one mark to each); of two offers for
+    the same candidate the same day it takes the larger.  A broker cannot pay out more than it
+    holds (:func:`payable_yeses`).
 
     Returns:
         ``(refused, paid)``: indices into the tie arrays of the offers refused, and of those
         accepted and paid.  An accepted offer the contract cannot pay stays untried.
     """
-    w, cfg = model.world, model.cfg
+    w = model.world
     n_ties = len(w.tie_broker)
     u_offer = model.streams.offers.random(n_ties)
     u_decide = model.streams.decisions.random(n_ties)
     if n_ties == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
+    open_ties, picked = choose_approaches(model, u_offer)
+    approached = open_ties[picked]
+    model.count("offers", len(approached))
+    if len(approached) == 0:
+        return approached, approached
+    ct = w.tie_contract[open_ties]
+    offer = model.contract_offer()[ct]
+    utility = acceptance_utility(model, w.tie_delegate[approached], offer[picked], peer_share)
+    said = u_decide[approached] < expit(utility)
+    said_yes = approached[said]
+    model.count("offers_accepted", len(said_yes))
+    yes = open_ties[payable_yeses(model, open_ties, picked[said])]
+    # A yes that was not paid (the contract ran out of cash, or the same candidate's other broker
+    # paid more) is no refusal: the tie stays untried and the delegate has nothing to report.
+    model.count("offers_unpaid", len(said_yes) - len(yes))
+    refused = np.setdiff1d(approached, said_yes, assume_unique=True)
+    model.tie_state[refused] = TieState.REFUSED
+    model.tie_state[yes] = TieState.ACCEPTED
+    return refused, yes
 
-    # The rules below run on the ties that could carry an offer at all (untried, in use, of a
-    # live contract); the draws above are made for every tie, so arms stay in lock-step.
+
+def choose_approaches(model: ElectionModel, u_offer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which ties brokers approach today.
+
+    The rules run on the ties that could carry an offer at all (untried, in use, of a live
+    contract); the draws are made for every tie, so arms stay in lock-step.  A broker's daily
+    approaches are shared among its contracts by eligible weight, and a contract makes no more
+    offers than its funds can pay for.
+
+    Returns:
+        ``(open_ties, picked)``: the tie indices that could carry an offer, and the positions in
+        ``open_ties`` approached (ascending).
+    """
+    w, cfg = model.world, model.cfg
     open_ties = np.flatnonzero(
         model.tie_active & (model.tie_state == TieState.UNTRIED) & contract_live(model)[w.tie_contract]
     )
@@ -205,8 +233,6 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     if br.lie_low:
         weight = weight * np.where(model.town_team_present[w.township[d]], 1.0 - br.lie_low, 1.0)
     weight = np.where(eligible, weight, 0.0)
-    # A broker's daily approaches are shared among its contracts by eligible weight, and a
-    # contract makes no more offers than its funds can pay for.
     w_contract = np.bincount(ct, weights=weight, minlength=w.n_contracts)
     w_broker = np.bincount(w.contract_broker, weights=w_contract, minlength=w.n_brokers)
     affordable = np.floor(model.contract_funds / np.where(c_offer > 0, c_offer, np.inf))
@@ -214,51 +240,61 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         cfg.brokers.approaches_per_day * w_contract / np.maximum(w_broker[w.contract_broker], 1e-12), affordable
     )
     p_approach = np.minimum(1.0, quota[ct] * weight / np.maximum(w_contract[ct], 1e-12))
-    picked = np.flatnonzero(eligible & (u_offer[open_ties] < p_approach))  # positions in open_ties
-    approached = open_ties[picked]
-    model.count("offers", len(approached))
-    if len(approached) == 0:
-        return approached, approached
+    picked = np.flatnonzero(eligible & (u_offer[open_ties] < p_approach))
+    return open_ties, picked
 
-    da = d[picked]
-    bribe = offer[picked]
-    dc = cfg.delegates
-    pledge = model.del_pledge[da] * np.exp(-bribe / model.pledge_bribe_scale)
-    moral = w.integrity[da] + model.del_moral_extra[da] + pledge
-    risk = model.perceived_risk()[da]
-    utility = (
+
+def acceptance_utility(
+    model: ElectionModel, delegates: np.ndarray, bribe: np.ndarray, peer_share: np.ndarray
+) -> np.ndarray:
+    """The acceptance logit of each approached delegate for the bribe offered.
+
+    ``a0 + b_money log(1 + bribe / reference) + b_recip reciprocity + b_norm peer_share
+    - (integrity + extra moral cost + pledge(bribe)) - b_risk risk_aversion belief sanction``.
+    """
+    w, dc = model.world, model.cfg.delegates
+    pledge = model.del_pledge[delegates] * np.exp(-bribe / model.pledge_bribe_scale)
+    moral = w.integrity[delegates] + model.del_moral_extra[delegates] + pledge
+    risk = model.perceived_risk()[delegates]
+    return (
         dc.accept_intercept
         + dc.money_weight * np.log1p(bribe / dc.bribe_reference)
-        + dc.reciprocity_weight * w.reciprocity[da]
-        + dc.norm_weight * peer_share[da]
+        + dc.reciprocity_weight * w.reciprocity[delegates]
+        + dc.norm_weight * peer_share[delegates]
         - moral
-        - dc.risk_weight * w.risk_aversion[da] * risk * dc.sanction
+        - dc.risk_weight * w.risk_aversion[delegates] * risk * dc.sanction
     )
-    said = u_decide[approached] < expit(utility)
-    said_yes = approached[said]
-    model.count("offers_accepted", len(said_yes))
-    yes = picked[said]  # positions in open_ties, ascending like the tie indices
-    if len(yes):
-        # One bribe per delegate and candidate: of two offers for the same candidate, the larger.
-        key = d[yes] * w.slots_per_township + local[yes]
-        order = np.lexsort((-offer[yes], key))
-        yes, key = yes[order], key[order]
-        first = np.concatenate([[True], key[1:] != key[:-1]])
-        yes = np.sort(yes[first])
-        # A contract pays out at most what it holds (ties are grouped by contract).
-        yc = ct[yes]
-        paid = np.cumsum(offer[yes])
-        group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
-        before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
-        yes = yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
-    yes = open_ties[yes]
-    # A yes that was not paid (the contract ran out of cash, or the same candidate's other broker
-    # paid more) is no refusal: the tie stays untried and the delegate has nothing to report.
-    model.count("offers_unpaid", len(said_yes) - len(yes))
-    refused = np.setdiff1d(approached, said_yes, assume_unique=True)
-    model.tie_state[refused] = TieState.REFUSED
-    model.tie_state[yes] = TieState.ACCEPTED
-    return refused, yes
+
+
+def payable_yeses(model: ElectionModel, open_ties: np.ndarray, yes: np.ndarray) -> np.ndarray:
+    """The yeses that are paid: one bribe per delegate and candidate, within the contract's funds.
+
+    Args:
+        model: The model.
+        open_ties: Tie indices that could carry an offer today.
+        yes: Positions in ``open_ties`` of the delegates who said yes (ascending).
+
+    Returns:
+        Positions in ``open_ties`` of the yeses paid (ascending).
+    """
+    if len(yes) == 0:
+        return yes
+    w = model.world
+    d, ct = w.tie_delegate[open_ties], w.tie_contract[open_ties]
+    offer = model.contract_offer()[ct]
+    local = np.maximum(model.contract_client[ct], 0) % w.slots_per_township
+    # Of two offers for the same candidate, the larger.
+    key = d[yes] * w.slots_per_township + local[yes]
+    order = np.lexsort((-offer[yes], key))
+    yes, key = yes[order], key[order]
+    first = np.concatenate([[True], key[1:] != key[:-1]])
+    yes = np.sort(yes[first])
+    # A contract pays out at most what it holds (ties are grouped by contract).
+    yc = ct[yes]
+    paid = np.cumsum(offer[yes])
+    group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
+    before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
+    return yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
 
 
 def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:

@@ -120,27 +120,27 @@ def deadline_compliance(model: ElectionModel) -> dict[str, float]:
 
 
 def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
-    """The run's outcome scalars (flat, JSON-ready)."""
-    cfg, w, c = model.cfg, model.world, model.counters
-    tips = model.tips
-    seats = w.n_townships * cfg.world.seats_per_township
-    k = w.slots_per_township
-    held = model.cand_status == CandidateStatus.ELECTED
-    removed = model.removed_candidates()
-    tainted, paid = w.cand_tainted, model.vote_buyers()
-    closed = tips.status == TipStatus.CLOSED
-    # The three congresses (sim.model.voting): as it happened (and as unseating left it), without
-    # bribes (same removals, same refills), clean (initial slate).  Merit lost against the clean
-    # congress splits exactly into what removals and what buying cost.
-    seats_bought_final = int(seats_differing(held, model.cf_elected, k).sum())
-    bought_split = split_bought_seats(held, model.cf_elected, paid, k)
-    merit_clean, merit_cf, merit_held = (seat_merit(model, m) for m in (model.clean_elected, model.cf_elected, held))
-    lost_clean_winner = model.clean_elected & removed & ~model.cf_elected
-    n_tips = len(tips)
-    n_closed = int(closed.sum())
-    enabled = cfg.enabled_interventions()
+    """The run's outcome scalars (flat, JSON-ready), one group of outcomes after another."""
+    return {
+        **run_identity(model),
+        **seat_outcomes(model),
+        **bribery_outcomes(model),
+        **tip_outcomes(model),
+        **enforcement_outcomes(model),
+        **congress_counts(model),
+        **intervention_costs(model),
+        "exposed_share": _ratio((model.del_state == DelegateState.EXPOSED).sum(), model.world.n_delegates),
+        **upper_tail(model),
+        **patronage_outcomes(model),
+        "runtime_s": float(runtime_s),
+    }
 
-    out: dict[str, Any] = {
+
+def run_identity(model: ElectionModel) -> dict[str, Any]:
+    """What was run: scenario, seed, term, interventions and the province's size."""
+    cfg, w = model.cfg, model.world
+    enabled = cfg.enabled_interventions()
+    return {
         "scenario": cfg.scenario,
         "seed": cfg.seed,
         "term": model.term + 1,
@@ -149,8 +149,29 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "delegates": w.n_delegates,
         "candidates": w.n_candidates,
         "brokers": w.n_brokers,
-        "seats": seats,
+        "seats": w.n_townships * cfg.world.seats_per_township,
         "buyers": int(model.vote_buyers().sum()),
+    }
+
+
+def seat_outcomes(model: ElectionModel) -> dict[str, Any]:
+    """Seats vote buying and removals changed, who held them, and the merit they cost.
+
+    The three congresses (:mod:`sim.model.voting`): as it happened (and as unseating left it),
+    without bribes (same removals, same refills), clean (initial slate).  Merit lost against the
+    clean congress splits exactly into what removals and what buying cost.
+    """
+    cfg, w = model.cfg, model.world
+    seats = w.n_townships * cfg.world.seats_per_township
+    k = w.slots_per_township
+    held = model.cand_status == CandidateStatus.ELECTED
+    removed = model.removed_candidates()
+    tainted, paid = w.cand_tainted, model.vote_buyers()
+    seats_bought_final = int(seats_differing(held, model.cf_elected, k).sum())
+    bought_split = split_bought_seats(held, model.cf_elected, paid, k)
+    merit_clean, merit_cf, merit_held = (seat_merit(model, m) for m in (model.clean_elected, model.cf_elected, held))
+    lost_clean_winner = model.clean_elected & removed & ~model.cf_elected
+    return {
         "seats_bought": int(model.results.get("seats_bought", 0)),
         "bought_seat_rate": _ratio(model.results.get("seats_bought", 0), seats),
         "seats_bought_final": seats_bought_final,
@@ -168,6 +189,13 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "merit_loss": _ratio(merit_clean - merit_held, seats),
         "merit_loss_removals": _ratio(merit_clean - merit_cf, seats),
         "merit_loss_buying": _ratio(merit_cf - merit_held, seats),
+    }
+
+
+def bribery_outcomes(model: ElectionModel) -> dict[str, Any]:
+    """Delegates bribed, offers and their answers, and where the candidates' money went."""
+    w, c = model.world, model.counters
+    return {
         "delegates_bribed": int(model.del_ever_bought.sum()),
         "bribed_share": _ratio(model.del_ever_bought.sum(), w.n_delegates),
         "offers": int(c["offers"]),
@@ -179,6 +207,16 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "broker_cut": float(model.contract_cut.sum()),
         "broker_funds_left": float(model.contract_funds.sum()),
         "bribe_money": float(model.del_money.sum()),
+    }
+
+
+def tip_outcomes(model: ElectionModel) -> dict[str, Any]:
+    """Hotline tips, what became of them, and how fast."""
+    tips = model.tips
+    closed = tips.status == TipStatus.CLOSED
+    n_tips = len(tips)
+    n_closed = int(closed.sum())
+    return {
         "tips": n_tips,
         "tips_true": int(tips.is_true.sum()),
         "tips_closed": n_closed,
@@ -188,6 +226,15 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "substantiation_rate_closed": _ratio(tips.substantiated.sum(), n_closed),
         "mean_resolution_days": float((tips.close_day - tips.day)[closed].mean()) if n_closed else 0.0,
         **deadline_compliance(model),
+    }
+
+
+def enforcement_outcomes(model: ElectionModel) -> dict[str, Any]:
+    """Who was caught and removed, inspection's visits and finds, and candidates removed by kind."""
+    w, c = model.world, model.counters
+    removed = model.removed_candidates()
+    tainted, paid = w.cand_tainted, model.vote_buyers()
+    return {
         "detections": int(c["detections"]),
         "detected_before_vote": int(c["detected_before_vote"]),
         "brokers_removed": int(c["brokers_removed"]),
@@ -216,24 +263,37 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
         "vetting_removed": int((model.cand_status == CandidateStatus.EXCLUDED).sum()),
         "mean_final_trust": float(model.trust.mean()),
     }
-    for key in (
-        "ballots",
-        "delegates_present",
-        "seats_filled",
-        "seats_first_round",
-        "seats_vacant",
-        "bought_votes_held",
-        "bought_votes_delivered",
-        "defections",
-        "bribed_marks_for_payers",
-        "seats_bought_by_payers",
-        "seats_bought_vacated",
-        "seats_bought_other",
-        "delegates_holding_bribes",
-    ):
-        out[key] = int(model.results.get(key, 0))
+
+
+#: Counts the congress day records in ``model.results`` (:func:`sim.model.voting.hold_congress`).
+CONGRESS_COUNTS = (
+    "ballots",
+    "delegates_present",
+    "seats_filled",
+    "seats_first_round",
+    "seats_vacant",
+    "bought_votes_held",
+    "bought_votes_delivered",
+    "defections",
+    "bribed_marks_for_payers",
+    "seats_bought_by_payers",
+    "seats_bought_vacated",
+    "seats_bought_other",
+    "delegates_holding_bribes",
+)
+
+
+def congress_counts(model: ElectionModel) -> dict[str, Any]:
+    """Congress day's counts: ballots, seats filled and vacant, bought marks held and delivered."""
+    out: dict[str, Any] = {key: int(model.results.get(key, 0)) for key in CONGRESS_COUNTS}
     out["defection_rate"] = _ratio(out["defections"], out["bought_votes_held"])
-    out["seats_refilled"] = int(c["seats_refilled"])
+    out["seats_refilled"] = int(model.counters["seats_refilled"])
+    return out
+
+
+def intervention_costs(model: ElectionModel) -> dict[str, Any]:
+    """Each intervention's units, cost (staff-days) and own outcomes, and the total cost."""
+    out: dict[str, Any] = {}
     total = 0.0
     for iv in model.interventions:
         out[f"units_{iv.name}"] = float(iv.units)
@@ -242,20 +302,23 @@ def summarize(model: ElectionModel, runtime_s: float) -> dict[str, Any]:
             out[f"{iv.name}_{k}"] = v
         total += iv.cost()
     out["cost_total"] = total
-    out["exposed_share"] = _ratio((model.del_state == DelegateState.EXPOSED).sum(), w.n_delegates)
-    out.update(upper_tail(model))
-    # Patronage and the networks that carry it from one election to the next (sim.model.terms).
-    out["patrons"] = int(c["patrons"])
-    out["posts_sold"] = int(c["posts_sold"])
-    out["patronage_rents"] = float(c["patronage_rents"])
-    out["patronage_candidate_share"] = _ratio(
-        (model.cand_patronage & model.initial_slate).sum(), model.initial_slate.sum()
-    )
-    out["reserves_nominated"] = int(c["reserves_nominated"])
-    out["broker_ties_active"] = int((model.tie_active & model.broker_active[w.tie_broker]).sum())
-    out["brokers_at_work"] = int(model.broker_active.sum())
-    out["runtime_s"] = float(runtime_s)
     return out
+
+
+def patronage_outcomes(model: ElectionModel) -> dict[str, Any]:
+    """Patronage and the networks that carry it from one election to the next (:mod:`sim.model.terms`)."""
+    w, c = model.world, model.counters
+    return {
+        "patrons": int(c["patrons"]),
+        "posts_sold": int(c["posts_sold"]),
+        "patronage_rents": float(c["patronage_rents"]),
+        "patronage_candidate_share": _ratio(
+            (model.cand_patronage & model.initial_slate).sum(), model.initial_slate.sum()
+        ),
+        "reserves_nominated": int(c["reserves_nominated"]),
+        "broker_ties_active": int((model.tie_active & model.broker_active[w.tie_broker]).sum()),
+        "brokers_at_work": int(model.broker_active.sum()),
+    }
 
 
 def upper_tail(model: ElectionModel) -> dict[str, float]:

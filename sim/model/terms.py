@@ -146,92 +146,167 @@ def _take_slots(town: np.ndarray, wanted: np.ndarray, free: np.ndarray) -> np.nd
     return slots[ranked < wanted[town[slots]]]
 
 
+@dataclasses.dataclass(frozen=True)
+class TermDraws:
+    """Every draw the step to the next term needs, made up front in fixed-size arrays (in this order)."""
+
+    renew: np.ndarray
+    prior: np.ndarray
+    integrity: np.ndarray
+    risk_aversion: np.ndarray
+    reciprocity: np.ndarray
+    role: np.ndarray
+    renominate: np.ndarray
+    merit: np.ndarray
+    cand_integrity: np.ndarray
+    ambition: np.ndarray
+    budget: np.ndarray
+    taint: np.ndarray
+    rebuild: np.ndarray
+    to_slate: np.ndarray
+    grow: np.ndarray
+
+
+def term_draws(model: ElectionModel) -> TermDraws:
+    """The ``terms`` stream's draws for one step to the next term (sizes fixed by the world)."""
+    cfg, w = model.cfg, model.world
+    dc, cc = cfg.delegates, cfg.candidates
+    rng = model.streams["terms"]
+    n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
+    sd = cc.budget_sd_log
+    return TermDraws(
+        renew=rng.random(n_del),
+        prior=rng.random(n_del),
+        integrity=rng.normal(dc.integrity_mean, dc.integrity_sd, n_del),
+        risk_aversion=rng.lognormal(-0.045, 0.3, n_del),
+        reciprocity=rng.beta(2.0, 5.0, n_del),
+        role=rng.random((n_cand, MAX_POSTS)),
+        renominate=rng.random(n_cand),
+        merit=rng.normal(0.0, 1.0, n_cand),
+        cand_integrity=rng.normal(0.0, 1.0, n_cand),
+        ambition=rng.random(n_cand),
+        budget=rng.lognormal(np.log(max(cc.budget_mean, 1e-9)) - sd * sd / 2, sd, n_cand),
+        taint=rng.random(n_cand),
+        rebuild=rng.random(n_brok),
+        to_slate=rng.random(n_brok),
+        grow=rng.random(len(w.tie_broker)),
+    )
+
+
 def prepare_next_term(model: ElectionModel) -> None:
     """Turn the end of one term into the province of the next election (see the module docstring)."""
-    cfg, w = model.cfg, model.world
-    tc, pc, dc, cc = cfg.terms, cfg.patronage, cfg.delegates, cfg.candidates
-    rng = model.streams["terms"]
-    n_del, n_cand, n_brok, n_town = w.n_delegates, w.n_candidates, w.n_brokers, w.n_townships
-    k_slots = w.slots_per_township
-
-    # Fixed-size draws for everything below.
-    u_renew = rng.random(n_del)
-    u_prior = rng.random(n_del)
-    new_integrity = rng.normal(dc.integrity_mean, dc.integrity_sd, n_del)
-    new_risk_aversion = rng.lognormal(-0.045, 0.3, n_del)
-    new_reciprocity = rng.beta(2.0, 5.0, n_del)
-    u_role = rng.random((n_cand, MAX_POSTS))
-    u_renominate = rng.random(n_cand)
-    fresh_merit = rng.normal(0.0, 1.0, n_cand)
-    fresh_integrity = rng.normal(0.0, 1.0, n_cand)
-    fresh_ambition = rng.random(n_cand)
-    sd = cc.budget_sd_log
-    fresh_budget = rng.lognormal(np.log(max(cc.budget_mean, 1e-9)) - sd * sd / 2, sd, n_cand)
-    u_taint = rng.random(n_cand)
-    u_rebuild = rng.random(n_brok)
-    u_to_slate = rng.random(n_brok)
-    u_grow = rng.random(len(w.tie_broker))
-
-    seated = model.cand_status == CandidateStatus.ELECTED
+    draws = term_draws(model)
     patron = patrons(model)
-    rents = model.posts_sold * pc.post_price
+    as_candidate, as_broker, as_delegate = appointees(model, draws)
+    renew_delegates(model, draws, as_delegate)
+    won, income = reward_brokers(model, draws, patron, as_broker)
+    to_slate = won & model.broker_active & (draws.to_slate < model.cfg.patronage.broker_to_slate)
+    nominate_next_slate(model, draws, patron, income, to_slate, as_candidate)
+    carry_memory(model)
 
-    # Appointees: each post sold is one appointee, with a role in the patron's township.
+
+def _by_township(model: ElectionModel, per_candidate: np.ndarray) -> np.ndarray:
+    """A per-candidate count summed over each township."""
+    w = model.world
+    return np.bincount(w.cand_township, weights=per_candidate, minlength=w.n_townships).astype(np.int64)
+
+
+def appointees(model: ElectionModel, draws: TermDraws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each post sold is one appointee, with a role in the patron's township.
+
+    Returns:
+        Per candidate (patron), how many appointees enter the next election as candidates, as
+        brokers and as delegates.
+    """
+    pc = model.cfg.patronage
     roles = np.arange(MAX_POSTS)[None, :] < model.posts_sold[:, None]
     cum = np.cumsum([pc.appointee_candidate, pc.appointee_broker, pc.appointee_delegate])
-    as_candidate = (roles & (u_role < cum[0])).sum(axis=1)
-    as_broker = (roles & (u_role >= cum[0]) & (u_role < cum[1])).sum(axis=1)
-    as_delegate = (roles & (u_role >= cum[1]) & (u_role < cum[2])).sum(axis=1)
-    by_town = lambda x: np.bincount(w.cand_township, weights=x, minlength=n_town).astype(np.int64)  # noqa: E731
+    as_candidate = (roles & (draws.role < cum[0])).sum(axis=1)
+    as_broker = (roles & (draws.role >= cum[0]) & (draws.role < cum[1])).sum(axis=1)
+    as_delegate = (roles & (draws.role >= cum[1]) & (draws.role < cum[2])).sum(axis=1)
+    return as_candidate, as_broker, as_delegate
 
-    # Delegates: part of each congress is renewed, sanctioned delegates always; appointees take
-    # renewed seats of their patron's township; those who took money stay known to brokers.
-    renew = (u_renew < tc.delegate_renewal) | ~model.del_present
+
+def renew_delegates(model: ElectionModel, draws: TermDraws, as_delegate: np.ndarray) -> None:
+    """Part of each congress is renewed, sanctioned delegates always.
+
+    Appointees take renewed seats of their patron's township; those who took money stay known to
+    brokers.
+    """
+    w, tc, dc = model.world, model.cfg.terms, model.cfg.delegates
+    renew = (draws.renew < tc.delegate_renewal) | ~model.del_present
     w.prior_acceptor |= model.del_ever_bought & ~renew
-    w.integrity[renew] = new_integrity[renew]
-    w.risk_aversion[renew] = new_risk_aversion[renew]
-    w.reciprocity[renew] = new_reciprocity[renew]
-    w.prior_acceptor[renew] = u_prior[renew] < dc.prior_acceptor_share  # as the first congress
-    appointed = _take_slots(w.township, by_town(as_delegate), renew)
+    w.integrity[renew] = draws.integrity[renew]
+    w.risk_aversion[renew] = draws.risk_aversion[renew]
+    w.reciprocity[renew] = draws.reciprocity[renew]
+    w.prior_acceptor[renew] = draws.prior[renew] < dc.prior_acceptor_share  # as the first congress
+    appointed = _take_slots(w.township, _by_township(model, as_delegate), renew)
     w.integrity[appointed] -= dc.integrity_sd  # they paid for office: less restrained
     w.prior_acceptor[appointed] = True
     model.inherited = {"patronage_delegates": len(appointed)}
 
-    # Brokers.  Rewarded: worked for a patron.  Their clients' fate moves their cut.
-    w_contract_client = model.contract_client
-    worked = w_contract_client >= 0
-    client = np.maximum(w_contract_client, 0)
+
+def reward_brokers(
+    model: ElectionModel, draws: TermDraws, patron: np.ndarray, as_broker: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Brokers whose clients won grow their networks and skim more; those whose clients lost skim less.
+
+    Sanctioned brokers' places are rebuilt; appointees take further empty places in their
+    patron's township, or grow its brokers' networks where there is none.
+
+    Returns:
+        Which brokers worked for a patron (rewarded), and each broker's income (its cut) this term.
+    """
+    w, tc = model.world, model.cfg.terms
+    n_brok, n_town = w.n_brokers, w.n_townships
+    seated = model.cand_status == CandidateStatus.ELECTED
+    worked = model.contract_client >= 0
+    client = np.maximum(model.contract_client, 0)
     won = np.zeros(n_brok, dtype=bool)
     lost = np.zeros(n_brok, dtype=bool)
     won[w.contract_broker[worked & patron[client]]] = True
     lost[w.contract_broker[worked & model.vote_buyers()[client] & ~seated[client]]] = True
     lost &= ~won
-    step = cfg.brokers.skim_step
+    step = model.cfg.brokers.skim_step
     model.broker_cut = np.clip(model.broker_cut + step * won - step * lost, 0.0, 0.9)
     income = np.bincount(w.contract_broker, weights=model.contract_cut, minlength=n_brok)
-    # Rewarded brokers grow into their dormant ties.
-    grow = ~model.tie_active & won[w.tie_broker] & (u_grow < tc.broker_growth)
-    # Sanctioned brokers' places are rebuilt; appointees take further empty places in their
-    # patron's township, or grow its brokers' networks where there is none.
-    rebuilt = ~model.broker_active & (u_rebuild < tc.broker_rebuild)
+    grow = ~model.tie_active & won[w.tie_broker] & (draws.grow < tc.broker_growth)
+    rebuilt = ~model.broker_active & (draws.rebuild < tc.broker_rebuild)
     model.broker_cut[rebuilt] = w.broker_cut[rebuilt]
     model.broker_active |= rebuilt
-    wanted = by_town(as_broker)
+    wanted = _by_township(model, as_broker)
     taken = _take_slots(w.broker_township, wanted, ~model.broker_active)
     model.broker_active[taken] = True
     model.broker_cut[taken] = w.broker_cut[taken]
     short = np.maximum(wanted - np.bincount(w.broker_township[taken], minlength=n_town), 0)
-    grow |= ~model.tie_active & (short[w.broker_township[w.tie_broker]] > 0) & (u_grow < tc.broker_growth)
+    grow |= ~model.tie_active & (short[w.broker_township[w.tie_broker]] > 0) & (draws.grow < tc.broker_growth)
     model.tie_active |= grow
     model.inherited.update(
         patronage_brokers=int(wanted.sum()), ties_grown=int(grow.sum()), brokers_rebuilt=int(rebuilt.sum())
     )
-    # Some rewarded brokers are put on the next slate (and stop brokering, once they have a place).
-    to_slate = won & model.broker_active & (u_to_slate < pc.broker_to_slate)
+    return won, income
 
-    # The next slate: incumbents who stand again, brokers put on it, appointees, then new people.
+
+def nominate_next_slate(
+    model: ElectionModel,
+    draws: TermDraws,
+    patron: np.ndarray,
+    income: np.ndarray,
+    to_slate: np.ndarray,
+    as_candidate: np.ndarray,
+) -> None:
+    """The next slate: incumbents who stand again, brokers put on it, appointees, then new people.
+
+    Brokers put on the slate stop brokering.  Incumbents keep what is left of their war chest plus
+    part of their rents (the patronage loop's money); brokers bring their income.
+    """
+    cfg, w = model.cfg, model.world
+    pc, tc = cfg.patronage, cfg.terms
+    n_cand, n_town, k_slots = w.n_candidates, w.n_townships, w.slots_per_township
+    seated = model.cand_status == CandidateStatus.ELECTED
+    rents = model.posts_sold * pc.post_price
     t_cand = w.cand_township
-    stand_again = seated & (u_renominate < tc.incumbent_renomination)
+    stand_again = seated & (draws.renominate < tc.incumbent_renomination)
     carried_town = np.concatenate([t_cand[stand_again], w.broker_township[to_slate], np.repeat(t_cand, as_candidate)])
     n_inc, n_brk = int(stand_again.sum()), int(to_slate.sum())
     kind = np.concatenate([np.zeros(n_inc), np.ones(n_brk), np.full(int(as_candidate.sum()), 2)]).astype(np.int64)
@@ -245,8 +320,8 @@ def prepare_next_term(model: ElectionModel) -> None:
     slot = carried_town[fits] * k_slots + rank[fits]
     kind, source = kind[fits], source[fits]
 
-    merit, integrity, ambition, budget = fresh_merit, fresh_integrity, fresh_ambition, fresh_budget
-    tainted = u_taint < np.clip(cfg.world.tainted_share * 2.0 * ndtr(-fresh_integrity), 0.0, 1.0)
+    merit, integrity, ambition, budget = draws.merit, draws.cand_integrity, draws.ambition, draws.budget
+    tainted = draws.taint < np.clip(cfg.world.tainted_share * 2.0 * ndtr(-draws.cand_integrity), 0.0, 1.0)
     old = {name: getattr(w, name).copy() for name in ("cand_merit", "cand_integrity", "cand_ambition", "cand_budget")}
     old_tainted = w.cand_tainted.copy()
     inc = kind == 0
@@ -254,7 +329,6 @@ def prepare_next_term(model: ElectionModel) -> None:
     merit[slot[inc]] = old["cand_merit"][src]
     integrity[slot[inc]] = old["cand_integrity"][src]
     ambition[slot[inc]] = old["cand_ambition"][src]
-    # What is left of the war chest, and part of the rents (the patronage loop's money).
     left = np.maximum(old["cand_budget"] - model.cand_spent, 0.0)
     budget[slot[inc]] = left[src] + pc.recoup_share * rents[src]
     tainted[slot[inc]] = old_tainted[src] | patron[src]  # a patron who sold posts has a record to hide
@@ -277,8 +351,14 @@ def prepare_next_term(model: ElectionModel) -> None:
         incumbents_standing=int(inc.sum()), brokers_on_slate=int(brk.sum()), appointees_on_slate=int((kind == 2).sum())
     )
 
-    # The next election starts with a memory of the enforcement each township lived with, and
-    # part of the trust the hotline gained or lost.
+
+def carry_memory(model: ElectionModel) -> None:
+    """The next election remembers the enforcement each township lived with, and some of the hotline's trust.
+
+    Each township starts with ``terms.belief_carryover`` of the excess perceived risk it lived with
+    on average during the term, and the hotline keeps ``terms.trust_carryover`` of what it gained.
+    """
+    tc = model.cfg.terms
     model.town_risk = tc.belief_carryover * model.town_risk_sum / model.term_days
-    initial = cfg.reporting.trust_initial
+    initial = model.cfg.reporting.trust_initial
     model.trust = initial + tc.trust_carryover * (model.trust - initial)

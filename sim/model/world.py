@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -113,6 +114,9 @@ class World:
 def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
     """Draw a province from the configuration.
 
+    The ``world`` stream is read in a fixed order: township sizes, delegates and their peer
+    network, candidates, brokers and their ties.
+
     Args:
         cfg: Validated configuration.
         rng: The ``world`` stream.
@@ -120,11 +124,25 @@ def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
     Returns:
         The province.
     """
+    places = draw_townships(cfg, rng)
+    delegates = draw_delegates(cfg, rng, places)
+    candidates = draw_candidates(cfg, rng)
+    brokers = draw_brokers(cfg, rng, places)
+    # Gang figures intimidate the delegates they reach: those fear retaliation more.
+    gang_tied = np.zeros(len(places["township"]), dtype=bool)
+    gang_tied[brokers["tie_delegate"][brokers["broker_kind"][brokers["tie_broker"]] == BrokerKind.GANG]] = True
+    delegates["retaliation_fear"] = np.minimum(
+        1.0, delegates["retaliation_fear"] + cfg.world.gang_intimidation * gang_tied
+    )
+    return World(**places, **delegates, **candidates, **brokers)
+
+
+def draw_townships(cfg: SimConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Counties, cities, and each township's congress size; delegates numbered township by township."""
     w = cfg.world
     n_town = w.n_townships
     town_county = _split_evenly(n_town, w.n_counties)
     county_city = _split_evenly(w.n_counties, w.n_cities)
-
     lo = max(2.0, w.delegates_per_township * (1 - w.delegates_spread))
     hi = max(lo, w.delegates_per_township * (1 + w.delegates_spread))
     town_size = np.maximum(
@@ -133,89 +151,89 @@ def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
     town_start = np.concatenate([[0], np.cumsum(town_size)[:-1]]).astype(np.int64)
     county_size = np.bincount(town_county, weights=town_size, minlength=w.n_counties).astype(np.int64)
     county_start = np.concatenate([[0], np.cumsum(county_size)[:-1]]).astype(np.int64)
-    n_del = int(town_size.sum())
-    township = np.repeat(np.arange(n_town), town_size)
+    return {
+        "town_county": town_county,
+        "county_city": county_city,
+        "town_start": town_start,
+        "town_size": town_size,
+        "county_start": county_start,
+        "county_size": county_size,
+        "township": np.repeat(np.arange(n_town), town_size),
+    }
 
-    d = cfg.delegates
-    integrity = rng.normal(d.integrity_mean, d.integrity_sd, n_del)
-    risk_aversion = rng.lognormal(-0.045, 0.3, n_del)  # mean ~1
-    reciprocity = rng.beta(2.0, 5.0, n_del)
-    report_propensity = _beta_with_mean(rng, d.report_propensity_mean, n_del)
-    retaliation_fear = _beta_with_mean(rng, d.retaliation_fear_mean, n_del)
-    base_belief = _beta_with_mean(rng, d.base_detection_belief, n_del, concentration=20.0)
-    prior_acceptor = rng.random(n_del) < d.prior_acceptor_share
-    peers = clustered_peer_network(town_start, town_size, w.peer_degree, w.peer_rewire, rng)
-    peer_count = np.asarray(peers.sum(axis=1)).ravel()
 
+def draw_delegates(cfg: SimConfig, rng: np.random.Generator, places: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Delegates' traits and their clustered peer network within each township."""
+    w, d = cfg.world, cfg.delegates
+    n_del = len(places["township"])
+    out: dict[str, Any] = {
+        "integrity": rng.normal(d.integrity_mean, d.integrity_sd, n_del),
+        "risk_aversion": rng.lognormal(-0.045, 0.3, n_del),  # mean ~1
+        "reciprocity": rng.beta(2.0, 5.0, n_del),
+        "report_propensity": _beta_with_mean(rng, d.report_propensity_mean, n_del),
+        "retaliation_fear": _beta_with_mean(rng, d.retaliation_fear_mean, n_del),
+        "base_belief": _beta_with_mean(rng, d.base_detection_belief, n_del, concentration=20.0),
+        "prior_acceptor": rng.random(n_del) < d.prior_acceptor_share,
+    }
+    peers = clustered_peer_network(places["town_start"], places["town_size"], w.peer_degree, w.peer_rewire, rng)
+    out["peers"] = peers
+    out["peer_count"] = np.asarray(peers.sum(axis=1)).ravel()
+    return out
+
+
+def draw_candidates(cfg: SimConfig, rng: np.random.Generator) -> dict[str, Any]:
+    """Each township's slate and reserves: merit, integrity, ambition, war chest and a hidden record."""
+    w, c = cfg.world, cfg.candidates
     k = w.candidates_per_township + w.reserves_per_township
-    n_cand = n_town * k
-    cand_township = np.repeat(np.arange(n_town), k)
-    cand_merit = rng.normal(0.0, 1.0, n_cand)
-    cand_integrity = rng.normal(0.0, 1.0, n_cand)
-    cand_ambition = rng.random(n_cand)
-    c = cfg.candidates
+    n_cand = w.n_townships * k
+    cand_traits = {
+        "cand_merit": rng.normal(0.0, 1.0, n_cand),
+        "cand_integrity": rng.normal(0.0, 1.0, n_cand),
+        "cand_ambition": rng.random(n_cand),
+    }
     sd = c.budget_sd_log
     cand_budget = rng.lognormal(np.log(max(c.budget_mean, 1e-9)) - sd * sd / 2, sd, n_cand)
     # Prior problems are likelier in candidates of low integrity; 2 * Phi(-z) has mean 1, so the
     # share of tainted candidates stays at ``tainted_share`` on average.
-    p_taint = np.clip(w.tainted_share * 2.0 * ndtr(-cand_integrity), 0.0, 1.0)
-    cand_tainted = rng.random(n_cand) < p_taint
+    p_taint = np.clip(w.tainted_share * 2.0 * ndtr(-cand_traits["cand_integrity"]), 0.0, 1.0)
+    return {
+        "slots_per_township": k,
+        "cand_township": np.repeat(np.arange(w.n_townships), k),
+        **cand_traits,
+        "cand_budget": cand_budget,
+        "cand_tainted": rng.random(n_cand) < p_taint,
+    }
 
+
+def draw_brokers(cfg: SimConfig, rng: np.random.Generator, places: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Brokers of each township by kind, their cut, their ties to delegates, and the contracts they make."""
+    w = cfg.world
+    n_town = w.n_townships
     n_brokers_town = rng.poisson(w.brokers_per_township, n_town)
     broker_township = np.repeat(np.arange(n_town), n_brokers_town)
     n_brok = len(broker_township)
     broker_kind = rng.choice(len(BrokerKind), size=n_brok, p=np.asarray(w.broker_kind_shares))
-    broker_cut = np.asarray(w.broker_cut)[broker_kind]
     n_ties = rng.poisson(np.asarray(w.broker_ties)[broker_kind])
     tie_broker, tie_delegate = broker_ties(
         broker_township,
         n_ties,
         np.asarray(w.cross_township_share)[broker_kind],
-        town_start,
-        town_size,
-        county_start,
-        county_size,
-        town_county,
+        places["town_start"],
+        places["town_size"],
+        places["county_start"],
+        places["county_size"],
+        places["town_county"],
         rng,
     )
-    # Gang figures intimidate the delegates they reach: those fear retaliation more.
-    gang_tied = np.zeros(n_del, dtype=bool)
-    gang_tied[tie_delegate[broker_kind[tie_broker] == BrokerKind.GANG]] = True
-    retaliation_fear = np.minimum(1.0, retaliation_fear + w.gang_intimidation * gang_tied)
-
-    pair = tie_broker * n_town + township[tie_delegate]
+    pair = tie_broker * n_town + places["township"][tie_delegate]
     contract_key, tie_contract = np.unique(pair, return_inverse=True)
-
-    return World(
-        town_county=town_county,
-        county_city=county_city,
-        town_start=town_start,
-        town_size=town_size,
-        county_start=county_start,
-        county_size=county_size,
-        township=township,
-        integrity=integrity,
-        risk_aversion=risk_aversion,
-        reciprocity=reciprocity,
-        report_propensity=report_propensity,
-        retaliation_fear=retaliation_fear,
-        base_belief=base_belief,
-        prior_acceptor=prior_acceptor,
-        peers=peers,
-        peer_count=peer_count,
-        slots_per_township=k,
-        cand_township=cand_township,
-        cand_merit=cand_merit,
-        cand_integrity=cand_integrity,
-        cand_ambition=cand_ambition,
-        cand_budget=cand_budget,
-        cand_tainted=cand_tainted,
-        broker_township=broker_township,
-        broker_kind=broker_kind,
-        broker_cut=broker_cut,
-        tie_broker=tie_broker,
-        tie_delegate=tie_delegate,
-        tie_contract=tie_contract.astype(np.int64),
-        contract_broker=(contract_key // n_town).astype(np.int64),
-        contract_town=(contract_key % n_town).astype(np.int64),
-    )
+    return {
+        "broker_township": broker_township,
+        "broker_kind": broker_kind,
+        "broker_cut": np.asarray(w.broker_cut)[broker_kind],
+        "tie_broker": tie_broker,
+        "tie_delegate": tie_delegate,
+        "tie_contract": tie_contract.astype(np.int64),
+        "contract_broker": (contract_key // n_town).astype(np.int64),
+        "contract_town": (contract_key % n_town).astype(np.int64),
+    }

@@ -2,54 +2,33 @@
 
 from __future__ import annotations
 
-import math
-import numbers
+import importlib.util
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from sim.config import ConfigError, SimConfig, with_values
+from sim.config import SEED_RANGE, ConfigError, SimConfig, check_fields, setting, with_values
 from sim.levers import (
     SearchedLever,
     fixed_arms,
     searched_levers,
 )
-from sim.optimise.runs import FRESH_OFFSET, ROBUST_OFFSET, SEARCH_OFFSET
 from sim.optimise.settings import OptimiseConfig
 from sim.sweeps.experiment import SensitivityConfig
-
-#: Upper bounds of the settings, so that a typo (``population=100000000``) stops before anything
-#: runs instead of exhausting memory or running for days; the whole plan is capped by
-#: :data:`sim.sweeps.experiment.MAX_RUNS`, as grid sweeps are.  A generation of NSGA-II is sorted
-#: in time growing with the square of its population.
-MAX_POPULATION, MAX_GENERATIONS = 10_000, 10_000
-
-
-#: Most portfolios a later stage may take (re-evaluation, robustness).
-MAX_PORTFOLIOS = 10_000
-
-
-#: Most sampled worlds (the design is built in memory before any run).
-MAX_DRAWS = 100_000
-
-
-#: Largest budget (staff-days) accepted: far above what every intervention at full strength costs.
-MAX_BUDGET = 1e7
-
-
-#: Most replicates of the robustness stage (as many as a seed set below it may hold).
-MAX_ROBUST_REPLICATES = ROBUST_OFFSET - FRESH_OFFSET
 
 
 class OptimiseError(RuntimeError):
     """Runs of a stage failed or are missing; the message says which and where."""
 
 
-# ------------------------------------------------------------------------------------ validation
 def check_settings(
     base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig, base_seed: int | None = None
 ) -> tuple[SearchedLever, ...]:
     """Check the optimisation's settings before anything runs; return the levers searched.
+
+    Each setting is checked against its declaration (:mod:`sim.optimise.settings`), then the rules
+    that tie settings together: the levers and their ranges, the budgets, the plan's size, the
+    robustness worlds (a posterior's columns and the sensitivity ranges must be uncertain
+    parameters of this schema, never a decision), and what PRIM needs.
 
     Args:
         base: The base configuration.
@@ -65,90 +44,14 @@ def check_settings(
     levers = searched_levers(list(opt.levers), flat_ranges(opt.ranges))
     if len([s for s in levers if len(s.values) > 1]) == 0:
         raise ConfigError("optimise.ranges fix every lever: nothing is left to search")
-    rob = opt.robustness
-    # Seed sets are replicate indices offset + r: a stage with more replicates than the gap to the
-    # next offset would reuse that set's seeds, and fresh seeds would no longer be fresh.
-    search_gap, fresh_gap = FRESH_OFFSET - SEARCH_OFFSET, ROBUST_OFFSET - FRESH_OFFSET
-    counts: list[tuple[str, Any, int, str, int | None, str]] = [  # key, value, least, why, most (None: any), why
-        ("optimise.population", opt.population, 4, " (NSGA-II needs parents)", MAX_POPULATION, ""),
-        ("optimise.generations", opt.generations, 1, "", MAX_GENERATIONS, ""),
-        (
-            "optimise.replicates",
-            opt.replicates,
-            2,
-            " (intervals need two)",
-            search_gap,
-            f" (the search's seeds are replicate indices {SEARCH_OFFSET} to {search_gap - 1:,}; more would reuse "
-            f"the fresh seeds, from {FRESH_OFFSET:,})",
-        ),
-        ("optimise.jobs", opt.jobs, 0, " (0: as many as the launcher runs at once)", None, ""),
-        (
-            "optimise.reevaluate.replicates",
-            opt.reevaluate.replicates,
-            2,
-            "",
-            fresh_gap,
-            f" (the fresh seeds are replicate indices {FRESH_OFFSET:,} to {ROBUST_OFFSET - 1:,}; more would reuse "
-            f"the robustness seeds, from {ROBUST_OFFSET:,})",
-        ),
-        ("optimise.reevaluate.max_portfolios", opt.reevaluate.max_portfolios, 1, "", MAX_PORTFOLIOS, ""),
-        ("optimise.robustness.draws", rob.draws, 0, " (0 skips robustness)", MAX_DRAWS, ""),
-        (
-            "optimise.robustness.replicates",
-            rob.replicates,
-            1,
-            "",
-            MAX_ROBUST_REPLICATES,
-            f" (a seed set holds {MAX_ROBUST_REPLICATES:,} replicate indices)",
-        ),
-        ("optimise.robustness.max_portfolios", rob.max_portfolios, 1, "", MAX_PORTFOLIOS, ""),
-    ]
-    for key, value, least, why_least, most, why_most in counts:
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-            raise ConfigError(f"{key}={value!r} must be a whole number")
-        value = int(value)
-        if value < least:
-            raise ConfigError(f"{key}={value!r} must be at least {least}{why_least}")
-        if most is not None and value > most:
-            raise ConfigError(f"{key}={value!r} must be at most {most:,}{why_most}")
-    seeds_ = [("optimise.seed", opt.seed), ("optimise.robustness.seed", rob.seed)]
+    check_fields(opt, "optimise.")
     if base_seed is not None:
-        seeds_.append(("base_seed", base_seed))
-    for key, value in seeds_:  # numpy's generators take non-negative integers; stored plans, 64 bits
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) or not 0 <= value < 2**63:
-            raise ConfigError(f"{key}={value!r} must be a whole number between 0 and 2**63 - 1")
-    rules: list[tuple[str, Any, bool, str]] = [
-        ("optimise.robustness.target", rob.target, 0 < rob.target < 1, "must be in (0, 1)"),
-        ("optimise.robustness.min_ess", rob.min_ess, rob.min_ess >= 1, "must be at least 1"),
-        (
-            "optimise.robustness.source",
-            rob.source,
-            rob.source in ("auto", "posterior", "ranges"),
-            "must be auto, posterior or ranges",
-        ),
-    ]
-    for key, value, ok, why in rules:
-        if key != "optimise.robustness.source" and (
-            isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
-        ):
-            raise ConfigError(f"{key}={value!r} must be a number")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(f"{key}={value} is not a finite number")
-        if not ok:
-            raise ConfigError(f"{key}={value!r} {why}")
-    if rob.draws == 1:
+        check_fields(SweepSeed(base_seed))
+    if opt.robustness.draws == 1:
         raise ConfigError("optimise.robustness.draws=1: sample at least 2 worlds (or 0 to skip robustness)")
     check_run_count(opt)
     if not opt.budgets:
         raise ConfigError("optimise.budgets=[] must list at least one budget (staff-days)")
-    for b in opt.budgets:
-        if isinstance(b, bool | np.bool_) or not isinstance(b, numbers.Real) or not math.isfinite(b) or b <= 0:
-            raise ConfigError(f"optimise.budgets={list(opt.budgets)}: {b!r} is not a positive number of staff-days")
-        if b > MAX_BUDGET:
-            raise ConfigError(
-                f"optimise.budgets={list(opt.budgets)}: {b!r} is more than {MAX_BUDGET:,.0f} staff-days "
-                "(all six interventions at full strength cost a few thousand in a city)"
-            )
     if len({float(b) for b in opt.budgets}) < len(opt.budgets):
         raise ConfigError(f"optimise.budgets={list(opt.budgets)} lists a budget twice")
     if opt.job or opt.chunk != -1:
@@ -159,6 +62,26 @@ def check_settings(
             f"interventions.team_inspection.coverage_target={base.interventions.team_inspection.coverage_target} "
             "would override the lever interventions.team_inspection.n_teams: set it to 0"
         )
+    check_robustness_worlds(base, opt, sens)
+    return levers
+
+
+@dataclass
+class SweepSeed:
+    """The sweep's base seed, declared as the optimiser's own seeds are."""
+
+    base_seed: int = setting(2021, unit="integer", doc="the sweep's base seed", **SEED_RANGE)
+
+
+def check_robustness_worlds(base: SimConfig, opt: OptimiseConfig, sens: SensitivityConfig) -> None:
+    """The robustness stage's worlds can be sampled, and each sets only uncertain parameters.
+
+    Raises:
+        ConfigError: A missing or broken posterior file, a posterior column or sensitivity range that
+            is a decision (a lever, a switch) or not a valid value of the schema, or PRIM without the
+            EMA Workbench.
+    """
+    rob = opt.robustness
     if rob.draws and rob.source in ("posterior", "auto"):
         from sim.calibration.posterior import load_posterior, resolve
 
@@ -173,17 +96,11 @@ def check_settings(
                 where = f"optimise.robustness.posterior={rob.posterior}: its column {key}"
                 check_world_key(key, where, "use another posterior or optimise.robustness.source=ranges")
                 with_values(base, **{key: float(post[key].iloc[0])})  # its keys are keys of this schema
-    if rob.draws and rob.prim:
-        try:
-            import importlib.util
-
-            if importlib.util.find_spec("ema_workbench") is None:
-                raise ImportError("ema_workbench")
-        except ImportError as exc:
-            raise ConfigError(
-                "optimise.robustness.prim=true needs the EMA Workbench: pip install -e '.[ema]' "
-                "(or optimise.robustness.prim=false)"
-            ) from exc
+    if rob.draws and rob.prim and importlib.util.find_spec("ema_workbench") is None:
+        raise ConfigError(
+            "optimise.robustness.prim=true needs the EMA Workbench: pip install -e '.[ema]' "
+            "(or optimise.robustness.prim=false)"
+        )
     for key in sens.parameters if rob.draws and rob.source != "posterior" else ():
         low, high = sens.parameters[key]
         where = f"sensitivity.parameters.{key}={list(sens.parameters[key])}"
@@ -198,7 +115,6 @@ def check_settings(
             raise ConfigError(
                 f"{where}: a sampled world would set {key}={inside:g}, which the schema refuses ({exc})"
             ) from exc
-    return levers
 
 
 #: Keys a sampled world may not set: each portfolio chooses them (or they override its choice).

@@ -227,7 +227,6 @@ def prim_boxes(
         warnings.simplefilter("ignore")
         finder = prim.Prim(x, fail.astype(int), peel_alpha=0.05, paste_alpha=0.05, mass_min=mass_min)
     boxes: list[PrimBox] = []
-    total = int(fail.sum())
     taken = np.zeros(len(fail), dtype=bool)  # worlds inside earlier boxes (EMA then leaves them out)
     for _ in range(max_boxes):
         left = fail[~taken]
@@ -239,65 +238,96 @@ def prim_boxes(
         if box is None:
             break
         base = float(left.mean())
+        best, candidate = choose_on_trajectory(box, base, alpha)
         traj = box.peeling_trajectory.reset_index(drop=True)
-        best, best_f1, candidate, candidate_f1 = -1, -1.0, -1, -1.0
-        for i in range(1, len(traj)):
-            qp = box.p_values[i]
-            restricted = list(qp)
-            if not restricted:
-                continue
-            ps = [min(v for v in qp[c] if v >= 0) if any(v >= 0 for v in qp[c]) else 1.0 for c in restricted]
-            cov, den = float(traj.loc[i, "coverage"]), float(traj.loc[i, "density"])
-            f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
-            if den > base and f1 > candidate_f1 + 1e-12:
-                candidate, candidate_f1 = i, f1
-            if max(ps) >= alpha or den <= base:
-                continue
-            if f1 > best_f1 + 1e-12:
-                best, best_f1 = i, f1
-        if candidate >= 0:  # the best box by score, with its weak restrictions dropped one by one
-            pruned = _drop_weak_restrictions(box, candidate, alpha)
-            cov, den = (
-                float(box.peeling_trajectory.iloc[pruned].coverage),
-                float(box.peeling_trajectory.iloc[pruned].density),
-            )
-            f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
-            ps = _qps(box.p_values[pruned])
-            if ps and max(ps.values()) < alpha and den > base and f1 > best_f1 + 1e-12:
-                best, best_f1 = pruned, f1
-            traj = box.peeling_trajectory.reset_index(drop=True)
         significant = best >= 0
         if not significant:
             if boxes or candidate < 0:
                 break
             best = candidate  # shown as the best candidate, never claimed
         box.select(best)
-        lims = box.box_lims[best]
-        qp = box.p_values[best]
-        limits = {c: (float(lims[c].iloc[0]), float(lims[c].iloc[1])) for c in qp}
-        n_in = int(traj.loc[best, "n"])
-        k_in = int(traj.loc[best, "k"])
         boxes.append(
-            PrimBox(
-                limits=limits,
-                full={c: full[c] for c in limits},
-                qp={c: float(min(v for v in qp[c] if v >= 0)) for c in qp},
-                coverage=k_in / total if total else 0.0,
-                density=float(traj.loc[best, "density"]),
-                mass=n_in / len(fail),
-                base_rate=float(fail.mean()),
-                n=n_in,
-                remaining_rate=base,
-                searched=~taken.copy(),
-                trajectory=traj,
-                chosen=best,
-                significant=significant,
-            )
+            kept_box(box, best, traj, fail, full, searched=~taken.copy(), remaining_rate=base, significant=significant)
         )
         if not significant:
             break
         taken[box.yi] = True
     return boxes
+
+
+def choose_on_trajectory(box: Any, base: float, alpha: float) -> tuple[int, int]:
+    """The box kept on one PRIM trajectory, and the best candidate ignoring the quasi-p-values.
+
+    Kept: among the boxes whose every restriction has a quasi-p-value below ``alpha`` and whose
+    density exceeds ``base`` (the share of failing worlds left), the largest harmonic mean of
+    coverage and density; the best candidate by score is also tried with its weak restrictions
+    dropped one by one.
+
+    Returns:
+        ``(best, candidate)``: trajectory positions, -1 where there is none.
+    """
+    traj = box.peeling_trajectory.reset_index(drop=True)
+    best, best_f1, candidate, candidate_f1 = -1, -1.0, -1, -1.0
+    for i in range(1, len(traj)):
+        qp = box.p_values[i]
+        restricted = list(qp)
+        if not restricted:
+            continue
+        ps = [min(v for v in qp[c] if v >= 0) if any(v >= 0 for v in qp[c]) else 1.0 for c in restricted]
+        cov, den = float(traj.loc[i, "coverage"]), float(traj.loc[i, "density"])
+        f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
+        if den > base and f1 > candidate_f1 + 1e-12:
+            candidate, candidate_f1 = i, f1
+        if max(ps) >= alpha or den <= base:
+            continue
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = i, f1
+    if candidate >= 0:  # the best box by score, with its weak restrictions dropped one by one
+        pruned = _drop_weak_restrictions(box, candidate, alpha)
+        cov, den = (
+            float(box.peeling_trajectory.iloc[pruned].coverage),
+            float(box.peeling_trajectory.iloc[pruned].density),
+        )
+        f1 = 2 * cov * den / (cov + den) if cov + den > 0 else 0.0
+        ps = _qps(box.p_values[pruned])
+        if ps and max(ps.values()) < alpha and den > base and f1 > best_f1 + 1e-12:
+            best, best_f1 = pruned, f1
+    return best, candidate
+
+
+def kept_box(
+    box: Any,
+    best: int,
+    traj: pd.DataFrame,
+    fail: np.ndarray,
+    full: dict[str, tuple[float, float]],
+    *,
+    searched: np.ndarray,
+    remaining_rate: float,
+    significant: bool,
+) -> PrimBox:
+    """The :class:`PrimBox` of trajectory position ``best``: its limits, quasi-p-values, coverage, density."""
+    lims = box.box_lims[best]
+    qp = box.p_values[best]
+    limits = {c: (float(lims[c].iloc[0]), float(lims[c].iloc[1])) for c in qp}
+    n_in = int(traj.loc[best, "n"])
+    k_in = int(traj.loc[best, "k"])
+    total = int(fail.sum())
+    return PrimBox(
+        limits=limits,
+        full={c: full[c] for c in limits},
+        qp={c: float(min(v for v in qp[c] if v >= 0)) for c in qp},
+        coverage=k_in / total if total else 0.0,
+        density=float(traj.loc[best, "density"]),
+        mass=n_in / len(fail),
+        base_rate=float(fail.mean()),
+        n=n_in,
+        remaining_rate=remaining_rate,
+        searched=searched,
+        trajectory=traj,
+        chosen=best,
+        significant=significant,
+    )
 
 
 def robustness_portfolios(runs: pd.DataFrame, opt: Any) -> list[str]:

@@ -29,12 +29,6 @@ from sim.sweeps.store import ERROR, run_dir, verify_run, write_failure, write_ru
 log = logging.getLogger("sim")
 
 
-#: Replicate-index offsets of the three seed sets: ``replicate_seed(base_seed, offset + r)``.
-#: The search uses the seeds of every other sweep with the same base seed; the fresh and the
-#: robustness seeds are disjoint from them.
-SEARCH_OFFSET, FRESH_OFFSET, ROBUST_OFFSET = 0, 100_000, 200_000
-
-
 #: Runs a SLURM job should carry at least (a job's start-up costs seconds; a city run 0.1 s).
 RUNS_PER_CLUSTER_JOB = 50
 

@@ -86,10 +86,7 @@ from sim.optimise.plan import (
 )
 from sim.optimise.portfolios import NONE, OBJECTIVES, select_for_reevaluation
 from sim.optimise.runs import (
-    FRESH_OFFSET,
-    ROBUST_OFFSET,
     RUNS_PER_CLUSTER_JOB,
-    SEARCH_OFFSET,
     Launch,
     Portfolio,
     Work,
@@ -98,7 +95,7 @@ from sim.optimise.runs import (
     seeded_portfolios,
     seeds,
 )
-from sim.optimise.settings import OptimiseConfig
+from sim.optimise.settings import FRESH_OFFSET, ROBUST_OFFSET, SEARCH_OFFSET, OptimiseConfig
 from sim.optimise.worlds import robustness_worlds
 from sim.sweeps.experiment import SensitivityConfig
 from sim.sweeps.manifest import code_id, fingerprint
@@ -591,23 +588,7 @@ def optimise(
     # this run finishes (report.py refuses until then; see write_optimise_report).
     shutil.rmtree(sweep_dir / REPORT_DIR, ignore_errors=True)
     started = time.time()
-    info = {
-        **(meta or {}),
-        "experiment": experiment,
-        "sweep_dir": str(sweep_dir),
-        "base_seed": base_seed,
-        "plan": what,
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "load_start": list(os.getloadavg()),
-        "cpus": os.cpu_count(),
-        "code": plan["code"],
-        "git_commit": plan["code"]["commit"],
-        "versions": {**plan["code"]["versions"], "optuna": metadata.version("optuna")},
-        "jobs": jobs,
-        "plan_sha256": plan_digest(sweep_dir),
-        "complete": False,
-    }
-    atomic_write_json(sweep_dir / META, info)
+    info = start_record(sweep_dir, plan, what, base_seed, experiment, jobs, meta)
     print(
         f"[optimise] {experiment}: {opt.generations} generations x {opt.population} portfolios x "
         f"{opt.replicates} seeds, {len(runner.levers)} levers ({what}) -> {sweep_dir}",
@@ -639,17 +620,53 @@ def optimise(
     )
     atomic_write_json(sweep_dir / META, info)
     if report and not problems:
-        try:
-            from sim.optimise.report import write_optimise_report
-
-            path = write_optimise_report(sweep_dir)
-            print(f"[optimise] report {path}")
-        except Exception as exc:  # the tables are safe; a report failure must not hide them
-            log.error("writing the report failed", exc_info=True)
-            problems.append(f"the report failed: {type(exc).__name__}: {exc}")
+        problems += report_problems(sweep_dir)
     info["problems"] = problems
     info["wall_s"] = time.time() - started
     atomic_write_json(sweep_dir / META, info)
     if problems:
         print(f"error: optimisation {sweep_dir}: " + "; ".join(problems), file=sys.stderr)
     return {**info, "ok": not problems}
+
+
+def start_record(
+    sweep_dir: Path,
+    plan: dict[str, Any],
+    what: str,
+    base_seed: int,
+    experiment: str,
+    jobs: int,
+    meta: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Write ``sweep.json`` as the run starts (``complete`` false until every stage is done)."""
+    info = {
+        **(meta or {}),
+        "experiment": experiment,
+        "sweep_dir": str(sweep_dir),
+        "base_seed": base_seed,
+        "plan": what,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "load_start": list(os.getloadavg()),
+        "cpus": os.cpu_count(),
+        "code": plan["code"],
+        "git_commit": plan["code"]["commit"],
+        "versions": {**plan["code"]["versions"], "optuna": metadata.version("optuna")},
+        "jobs": jobs,
+        "plan_sha256": plan_digest(sweep_dir),
+        "complete": False,
+    }
+    atomic_write_json(sweep_dir / META, info)
+    return info
+
+
+def report_problems(sweep_dir: Path) -> list[str]:
+    """Write the optimisation's report; a failure is a problem to record, never a lost table."""
+    try:
+        from sim.optimise.report import write_optimise_report
+
+        path = write_optimise_report(sweep_dir)
+        print(f"[optimise] report {path}")
+    except Exception as exc:  # the tables are safe; a report failure must not hide them
+        log.error("writing the report failed", exc_info=True)
+        return [f"the report failed: {type(exc).__name__}: {exc}"]
+    return []

@@ -17,7 +17,7 @@ from sim.optimise.portfolios import (
     arm_costs,
     picks_table,
 )
-from sim.optimise.robustness import distinct_world_means, prim_boxes, robust_rival, robustness_table
+from sim.optimise.robustness import PrimBox, distinct_world_means, prim_boxes, robust_rival, robustness_table
 from sim.optimise.sentences import (
     MIN_PRIM_CASES,
     MIN_PRIM_WORLDS,
@@ -280,17 +280,15 @@ def robustness_section(
 ) -> tuple[Section, list[str]]:
     """Regret, the chance of meeting the target, and PRIM's boxes for each budget's pick."""
     sec = Section("robustness", "Robustness across parameter uncertainty")
-    costs = arm_costs(fresh)
-    table = robustness_table(robust, costs, budgets, target)
+    table = robustness_table(robust, arm_costs(fresh), budgets, target)
     _csv(out / "robustness.csv", table)
     lines = [worlds_sentence({**worlds, "draws": int(robust["sample"].nunique())})]
     # PRIM sees each distinct world once: a copy is not independent evidence for a box.
     means = distinct_world_means(robust)
     params = [c for c in robust.columns if c.startswith("in.")]
     x = robust.drop_duplicates("world").set_index("world").loc[means.index, params].rename(columns=lambda c: c[3:])
-    distinct = len(means)
-    seen = set()
-    box_rows = []
+    seen: set[str] = set()
+    box_rows: list[dict[str, Any]] = []
     for group in pick_groups(picks):
         p = group[-1]  # the largest budget of the group: the most portfolios to compete with
         if not p.arm or p.arm == NONE or p.arm not in means.columns:
@@ -306,56 +304,89 @@ def robustness_section(
             continue
         seen.add(p.arm)
         fail = (means[p.arm] >= target).to_numpy()
-        boxes = []
         can = (
             plan["robustness"].get("prim", True)
-            and distinct >= MIN_PRIM_WORLDS
+            and len(means) >= MIN_PRIM_WORLDS
             and MIN_PRIM_CASES <= fail.sum() <= len(fail) - MIN_PRIM_CASES
         )
-        if can:
-            boxes = prim_boxes(x, fail)
-        text += " " + prim_sentence(boxes, p.arm, names, target, int(fail.sum()), len(fail), distinct)
+        boxes = prim_boxes(x, fail) if can else []
+        text += " " + prim_sentence(boxes, p.arm, names, target, int(fail.sum()), len(fail), len(means))
         lines.append(text)
+        label = names.get(p.arm, p.arm)
         for i, b in enumerate(boxes):
             what = f"box {i + 1}" if b.significant else "best candidate, not significant"
-            for k, (lo, hi) in b.limits.items():
-                box_rows.append(
-                    {
-                        "portfolio": names.get(p.arm, p.arm),
-                        "box": what,
-                        "parameter": k,
-                        "low": lo,
-                        "high": hi,
-                        "sampled low": b.full[k][0],
-                        "sampled high": b.full[k][1],
-                        "quasi-p": b.qp[k],
-                        "coverage": b.coverage,
-                        "density": b.density,
-                        "mass": b.mass,
-                        "overall failure rate": b.base_rate,
-                    }
-                )
-            stem = f"prim_{len(seen)}_{i + 1}"
-            sec.figures.append(
-                _save(
-                    prim_plot(b, x, fail, f"Where {textwrap_short(names.get(p.arm, p.arm))} fails ({what})"),
-                    out,
-                    stem,
-                    "PRIM (EMA Workbench): left, the boxes along the peeling trajectory, the one kept circled (all "
-                    "restrictions quasi-p < 0.05, best harmonic mean of coverage and density; when none qualifies, "
-                    "the best candidate by that score, which is not claimed); right, the sampled "
-                    "worlds on the box's two most significant parameters "
-                    f"(x: fails, bought seats ≥ {100 * target:g}%); a box restricting more parameters can leave out "
-                    "worlds inside the rectangle, by the others.",
-                    "prim_boxes.csv",
-                )
-            )
+            box_rows += prim_box_rows(b, label, what)
+            sec.figures.append(prim_figure(b, x, fail, label, what, target, out, f"prim_{len(seen)}_{i + 1}"))
     if box_rows:
         boxes_table = pd.DataFrame(box_rows)
         _csv(out / "prim_boxes.csv", boxes_table)
         sec.tables.append(
             ("PRIM boxes", boxes_table, "prim_boxes.csv", "Restrictions of each box, with coverage and density.")
         )
+    sec.tables.append(
+        (
+            "Regret and the target across the sampled worlds",
+            robustness_display(table, names, target),
+            "robustness.csv",
+            "For each budget, every evaluated portfolio it affords (by its cost on the fresh seeds): regret is the "
+            "shortfall against the best affordable portfolio in the same world; budget 'any' compares all of them.",
+        )
+    )
+    sec.lines += lines
+    sec.figures.append(
+        _save(
+            robustness_plot(robust, table, target, names),
+            out,
+            "robustness",
+            "Each evaluated portfolio's bought-seat rate in every sampled world (mean over the world's seeds), and the "
+            "share of worlds below the target with a Wilson 95% CI.",
+            "robustness.csv",
+        )
+    )
+    return sec, lines
+
+
+def prim_box_rows(box: PrimBox, portfolio: str, what: str) -> list[dict[str, Any]]:
+    """One row per restriction of a PRIM box, with the box's coverage and density."""
+    return [
+        {
+            "portfolio": portfolio,
+            "box": what,
+            "parameter": k,
+            "low": lo,
+            "high": hi,
+            "sampled low": box.full[k][0],
+            "sampled high": box.full[k][1],
+            "quasi-p": box.qp[k],
+            "coverage": box.coverage,
+            "density": box.density,
+            "mass": box.mass,
+            "overall failure rate": box.base_rate,
+        }
+        for k, (lo, hi) in box.limits.items()
+    ]
+
+
+def prim_figure(
+    box: PrimBox, x: pd.DataFrame, fail: np.ndarray, portfolio: str, what: str, target: float, out: Path, stem: str
+) -> tuple[str, str]:
+    """The figure of one PRIM box: its peeling trajectory and the worlds on its two main parameters."""
+    return _save(
+        prim_plot(box, x, fail, f"Where {textwrap_short(portfolio)} fails ({what})"),
+        out,
+        stem,
+        "PRIM (EMA Workbench): left, the boxes along the peeling trajectory, the one kept circled (all "
+        "restrictions quasi-p < 0.05, best harmonic mean of coverage and density; when none qualifies, "
+        "the best candidate by that score, which is not claimed); right, the sampled "
+        "worlds on the box's two most significant parameters "
+        f"(x: fails, bought seats ≥ {100 * target:g}%); a box restricting more parameters can leave out "
+        "worlds inside the rectangle, by the others.",
+        "prim_boxes.csv",
+    )
+
+
+def robustness_display(table: pd.DataFrame, names: dict[str, str], target: float) -> pd.DataFrame:
+    """The robustness table for people: budgets and portfolios in words, shares in per cent."""
     shown = table.assign(
         budget=table.budget.map(lambda b: "any" if np.isinf(b) else f"{b:,.0f}"),
         portfolio=table.arm.map(lambda a: names.get(a, a)),
@@ -379,7 +410,7 @@ def robustness_section(
     for c in ("p_target", "p_low", "p_high", "best_share"):
         shown[c] = (100 * shown[c]).round(0)
     shown["cost"] = shown["cost"].round(0)
-    shown = shown.rename(
+    return shown.rename(
         columns={
             "budget": "budget (staff-days)",
             "mean": "mean bought seats (%)",
@@ -392,27 +423,6 @@ def robustness_section(
             "best_share": "best affordable (% of worlds)",
         }
     )
-    sec.tables.append(
-        (
-            "Regret and the target across the sampled worlds",
-            shown,
-            "robustness.csv",
-            "For each budget, every evaluated portfolio it affords (by its cost on the fresh seeds): regret is the "
-            "shortfall against the best affordable portfolio in the same world; budget 'any' compares all of them.",
-        )
-    )
-    sec.lines += lines
-    sec.figures.append(
-        _save(
-            robustness_plot(robust, table, target, names),
-            out,
-            "robustness",
-            "Each evaluated portfolio's bought-seat rate in every sampled world (mean over the world's seeds), and the "
-            "share of worlds below the target with a Wilson 95% CI.",
-            "robustness.csv",
-        )
-    )
-    return sec, lines
 
 
 def textwrap_short(text: str, width: int = 60) -> str:

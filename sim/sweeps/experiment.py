@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config import ConfigError
+from sim.config import SEED_RANGE, ConfigError, check_fields, setting
 from sim.model.streams import replicate_seed
 
 #: Override keys that describe how a sweep is run, not what distinguishes its arms.
@@ -30,11 +30,17 @@ class SensitivityConfig:
     ``n_samples`` draws from that posterior instead (``parameters`` is then unused).
     """
 
-    n_samples: int = 0
-    seed: int = 12345
-    posterior: str = ""
-    parameters: dict[str, list[float]] = field(
-        default_factory=lambda: {
+    n_samples: int = setting(
+        0, lo=0, hi=1_000_000, unit="samples", doc="uncertainty samples per arm (0: none; each runs every replicate)"
+    )
+    seed: int = setting(
+        12345, unit="integer", doc="seed of the Latin hypercube (or of the posterior draws)", **SEED_RANGE
+    )
+    posterior: str = setting(
+        "", doc="a posterior (Parquet, experiments/calibrate.py) to draw the samples from instead of the ranges"
+    )
+    parameters: dict[str, list[float]] = setting(
+        {
             "delegates.integrity_mean": [1.0, 3.0],
             "delegates.norm_weight": [0.5, 4.0],
             "delegates.money_weight": [1.0, 3.0],
@@ -47,7 +53,8 @@ class SensitivityConfig:
             "interventions.pledges_talks.commitment": [0.3, 2.5],
             "interventions.pledges_talks.candidate_commitment": [0.0, 1.5],
             "interventions.team_inspection.detect_per_tie_day": [0.005, 0.05],
-        }
+        },
+        doc="uncertain parameters sampled by Latin hypercube: dotted key -> [low, high]",
     )
 
 
@@ -60,15 +67,29 @@ class SweepOptions:
     ``archive`` (move the old plan's files to ``archive/<time>/``) or ``discard`` (delete them).
     """
 
-    on_change: str = "refuse"
+    on_change: str = setting(
+        "refuse",
+        choices=("refuse", "archive", "discard"),
+        doc="what a rerun does when the folder holds another plan: refuse, archive the old one, or discard it",
+    )
 
 
+@dataclass
+class SweepSettings:
+    """How a sweep is run: its name, replicates, base seed, uncertainty samples, folder rules, report.
 
+    The command line's schema (:class:`sim.cli.schema.RunConfig`) is a simulation configuration
+    plus these settings, so ``replicates=30`` and ``base_seed=7`` are top-level keys.
+    """
 
-
-
-
-
+    experiment_name: str = setting("single", doc="the experiment's name (the sweep folder's first part)")
+    replicates: int = setting(
+        1, lo=1, hi=1_000_000, unit="seeds", doc="replicates (seeds) per arm, the same in every arm"
+    )
+    base_seed: int = setting(2021, unit="integer", doc="the seed replicate seeds derive from", **SEED_RANGE)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    sweep: SweepOptions = field(default_factory=SweepOptions)
+    report: bool = setting(True, unit="on/off", doc="write the report when the sweep is collected")
 
 
 @dataclass
@@ -91,18 +112,19 @@ MAX_RUNS = 1_000_000
 
 
 def validate_run_config(replicates: int, sensitivity: SensitivityConfig, base_seed: int = 0) -> None:
-    """Check the keys that describe a sweep (the simulation keys are checked by ``validate``)."""
-    if replicates < 1:
-        raise ConfigError(f"replicates={replicates} must be at least 1")
+    """Check the keys that describe a sweep (the simulation keys are checked by ``validate``).
+
+    Each setting against its declaration (:class:`SweepSettings`), then the rules between them.
+
+    Raises:
+        ConfigError: Naming the key and the value.
+    """
+    check_fields(SweepSettings(replicates=replicates, base_seed=base_seed, sensitivity=sensitivity))
     if replicates * max(sensitivity.n_samples, 1) > MAX_RUNS:
         raise ConfigError(
             f"replicates={replicates} x sensitivity.n_samples={sensitivity.n_samples} is more than {MAX_RUNS:,} "
             "runs per arm"
         )
-    if not 0 <= base_seed < 2**63:
-        raise ConfigError(f"base_seed={base_seed} must be between 0 and 2**63 - 1")
-    if sensitivity.n_samples < 0:
-        raise ConfigError(f"sensitivity.n_samples={sensitivity.n_samples} must be 0 (off) or more")
     if sensitivity.posterior:
         from sim.calibration.posterior import resolve
 

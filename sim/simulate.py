@@ -75,7 +75,7 @@ def simulate(
     """Build, run and summarise one simulation.
 
     A mapping is composed as the command line composes it: the ``scenario`` preset (default
-    ``county``) and the ``policy`` preset (default ``none``) are read from ``conf/``, then the
+    ``county``) and the ``policy`` preset (default ``none``) are read from ``sim/conf/``, then the
     mapping's other keys, then ``seed`` and the dotted overrides, so
     ``simulate({"scenario": "city", "policy": "all"}, seed=3)`` runs exactly what
     ``experiments/run.py scenario=city policy=all seed=3`` runs.  A :class:`SimConfig` is taken

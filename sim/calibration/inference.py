@@ -35,6 +35,7 @@ from sim.calibration.settings import Design
 from sim.calibration.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
 from sim.config import ConfigError, SimConfig, build_config, check_fields
 from sim.model.streams import replicate_seed
+from sim.presets import CONF_DIR
 from sim.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,7 @@ class Prior:
 
 
 #: Free behavioural and enforcement parameters and their priors.  The behavioural weights are the
-#: ones the sensitivity experiment ranks first (RBD-FAST, conf/experiment/sensitivity.yaml); ranges
+#: ones the sensitivity experiment ranks first (RBD-FAST, sim/conf/experiment/sensitivity.yaml); ranges
 #: are centred on the documented defaults (docs/PARAMETERS.md) and wide enough to include "no effect".
 PRIORS: tuple[Prior, ...] = (
     Prior("integrity_mean", "delegates.integrity_mean", 0.5, 3.5, False, "moral cost, logit; default 2.0 +- 1.5"),
@@ -141,8 +142,8 @@ PRIORS: tuple[Prior, ...] = (
 @functools.cache
 def _preset(scale: str, policy: str, world: tuple[tuple[str, Any], ...]) -> SimConfig:
     cfg = OmegaConf.merge(
-        OmegaConf.load(ROOT / "conf" / "scenario" / f"{scale}.yaml"),
-        OmegaConf.load(ROOT / "conf" / "policy" / f"{policy}.yaml"),
+        OmegaConf.load(CONF_DIR / "scenario" / f"{scale}.yaml"),
+        OmegaConf.load(CONF_DIR / "policy" / f"{policy}.yaml"),
     )
     out: dict[str, Any] = OmegaConf.to_container(cfg)  # type: ignore[assignment]
     out.setdefault("world", {}).update(dict(world))

@@ -23,7 +23,7 @@ class Design:
     going lower would treat the record's figures, and the seeds' noise, as exact.
     """
 
-    scale: str = setting("city", doc="the scenario preset each particle runs (conf/scenario/<scale>.yaml)")
+    scale: str = setting("city", doc="the scenario preset each particle runs (sim/conf/scenario/<scale>.yaml)")
     replicates: int = setting(
         3, lo=1, hi=1_000, unit="seeds", doc="runs per policy per particle (common seeds for every particle)"
     )

@@ -6,7 +6,8 @@ to buy votes, ``apply`` once a day after the investigation step while it acts, `
 between terms (what of its effect outlasts the election), ``finalize`` once after the last day,
 plus ``cost`` in resource units.  Interventions run in order
 of their ``order`` attribute (screening before vetting and inspection, which it steers), so that
-their interactions are explicit and the same in every run.
+their interactions are explicit and the same in every run.  The model types interventions against
+:class:`sim.model.hooks.InterventionHooks`, which this class satisfies.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ from sim.model.voting import hold_congress
 from sim.model.world import build_world
 
 if TYPE_CHECKING:
-    from sim.interventions.base import Intervention
+    from sim.model.hooks import InterventionHooks
 
 # Mesa logs every step at INFO; at tens of thousands of runs that floods every log.
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -55,10 +55,11 @@ class ElectionModel(mesa.Model):
 
     Args:
         cfg: A validated configuration (see :func:`sim.config.build_config`).
-        interventions: Intervention objects to run; by default those enabled in ``cfg``.
+        interventions: Intervention objects to run (:class:`sim.model.hooks.InterventionHooks`); by default
+            those enabled in ``cfg``.
     """
 
-    def __init__(self, cfg: SimConfig, interventions: Sequence[Intervention] | None = None) -> None:
+    def __init__(self, cfg: SimConfig, interventions: Sequence[InterventionHooks] | None = None) -> None:
         super().__init__(rng=cfg.seed)
         t0 = perf_counter()
         self.cfg = cfg

@@ -1,0 +1,5 @@
+"""The presets as data: Hydra's config groups (scenario, policy, experiment) and the root config.
+
+YAML files only; this module makes the folder a package so that Hydra (``pkg://sim.conf``) and
+:mod:`sim.presets` find the presets inside an installed wheel as in a checkout.  It imports nothing.
+"""

@@ -10,6 +10,7 @@ SIM = Path(__file__).resolve().parents[1] / "sim"
 
 #: For each package, the prefixes of ``sim`` modules it must not import at run time.
 FORBIDDEN = {
+    "conf": ("sim.",),
     "config": ("sim.",),
     "model": (
         "sim.sweeps",

@@ -37,7 +37,7 @@ from scipy.special import ndtr
 
 from sim.model.agents import CandidateStatus
 from sim.model.network import broker_ties, group_offsets
-from sim.model.world import World
+from sim.model.world import World, reservation_prices
 
 if TYPE_CHECKING:
     from sim.config import SimConfig
@@ -165,6 +165,7 @@ class TermDraws:
     rebuild: np.ndarray
     to_slate: np.ndarray
     grow: np.ndarray
+    reservation: np.ndarray
 
 
 def term_draws(model: ElectionModel) -> TermDraws:
@@ -190,6 +191,7 @@ def term_draws(model: ElectionModel) -> TermDraws:
         rebuild=rng.random(n_brok),
         to_slate=rng.random(n_brok),
         grow=rng.random(len(w.tie_broker)),
+        reservation=reservation_prices(cfg, rng.standard_normal(n_del)),
     )
 
 
@@ -239,6 +241,7 @@ def renew_delegates(model: ElectionModel, draws: TermDraws, as_delegate: np.ndar
     w.integrity[renew] = draws.integrity[renew]
     w.risk_aversion[renew] = draws.risk_aversion[renew]
     w.reciprocity[renew] = draws.reciprocity[renew]
+    w.reservation_price[renew] = draws.reservation[renew]
     w.prior_acceptor[renew] = draws.prior[renew] < dc.prior_acceptor_share  # as the first congress
     appointed = _take_slots(w.township, _by_township(model, as_delegate), renew)
     w.integrity[appointed] -= dc.integrity_sd  # they paid for office: less restrained
@@ -329,7 +332,7 @@ def nominate_next_slate(
     merit[slot[inc]] = old["cand_merit"][src]
     integrity[slot[inc]] = old["cand_integrity"][src]
     ambition[slot[inc]] = old["cand_ambition"][src]
-    left = np.maximum(old["cand_budget"] - model.cand_spent, 0.0)
+    left = np.maximum(old["cand_budget"] - model.cand_spent + model.cand_returned, 0.0)
     budget[slot[inc]] = left[src] + pc.recoup_share * rents[src]
     tainted[slot[inc]] = old_tainted[src] | patron[src]  # a patron who sold posts has a record to hide
     brk = kind == 1

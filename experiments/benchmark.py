@@ -77,34 +77,46 @@ def sweep_throughput(scale: str, launcher: str, replicates: int) -> tuple[float,
     return runs / wall * 60, wall / runs
 
 
-#: Times a province run (best of ``runs``, no intervention) of the ``sim`` under the checkout given first.
+#: Times province runs (no intervention) of the ``sim`` under the checkout given first: the best
+#: wall time and the best processor time of ``runs`` runs (processor time is what a shared,
+#: loaded machine disturbs least).
 TIMER = """
-import sys
+import sys, time
 sys.path.insert(0, sys.argv[1])
 from sim import simulate
 world = {"n_cities": 14, "n_counties": 100, "n_townships": 841, "delegates_per_township": 83.0}
-runs = [simulate({"scenario": "province", "world": world}, seed=s) for s in range(int(sys.argv[2]))]
-print(min(r.summary["runtime_s"] for r in runs))
+wall, cpu = [], []
+for s in range(int(sys.argv[2])):
+    t0 = time.process_time()
+    wall.append(simulate({"scenario": "province", "world": world}, seed=s).summary["runtime_s"])
+    cpu.append(time.process_time() - t0)
+print(min(wall), min(cpu))
 """
 
 
-def against(other: Path, rounds: int) -> tuple[float, float]:
+def against(other: Path, rounds: int) -> dict[str, tuple[float, float]]:
     """Province run time of this checkout and of ``other``, measured in alternation (same load).
 
     Each round times both checkouts in fresh processes, one after the other (best of two runs each),
     so that the ratio compares them under the same conditions of a shared machine.
 
     Returns:
-        ``(this, other)``: the median over rounds of each checkout's best run, in seconds.
+        For ``wall`` and ``cpu`` seconds: ``(this, other)``, the medians over rounds of each
+        checkout's best run.
     """
-    mine, theirs = [], []
+    times: dict[Path, list[tuple[float, float]]] = {ROOT: [], other: []}
     for _ in range(rounds):
-        for root, times in ((ROOT, mine), (other, theirs)):
+        for root in (ROOT, other):
             out = subprocess.run(
                 [sys.executable, "-c", TIMER, str(root), "2"], capture_output=True, text=True, check=True
             )
-            times.append(float(out.stdout.strip().splitlines()[-1]))
-    return float(sorted(mine)[rounds // 2]), float(sorted(theirs)[rounds // 2])
+            wall, cpu = out.stdout.strip().splitlines()[-1].split()
+            times[root].append((float(wall), float(cpu)))
+    median = lambda xs: float(sorted(xs)[len(xs) // 2])  # noqa: E731
+    return {
+        what: (median([t[i] for t in times[ROOT]]), median([t[i] for t in times[other]]))
+        for i, what in enumerate(("wall", "cpu"))
+    }
 
 
 def main() -> None:
@@ -116,10 +128,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.against is not None:
-        rounds = 3 if args.quick else 5
-        mine, theirs = against(args.against.resolve(), rounds)
+        rounds = 3 if args.quick else 7
         print(f"province run, no intervention (median of {rounds} rounds, best of 2 runs each):")
-        print(f"  this checkout {mine:.3f} s; {args.against} {theirs:.3f} s; ratio {mine / theirs:.2f}")
+        for what, (mine, theirs) in against(args.against.resolve(), rounds).items():
+            print(f"  {what:>4}: this checkout {mine:.3f} s; {args.against} {theirs:.3f} s; ratio {mine / theirs:.2f}")
         return
     repeats = 2 if args.quick else 3
     print(f"machine: {os.cpu_count()} cores; one run uses one core\n")

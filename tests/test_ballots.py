@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim import build_config, simulate
 from sim.model.agents import CandidateStatus
@@ -68,3 +69,17 @@ def test_postponed_seats_count_as_seats_removals_changed_and_cost_merit(small):
     seated = (model.cf_elected.reshape(-1, k).sum(axis=1)).sum()
     assert seated <= model.world.n_townships * model.cfg.world.seats_per_township - s["seats_postponed"]
     assert s["seats_changed_by_removals"] >= s["seats_postponed"]
+
+
+def test_vetting_checks_the_slate_and_only_the_reserves_it_promotes(small):
+    arm = with_intervention(small, "candidate_vetting", false_alarm_rate=0.2)
+    m = build_model(build_config(arm, seed=4))
+    w, n_slate = m.world, m.cfg.world.candidates_per_township
+    vetted = m.counters["candidates_vetted"]
+    promoted = m.counters["reserves_nominated"]
+    assert promoted > 0
+    # Every candidate who stood was checked (coverage 1), and no reserve who was not needed.
+    assert vetted == w.n_townships * n_slate + promoted
+    assert (m.cand_status == CandidateStatus.RESERVE).sum() == w.n_candidates - vetted
+    iv = next(iv for iv in m.interventions if iv.name == "candidate_vetting")
+    assert iv.units == pytest.approx(vetted * 4 * m.cfg.interventions.candidate_vetting.completion)

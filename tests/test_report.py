@@ -378,7 +378,7 @@ def test_the_first_screen_splits_bought_seats_and_weighs_benefit_against_harm(re
     html = (real_sweep / "report" / "report.html").read_text()
     answer = html[html.index('<section id="answer">') : html.index("</section>")]
     for word in ("captured", "vacated", "displaced"):
-        assert f"<strong>{word}</strong>" in answer
+        assert f"<b>{word}</b>" in answer
     assert "Benefit and harm together" in answer and "report.harm_weight" in answer
     assert re.search(r"best by net benefit|none is named best by net benefit", answer)
     assert "On the means" in answer

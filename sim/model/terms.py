@@ -103,15 +103,20 @@ def draw_leanings(model: ElectionModel) -> np.ndarray:
 
 
 def fill_from_reserves(model: ElectionModel) -> None:
-    """Replace each candidate excluded before nomination with the township's next reserve."""
+    """Fill each ballot that exclusions before nomination left short with the township's next reserves.
+
+    A ballot is filled up to ``candidates_per_township`` while reserves last; called again it
+    promotes only for exclusions made since (vetting calls it between its rounds).
+    """
     w = model.world
     k_slots = w.slots_per_township
-    excluded = (model.initial_slate & (model.cand_status == CandidateStatus.EXCLUDED)).reshape(-1, k_slots)
+    nominated = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k_slots).sum(axis=1)
+    wanted = np.maximum(model.cfg.world.candidates_per_township - nominated, 0)
     reserve = (model.cand_status == CandidateStatus.RESERVE).reshape(-1, k_slots)
-    if not reserve.any() or not excluded.any():
+    if not reserve.any() or not wanted.any():
         return
     rank = np.cumsum(reserve, axis=1) - 1  # order of each reserve in its township
-    promoted = reserve & (rank < excluded.sum(axis=1)[:, None])
+    promoted = reserve & (rank < wanted[:, None])
     model.cand_status[promoted.ravel()] = CandidateStatus.NOMINATED
     model.count("reserves_nominated", int(promoted.sum()))
 

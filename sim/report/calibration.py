@@ -47,7 +47,7 @@ def threshold_plot(grid: pd.DataFrame) -> Figure:
     ax2.legend(title="brokers per township", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4, frameon=False)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
-    fig.suptitle("Seats held by payers saturate in broker density and collapse past a sanction threshold", fontsize=11)
+    fig.suptitle("Seats held by payers saturate in broker density and fall with the sanction", fontsize=11)
     fig.tight_layout()
     return fig
 

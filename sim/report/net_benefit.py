@@ -37,13 +37,23 @@ def split_sentence(runs: pd.DataFrame, base: str | None) -> str:
     cols = ["seats_bought_final", *(f"seats_{p}_final" for p in parts)]
     if base is None or not set(cols) <= set(runs):
         return ""
-    m = runs[runs.arm == base][cols].mean()
-    return (
+    none = runs[runs.arm == base]
+    m = none[cols].mean()
+    text = (
         f"With no intervention vote buying changes {m['seats_bought_final']:.1f} seats per election round after "
         f"unseating: {m['seats_captured_final']:.1f} **captured** (won by a candidate who paid and would have "
         f"lost without bribes), {m['seats_vacated_final']:.1f} **vacated** (no majority because bought marks "
         f"split it) and {m['seats_displaced_final']:.1f} **displaced** (another candidate won)."
     )
+    money = ("money_spent", "bought_votes_delivered", "bribe_money", "bribes_paid")
+    if set(money) <= set(runs) and none["bought_votes_delivered"].sum() > 0 and none["bribes_paid"].sum() > 0:
+        per_vote = none["money_spent"].sum() / none["bought_votes_delivered"].sum()
+        per_bribe = none["bribe_money"].sum() / none["bribes_paid"].sum()
+        text += (
+            f" Buyers spend {per_vote:,.0f} yuan for each bought mark delivered, and a delegate receives "
+            f"{per_bribe:,.0f} yuan a bribe (the record's township prices: 50-500 yuan a vote)."
+        )
+    return text
 
 
 def net_benefit_column(runs: pd.DataFrame, base: str | None, key: str, weight: float) -> pd.Series | None:

@@ -77,7 +77,7 @@ def net_benefit_sentence(runs: pd.DataFrame, base: str, key: str, weight: float,
     elif not nb.is_best:
         rivals = ", ".join(arm_name(a) for a in [*nb.tied, *nb.indistinct])
         text = (
-            f"{arm_name(nb.arm)} has the largest net benefit ({_net(nb.effect)}), but the data cannot tell it "
+            f"{arm_name(nb.arm)} has the largest net benefit, {_net(nb.effect)}, but the data cannot tell it "
             f"from {rivals} (paired, Holm-adjusted), so none is named best by net benefit."
         )
     else:
@@ -107,7 +107,7 @@ def flip_sentence(runs: pd.DataFrame, base: str, key: str, weight: float) -> str
     side = "below" if weight < flip.weight else "at or above"
     return (
         f"On the means, {first} (most {seats_word(key)} prevented) has the largest net benefit up to a weight of "
-        f"{flip.weight:.2g}, and {then} above it; this report's weight is {side} it."
+        f"{flip.weight:.2g}, and {then} above it; this report's weight, {weight:g}, is {side} it."
     )
 
 
@@ -116,4 +116,4 @@ def _net(effect: pd.Series) -> str:
     value = f"{effect.net_benefit:+.1f} seats per election round"
     if math.isfinite(effect.ci_low) and math.isfinite(effect.ci_high):
         return f"{value} (95% CI {effect.ci_low:+.1f} to {effect.ci_high:+.1f})"
-    return value
+    return f"{value} (no 95% CI)"

@@ -83,3 +83,14 @@ def test_vetting_checks_the_slate_and_only_the_reserves_it_promotes(small):
     assert (m.cand_status == CandidateStatus.RESERVE).sum() == w.n_candidates - vetted
     iv = next(iv for iv in m.interventions if iv.name == "candidate_vetting")
     assert iv.units == pytest.approx(vetted * 4 * m.cfg.interventions.candidate_vetting.completion)
+
+
+def test_talks_are_held_with_the_candidates_standing_not_with_reserves(small):
+    s = simulate(with_intervention(small, "pledges_talks", delegate_coverage=0.0), seed=2).summary
+    assert s["pledges_talks_talks"] == small["world"]["n_townships"] * 5  # the slates, no reserve
+    both = {**small, "interventions": {"pledges_talks": {"enabled": True}, "candidate_vetting": {"enabled": True}}}
+    s = simulate(both, seed=2).summary
+    assert s["reserves_nominated"] > 0
+    assert s["pledges_talks_talks"] == small["world"]["n_townships"] * 5 - (
+        s["vetting_removed"] - s["reserves_nominated"]
+    )

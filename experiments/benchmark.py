@@ -2,6 +2,7 @@
 
     python experiments/benchmark.py            # everything (about two minutes)
     python experiments/benchmark.py --quick    # fewer repetitions
+    python experiments/benchmark.py --against ../other-checkout   # a province run here and there, as a ratio
 
 Reports, for a run with no interventions on one core: world building, the daily loop (and the
 vote within it), delegate-days per second in the daily loop and peak memory; then sweep
@@ -64,7 +65,7 @@ def sweep_throughput(scale: str, launcher: str, replicates: int) -> tuple[float,
         f"scenario={scale}",
         "policy=none,all",
         f"replicates={replicates}",
-        "report=false",
+        "report.enabled=false",
         f"hydra.sweep.dir={tmp}",
         f"hydra/launcher={launcher}",
     ]
@@ -76,11 +77,62 @@ def sweep_throughput(scale: str, launcher: str, replicates: int) -> tuple[float,
     return runs / wall * 60, wall / runs
 
 
+#: Times province runs (no intervention) of the ``sim`` under the checkout given first: the best
+#: wall time and the best processor time of ``runs`` runs (processor time is what a shared,
+#: loaded machine disturbs least).
+TIMER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from sim import simulate
+world = {"n_cities": 14, "n_counties": 100, "n_townships": 841, "delegates_per_township": 83.0}
+wall, cpu = [], []
+for s in range(int(sys.argv[2])):
+    t0 = time.process_time()
+    wall.append(simulate({"scenario": "province", "world": world}, seed=s).summary["runtime_s"])
+    cpu.append(time.process_time() - t0)
+print(min(wall), min(cpu))
+"""
+
+
+def against(other: Path, rounds: int) -> dict[str, tuple[float, float]]:
+    """Province run time of this checkout and of ``other``, measured in alternation (same load).
+
+    Each round times both checkouts in fresh processes, one after the other (best of two runs each),
+    so that the ratio compares them under the same conditions of a shared machine.
+
+    Returns:
+        For ``wall`` and ``cpu`` seconds: ``(this, other)``, the medians over rounds of each
+        checkout's best run.
+    """
+    times: dict[Path, list[tuple[float, float]]] = {ROOT: [], other: []}
+    for _ in range(rounds):
+        for root in (ROOT, other):
+            out = subprocess.run(
+                [sys.executable, "-c", TIMER, str(root), "2"], capture_output=True, text=True, check=True
+            )
+            wall, cpu = out.stdout.strip().splitlines()[-1].split()
+            times[root].append((float(wall), float(cpu)))
+    median = lambda xs: float(sorted(xs)[len(xs) // 2])  # noqa: E731
+    return {
+        what: (median([t[i] for t in times[ROOT]]), median([t[i] for t in times[other]]))
+        for i, what in enumerate(("wall", "cpu"))
+    }
+
+
 def main() -> None:
     """Print the benchmark tables."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--against", type=Path, help="another checkout: time a province run of both, in alternation, and their ratio"
+    )
     args = parser.parse_args()
+    if args.against is not None:
+        rounds = 3 if args.quick else 7
+        print(f"province run, no intervention (median of {rounds} rounds, best of 2 runs each):")
+        for what, (mine, theirs) in against(args.against.resolve(), rounds).items():
+            print(f"  {what:>4}: this checkout {mine:.3f} s; {args.against} {theirs:.3f} s; ratio {mine / theirs:.2f}")
+        return
     repeats = 2 if args.quick else 3
     print(f"machine: {os.cpu_count()} cores; one run uses one core\n")
     print(f"Single run, no interventions (best of {repeats})")

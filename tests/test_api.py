@@ -201,7 +201,7 @@ def test_load_results_returns_the_tidy_tables(tmp_path):
         "schedule.campaign_days=10",
         "schedule.post_election_days=5",
         *SHORT_CLI,
-        "report=false",
+        "report.enabled=false",
         "policy=none,team_inspection",
         "replicates=2",
         "hydra/launcher=basic",

@@ -322,3 +322,52 @@ def test_numpy_whole_numbers_are_accepted_as_counts_and_seeds(tiny):
         robustness=RobustnessConfig(draws=0),
     )  # fmt: skip
     check_settings(tiny, opt, SensitivityConfig())
+
+
+def _at_zero(name: str) -> dict[str, object]:
+    """Overrides that deploy ``name`` with every one of its levers at 0 (``enabled`` kept on)."""
+    out: dict[str, object] = {f"interventions.{name}.enabled": True}
+    for lv in LEVERS:
+        if lv.intervention == name:
+            out[lv.key] = False if lv.kind == "bool" else lv.cast(OFF)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted({lv.intervention for lv in LEVERS}))
+def test_every_lever_at_zero_does_nothing_and_costs_nothing(tiny, name):
+    # Each effect of an intervention scales with its levers: deployed with every lever at 0 it
+    # must leave every output as no intervention leaves it, on the same seeds.
+    lowest = min(field_meta(lv.key)[0].get("lo") or 0.0 for lv in LEVERS if lv.intervention == name)
+    if lowest > OFF:  # a lever whose deployed values start above 0 cannot be deployed at 0 at all
+        with pytest.raises(ConfigError, match=f"interventions.{name}"):
+            with_values(tiny, **_at_zero(name))
+        assert portfolio_overrides(dict.fromkeys((lv.key for lv in LEVERS if lv.intervention == name), OFF)) == {
+            f"interventions.{name}.enabled": False
+        }
+        return
+    skip = ("runtime_s", "interventions")
+    for seed in range(3):
+        none = simulate(with_values(tiny, seed=seed)).summary
+        zero = simulate(with_values(tiny, seed=seed, **_at_zero(name))).summary
+        differ = {
+            k: (none[k], zero[k]) for k in none if not k.startswith("time_") and k not in skip and none[k] != zero[k]
+        }
+        assert not differ, differ
+        assert zero["cost_total"] == 0.0 and zero.get(f"cost_{name}", 0.0) == 0.0
+
+
+@pytest.mark.parametrize("lv", LEVERS, ids=lambda lv: lv.name)
+def test_every_lever_keeps_the_core_streams_in_lock_step(tiny, lv):
+    # Common random numbers at every intensity: a lever changes what happens, never how many
+    # draws a core process makes, so each core stream's next draw is the same as with no intervention.
+    from sim.model.streams import CORE_STREAMS
+    from sim.simulate import build_model
+
+    def next_draws(cfg):
+        model = build_model(cfg)
+        model.run()
+        return {name: model.streams[name].random() for name in CORE_STREAMS}
+
+    base = next_draws(with_values(tiny, seed=4))
+    for value in (lv.grid()[1], lv.high):
+        assert next_draws(with_values(tiny, seed=4, **portfolio_overrides({lv.key: value}))) == base, value

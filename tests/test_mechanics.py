@@ -248,8 +248,9 @@ def test_a_delegates_sanction_raises_perceived_risk_in_its_county(small):
     w = model.world
     before = model.town_risk.copy()
     hit = np.flatnonzero(w.township == 0)[:3]
-    sanction_delegates(model, hit)
+    sanction_delegates(model, hit, "hotline")
     assert not model.del_present[hit].any() and model.counters["delegates_sanctioned"] == 3
+    assert model.counters["delegates_sanctioned_hotline"] == 3
     county = w.town_county == w.town_county[0]
     assert model.town_risk[0] > before[0] and np.all(model.town_risk[county] > before[county])
     assert np.all(model.town_risk[~county] == before[~county])

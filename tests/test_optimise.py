@@ -433,7 +433,7 @@ def test_the_command_runs_through_the_launcher_reports_and_refuses_another_plan(
     per_world = robust_runs.groupby("sample").apply(lambda g: g.filter(like="in.delegates").nunique().max())
     assert (per_world == 1).all()  # every portfolio meets the same worlds
     # Rerunning the same command computes nothing; another plan is refused before anything runs.
-    cli(folder, *robust, "report=false")
+    cli(folder, *robust, "report.enabled=false")
     assert json.loads((folder / "sweep.json").read_text())["runs_computed"] == 0
     done = len(list(folder.glob("runs/*/*/DONE")))
     with pytest.raises(ConfigError) as refused:

@@ -66,7 +66,7 @@ def test_bought_seats_do_not_fall_as_compliance_rises(small):
     assert means[-1] > 0.05
 
 
-def test_bought_seats_split_into_payers_vacancies_and_the_rest(small):
+def test_bought_seats_split_into_captured_vacated_and_displaced(small):
     # Dense brokers, full delivery and bullet voting: buying changes many seats, some by leaving
     # them vacant (bought marks split the majority).
     dense = {**small, "world": {**small["world"], "brokers_per_township": 6.0}}
@@ -74,15 +74,17 @@ def test_bought_seats_split_into_payers_vacancies_and_the_rest(small):
     for seed in range(3):
         r = simulate(cfg, seed=seed, keep_model=True)
         s, m = r.summary, r.model
-        parts = ("by_payers", "vacated", "other")
-        assert s["seats_bought"] == sum(s[f"seats_bought_{p}"] for p in parts)
-        assert s["seats_bought_final"] == sum(s[f"seats_bought_final_{p}"] for p in parts)
-        # Set by set: seats taken by payers are held by candidates who paid and lose without bribes.
+        parts = ("captured", "vacated", "displaced")
+        assert s["seats_bought"] == sum(s[f"seats_{p}"] for p in parts)
+        assert s["seats_bought_final"] == sum(s[f"seats_{p}_final"] for p in parts)
+        for p in parts:
+            assert s[f"{p}_seat_rate_final"] == pytest.approx(s[f"seats_{p}_final"] / s["seats"])
+        # Set by set: captured seats are held by candidates who paid and lose without bribes.
         held = m.cand_status == CandidateStatus.ELECTED
         taken = held & ~m.cf_elected & m.vote_buyers()
-        assert taken.sum() == s["seats_bought_final_by_payers"]
-        assert s["seats_bought_final_by_payers"] <= s["payer_seats_final"]
-    assert sum(simulate(cfg, seed=s).summary["seats_bought_vacated"] for s in range(3)) > 0
+        assert taken.sum() == s["seats_captured_final"]
+        assert s["seats_captured_final"] <= s["payer_seats_final"]
+    assert sum(simulate(cfg, seed=s).summary["seats_vacated"] for s in range(3)) > 0
 
 
 def test_removals_change_seats_only_when_someone_is_removed(small):
@@ -103,7 +105,7 @@ def test_unseating_a_bought_winner_undoes_the_seat_only_if_the_refill_is_the_cou
     model = build_model(cfg)
     while model.day <= model.congress_day:
         model.step()
-    k = cfg.world.candidates_per_township
+    k = model.world.slots_per_township
     held = model.cand_status == CandidateStatus.ELECTED
     bought_winners = np.flatnonzero(held & ~model.cf_elected)
     assert len(bought_winners) > 0

@@ -23,7 +23,7 @@ FAST = [
     "schedule.post_election_days=6",
     "investigation.direct_days=5",
     "investigation.supervised_days=6",
-    "report=false",
+    "report.enabled=false",
 ]
 BASIC = "hydra/launcher=basic"
 
@@ -349,7 +349,9 @@ def test_a_failing_report_makes_the_exit_status_non_zero(tmp_path):
         "def _f(*a, **k):\n    raise RuntimeError('injected report failure')\n"
         "r.write_report = _f\n"
     )
-    proc = cli(tmp_path / "sweep", "policy=none,all", "replicates=2", "report=true", env=_injecting_env(tmp_path, hook))
+    proc = cli(
+        tmp_path / "sweep", "policy=none,all", "replicates=2", "report.enabled=true", env=_injecting_env(tmp_path, hook)
+    )
     assert proc.returncode == 1
     assert "the report failed: RuntimeError: injected report failure" in proc.stderr.splitlines()[-1]
     assert len(pd.read_parquet(tmp_path / "sweep" / "runs.parquet")) == 4  # the tables are kept
@@ -362,7 +364,7 @@ def test_a_failing_report_makes_the_exit_status_non_zero(tmp_path):
     ids=["baseline-only", "one-arm", "no-baseline"],
 )
 def test_every_kind_of_comparison_sweep_gets_a_report(tmp_path, args):
-    proc = cli(tmp_path, *args, "report=true")
+    proc = cli(tmp_path, *args, "report.enabled=true")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "report" / "report.html").exists()
 

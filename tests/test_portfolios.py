@@ -19,7 +19,7 @@ from sim.optimise.portfolios import (
     welch_interval,
 )
 from sim.optimise.robustness import prim_boxes, robust_rival, robustness_table, wilson
-from sim.stats.outcomes import HEADLINE
+from sim.stats.outcomes import OPTIMISED as HEADLINE  # what the optimiser minimises
 
 
 def test_pareto_mask_keeps_exactly_the_non_dominated_rows():

@@ -98,7 +98,9 @@ def real_sweep(tmp_path_factory):
     from sim.report.write import write_report
 
     d = tmp_path_factory.mktemp("sweep")
-    run_sweep(d, "scenario=county", "replicates=5", "policy=none,team_inspection,pledges_talks,all", "report=false")
+    run_sweep(
+        d, "scenario=county", "replicates=5", "policy=none,team_inspection,pledges_talks,all", "report.enabled=false"
+    )
     handler = _Collect(logging.WARNING)
     logging.getLogger("sim").addHandler(handler)
     try:
@@ -139,7 +141,9 @@ def test_first_screen_answers_the_question(real_sweep):
     answer = html[html.index('<section id="answer">') : html.index("</section>")]
     assert re.search(r"Largest effect|tie for the largest|none is named best", answer)
     assert "What is left" in answer or "No arm" in answer
-    assert "Harms against no intervention" in answer and "honest candidates removed" in answer
+    if "Largest effect" in answer or "tie for the largest" in answer:  # harms of the arms named
+        assert "Harms against no intervention" in answer and "honest candidates removed" in answer
+    assert "extra honest candidate removed" in answer  # the net benefit weighs harm in every case
     assert "cover only the seed-to-seed randomness" in answer
     assert "<table" in answer and "ICER" in answer
 
@@ -321,7 +325,9 @@ def test_cost_section_draws_acceptability_curves_only_from_five_pairs(n, tmp_pat
     else:
         assert stems == ["cost_effectiveness", "acceptability"] and "No acceptability curves" not in text
     effects = paired_effects(runs, ["bought_seat_rate_final"])
-    status = headline_table(runs, effects, ce, "none")["status"]
+    from sim.sweeps.experiment import ReportSettings
+
+    status = headline_table(runs, effects, ce, "none", ReportSettings(outcome="bought_seat_rate_final"))["status"]
     if n == 1:  # one seed's frontier is no finding: the column says so
         assert status.str.endswith("(one seed)").all()
     else:
@@ -366,3 +372,49 @@ def test_sweep_sentence_counts_in_words():
     assert "2 arms, 3 replicates per arm (6 runs)" in sweep_sentence(many, {"experiment": "compare"})
     drawn = one.assign(sample=0, replicate=0)
     assert "1 uncertainty sample x 1 replicate = 1 run per arm" in sweep_sentence(drawn, {})
+
+
+def test_the_first_screen_splits_bought_seats_and_weighs_benefit_against_harm(real_sweep):
+    html = (real_sweep / "report" / "report.html").read_text()
+    answer = html[html.index('<section id="answer">') : html.index("</section>")]
+    for word in ("captured", "vacated", "displaced"):
+        assert f"<b>{word}</b>" in answer
+    assert "Benefit and harm together" in answer and "report.harm_weight" in answer
+    assert re.search(r"best by net benefit|none is named best by net benefit", answer)
+    assert "On the means" in answer
+    table = pd.read_csv(real_sweep / "report" / "headline.csv")
+    assert {"vacated (points)", "displaced (points)", "net benefit (seats, harm weight 1)"} <= set(table.columns)
+    assert "captured seats prevented" in table.columns
+
+
+def test_the_report_ranks_by_the_outcome_the_sweep_chose_or_the_one_asked_for(real_sweep, tmp_path):
+    import json
+
+    from sim.config import ConfigError
+    from sim.report.write import write_report
+    from sim.stats.outcomes import RANKABLE
+    from sim.sweeps.experiment import RANKING_OUTCOMES
+
+    assert RANKABLE == RANKING_OUTCOMES
+    copy = tmp_path / "sweep"
+    shutil.copytree(real_sweep, copy)
+    meta = json.loads((copy / "sweep.json").read_text())
+    assert meta["config"]["report"] == {"enabled": False, "outcome": "captured_seat_rate_final", "harm_weight": 1.0}
+    meta["config"]["report"].update(outcome="bought_seat_rate_final", harm_weight=4.0)
+    (copy / "sweep.json").write_text(json.dumps(meta))
+    write_report(copy)
+    table = pd.read_csv(copy / "report" / "headline.csv")
+    assert "bought seats prevented" in table.columns and "captured (points)" in table.columns
+    assert "net benefit (seats, harm weight 4)" in table.columns
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / "report.py"), str(copy), "--outcome", "vacated_seat_rate_final"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "vacated seats prevented" in pd.read_csv(copy / "report" / "headline.csv").columns
+    with pytest.raises(ConfigError, match=r"report.harm_weight=-1.0 is below its minimum 0.0"):
+        write_report(copy, harm_weight=-1.0)
+    with pytest.raises(ConfigError, match=r"report.outcome='bribed_share' must be one of"):
+        write_report(copy, outcome="bribed_share")

@@ -47,14 +47,14 @@ def test_slurm_sweep_matches_the_joblib_launcher(tmp_path):
     run_sweep(
         tmp_path / "slurm",
         *COMPARISON,
-        "report=true",
+        "report.enabled=true",
         "hydra/launcher=submitit_slurm",
         f"hydra.launcher.partition={PARTITION}",
         "hydra.launcher.timeout_min=10",
         "hydra.launcher.mem_gb=1",
         timeout=600,
     )
-    run_sweep(tmp_path / "joblib", *COMPARISON, "report=false")
+    run_sweep(tmp_path / "joblib", *COMPARISON, "report.enabled=false")
     assert (tmp_path / "slurm" / "report" / "report.html").exists()
     assert list((tmp_path / "slurm" / ".submitit").iterdir())  # the jobs went through SLURM
     slurm = pd.read_parquet(tmp_path / "slurm" / "runs.parquet")
@@ -77,7 +77,7 @@ def test_an_optimisation_goes_through_slurm_unchanged(tmp_path):
         tmp_path / "slurm",
         "optimise.generations=1",
         "optimise.robustness.draws=0",
-        "report=false",
+        "report.enabled=false",
         "hydra/launcher=submitit_slurm",
         f"hydra.launcher.partition={PARTITION}",
         "hydra.launcher.timeout_min=10",

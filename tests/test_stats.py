@@ -243,7 +243,7 @@ def test_policy_wins_splits_ties_instead_of_giving_them_to_the_first_name():
         for s in range(4)
         for arm, v in (("aa", 0.2), ("zz", 0.2), ("mm", 0.5))
     ]
-    wins = policy_wins(pd.DataFrame(rows)).set_index("arm").win_share
+    wins = policy_wins(pd.DataFrame(rows), "bought_seat_rate_final").set_index("arm").win_share
     assert wins["aa"] == wins["zz"] == 0.5 and wins["mm"] == 0
 
 

@@ -21,7 +21,7 @@ FAST = [
     "schedule.post_election_days=6",
     "investigation.direct_days=5",
     "investigation.supervised_days=6",
-    "report=false",
+    "report.enabled=false",
 ]
 OUTCOMES = ["bought_seat_rate_final", "bribed_share", "tips", "detections", "cost_total", "merit_loss"]
 
@@ -124,6 +124,8 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
         (["policy=none,all", "replicates=0"], "replicates=0"),
         (["policy=none,bribe_amnesty"], "bribe_amnesty"),
         (["interventions.bribe_amnesty.enabled=true,false"], "bribe_amnesty"),
+        (["policy=none,all", "report.outcome=bribed_share"], "report.outcome='bribed_share' must be one of"),
+        (["policy=none,all", "report.harm_weight=-2"], "report.harm_weight=-2.0 is below its minimum 0.0"),
     ],
 )
 def test_invalid_experiment_fails_before_anything_runs(tmp_path, args, fragment):

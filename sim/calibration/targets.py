@@ -19,7 +19,9 @@ Targets come in two groups, used for held-out validation (docs/VALIDATION.md):
 
 Checks of the mechanics (figures that a configured intensity reproduces by construction) are kept
 apart in ``MECHANICS``: meeting them says the quota, queue and capacity work, not that behaviour
-is right.
+is right.  Predictive checks (``PREDICTIVE``) set volumes and prices the fit never sees beside the
+record: tips substantiated and people sanctioned per county-level unit (Shanxi), and what a vote
+costs (the township cases' prices).
 """
 
 from __future__ import annotations
@@ -106,7 +108,10 @@ SHARE_STATISTICS = frozenset(
 )
 
 
-#: Shanxi: 221 tips in the election period over 11 cities and 117 county-level units (FACTS.md).
+#: Shanxi: 221 tips received in the election period, all checked, 7 people disciplined, reminded or
+#: criticised (FACTS.md).  The 117 county-level units are not in FACTS.md or the article: they are
+#: Shanxi's administrative count in the public record (11 prefecture-level cities, 117 county-level
+#: divisions).
 SHANXI_TIPS, SHANXI_COUNTIES, SHANXI_SANCTIONED = 221, 117, 7
 
 
@@ -124,8 +129,8 @@ TARGETS: tuple[Target, ...] = (
         True,
         "as_deployed",
         MONITORING,
-        "Shanxi 2021: 221 tips received by the organisation departments of province, cities and counties, "
-        "117 county-level units (FACTS.md)",
+        "Shanxi 2021: 221 tips received by the organisation departments of province, cities and counties "
+        "(FACTS.md), over Shanxi's 117 county-level divisions (administrative record, not in FACTS.md)",
         "The 221 are tips on election discipline received through the 12380 platform by organisation "
         "departments over the whole city/county/township leadership change; tips sent to discipline "
         "commissions or petition offices are not in it (more tips), while it also covers county and city "
@@ -283,6 +288,78 @@ MECHANICS: tuple[Target, ...] = (
 )
 
 
+#: Within three times the record either way: log10(3) decades.
+THREEFOLD = math.log10(3.0)
+
+#: Volumes and prices beside the record, never fitted: predictive checks only.
+PREDICTIVE: tuple[Target, ...] = (
+    Target(
+        "tips substantiated per county-level unit",
+        "tips_substantiated_per_county",
+        SHANXI_SANCTIONED / SHANXI_COUNTIES,
+        THREEFOLD,
+        TWO_SIDED,
+        True,
+        "as_deployed",
+        "predictive",
+        "Shanxi 2021: 221 tips, all checked, 7 people disciplined (FACTS.md); 117 county-level divisions "
+        "(administrative record)",
+        "Seven people is at most seven substantiated tips; within three times either way.",
+    ),
+    Target(
+        "people sanctioned after hotline tips per county-level unit",
+        "people_sanctioned_hotline_per_county",
+        SHANXI_SANCTIONED / SHANXI_COUNTIES,
+        THREEFOLD,
+        TWO_SIDED,
+        True,
+        "as_deployed",
+        "predictive",
+        "Shanxi 2021: 7 people disciplined, reminded or criticised after 221 tips (FACTS.md); 117 county-level "
+        "divisions (administrative record)",
+        "Brokers removed, delegates sanctioned and candidates disqualified or unseated after a substantiated tip "
+        "(the calibration table gives them by kind); within three times either way.",
+    ),
+    Target(
+        "yuan a delegate receives per bribe, unchecked",
+        "yuan_per_bribe",
+        math.sqrt(50 * 500),
+        0.5,
+        TWO_SIDED,
+        True,
+        "none",
+        "predictive",
+        "Township deals of 50-500 yuan a vote: Xiushui 2002 (50 a deputy), Feitian 2006 (400), Qidong 2007 "
+        "(100-800, mostly <= 500) (docs/MODEL.md)",
+        "The band 50-500 yuan on a log scale: its geometric middle (158 yuan) +-0.5 decades.",
+    ),
+    Target(
+        "yuan candidates spend per delivered vote, unchecked",
+        "yuan_per_delivered_vote",
+        2000.0,
+        500.0,
+        AT_MOST,
+        False,
+        "none",
+        "predictive",
+        "The highest price regularly reported below the provincial level, about 2,000 yuan a vote (Shaoyang 2013; "
+        "Hengyang) (docs/MODEL.md)",
+        "What a delivered mark costs the candidate (bribe, broker's commission, marks not delivered, seized funds) "
+        "should not exceed the dearest recorded price of a vote.",
+    ),
+)
+
+#: People sanctioned by kind and channel, per county-level unit: shown beside the volume checks.
+SANCTION_KINDS = (
+    "brokers_removed_hotline",
+    "delegates_sanctioned_hotline",
+    "candidates_sanctioned_hotline",
+    "brokers_removed_team_inspection",
+    "delegates_sanctioned_team_inspection",
+    "candidates_sanctioned_team_inspection",
+)
+
+
 def by_group(group: str | None) -> tuple[Target, ...]:
     """The calibration targets of one group (``None``: all)."""
     return tuple(t for t in TARGETS if group is None or t.group == group)
@@ -291,13 +368,16 @@ def by_group(group: str | None) -> tuple[Target, ...]:
 def derived(summary: Mapping[str, float]) -> dict[str, float]:
     """A run's summary plus the statistics the targets need that it does not hold directly.
 
-    ``tips_per_county`` needs the number of counties: a ``counties`` key (added by the calibration's
-    simulator) or the run's input ``in.world.n_counties`` (runs.parquet of a sweep).
+    The volumes per county-level unit (``tips_per_county``, ``people_sanctioned_hotline_per_county`` ...)
+    need the number of counties: a ``counties`` key (added by the calibration's simulator) or the
+    run's input ``in.world.n_counties`` (runs.parquet of a sweep).
     """
     out = dict(summary)
     counties = summary.get("counties") or summary.get("in.world.n_counties")
     if counties:
-        out["tips_per_county"] = summary["tips"] / counties
+        for key in ("tips", "tips_substantiated", "people_sanctioned_hotline", "people_sanctioned", *SANCTION_KINDS):
+            if key in summary:
+                out[f"{key}_per_county"] = summary[key] / counties
     held = summary.get("bought_votes_held", 0)
     out["delivery_rate"] = summary["bought_votes_delivered"] / held if held else float("nan")
     vetted = summary.get("candidates_vetted", 0)

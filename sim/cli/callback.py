@@ -11,7 +11,7 @@ from typing import Any, override
 
 from filelock import FileLock, Timeout
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.atomic_io import atomic_write_json
 from sim.cli.configs import _config_without_hydra, is_optimisation
@@ -106,7 +106,7 @@ class SweepCallback(Callback):
                 self._lock.release()
             return
         try:
-            outcome = finish_sweep(sweep_dir, report=bool(config.get("report", True)))
+            outcome = finish_sweep(sweep_dir, report=bool(OmegaConf.select(config, "report.enabled", default=True)))
         finally:
             if self._lock is not None:
                 self._lock.release()

@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.schema import OPTIMISE_SWEEPER, RunConfig
 from sim.config import ConfigError, SimConfig, build_config, check_keys
-from sim.sweeps.experiment import SensitivityConfig, validate_run_config
+from sim.sweeps.experiment import ReportSettings, SensitivityConfig, validate_run_config
 
 
 def is_optimisation(config: DictConfig) -> bool:
@@ -19,6 +19,11 @@ def is_optimisation(config: DictConfig) -> bool:
 
 def _sensitivity(cfg: DictConfig) -> SensitivityConfig:
     return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(SensitivityConfig), cfg.sensitivity))  # type: ignore[return-value]
+
+
+def report_settings(cfg: DictConfig) -> ReportSettings:
+    """The sweep's report settings (``report.*``) as their dataclass."""
+    return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(ReportSettings), cfg.report))  # type: ignore[return-value]
 
 
 def strict_keys(cfg: DictConfig) -> None:
@@ -41,7 +46,7 @@ def validated(cfg: DictConfig) -> SimConfig:
     """
     strict_keys(cfg)
     sens = _sensitivity(cfg)
-    validate_run_config(int(cfg.replicates), sens, int(cfg.base_seed))
+    validate_run_config(int(cfg.replicates), sens, int(cfg.base_seed), report_settings(cfg))
     sim_cfg = build_config(cfg)
     for key, (low, high) in sens.parameters.items() if sens.n_samples > 0 else ():
         build_config(sim_cfg, **{key: low})  # an uncertain parameter must be a key with these bounds

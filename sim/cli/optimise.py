@@ -120,7 +120,7 @@ def run_optimise_sweep(config: DictConfig, arguments: list[str], launcher: Any) 
             cluster=cluster,
             on_change=str(config.sweep.on_change),
             experiment=str(config.experiment_name),
-            report=bool(config.get("report", True)),
+            report=bool(OmegaConf.select(config, "report.enabled", default=True)),
             meta=meta,
         )
     except ConfigError as exc:

@@ -28,6 +28,24 @@ class DelegateConfig:
         source="LIT: township bribes of 50-500 yuan a vote (Xiushui 2002, Feitian 2006, Qidong 2007; see MODEL.md)",
         doc="bribe at which log(1 + bribe / reference) is log 2: the scale on which delegates value money",
     )
+    reservation_price: float = param(
+        100.0,
+        lo=0.0,
+        unit="yuan",
+        source="ASSUMPTION, range 50-200: township deals were struck at 50-500 yuan a vote (Xiushui 2002: 50; "
+        "Feitian 2006: 400; Qidong 2007: 100-800, mostly <= 500; see MODEL.md), so the cheapest recorded price "
+        "(50) lies in the lower tail and the usual prices above the median",
+        doc="median of the delegates' reservation prices: a bribe below a delegate's own price is refused "
+        "with certainty (lognormal across delegates, drawn once per run)",
+    )
+    reservation_price_sd_log: float = param(
+        0.7,
+        lo=0.0,
+        unit="log",
+        source="ASSUMPTION, range 0.4-1.0: 0.7 puts 90% of reservation prices between a third and three times "
+        "the median (about 30-300 yuan), the span of the recorded township prices",
+        doc="spread of the reservation prices (sd of their log)",
+    )
     reciprocity_weight: float = param(1.5, lo=0.0, unit="logit", doc="weight of reciprocity (0..1)")
     norm_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of the share of peers known to have accepted")
     risk_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of detection belief x sanction x risk aversion")

@@ -11,9 +11,9 @@ from sim.config.fields import param, prob
 class ReportingConfig:
     """Who reports to the hotline, and the tips that are false."""
 
-    # The five reporting rates are set together by the tip volume (Shanxi: 221 tips over 117
-    # county-level units); each alone stays near its prior, so they move to their posterior medians
-    # as a set (docs/VALIDATION.md, "Defaults").
+    # The five reporting rates are set together by the tip volume (Shanxi: 221 tips, FACTS.md, over
+    # its 117 county-level divisions, the administrative record); each alone stays near its prior,
+    # so they move to their posterior medians as a set (docs/VALIDATION.md, "Defaults").
     refuser_scale: float = param(
         0.21,
         lo=0.0,

@@ -31,7 +31,9 @@ class WarningEducationConfig:
     moral_boost: float = param(0.8, lo=0.0, unit="logit", doc="moral cost added to an attendee")
     risk_boost: float = prob(0.1, doc="detection belief added to an attendee")
     half_life_days: float = param(20.0, lo=0.1, unit="days", doc="half-life of the effect")
-    candidate_risk_boost: float = prob(0.05, doc="perceived risk added to candidates (cases publicised)")
+    candidate_risk_boost: float = prob(
+        0.05, doc="perceived risk added to candidates by cases publicised at full coverage (scaled by coverage)"
+    )
     staff_days_per_session: float = param(1.0, lo=0.0, unit="staff-days", doc="cost of one session")
 
 

@@ -33,7 +33,13 @@ class WorldConfig:
         doc="candidates on each ballot (competitive: more than seats)",
     )
     reserves_per_township: int = param(
-        0, lo=0, unit="candidates", doc="reserve candidates who replace candidates excluded before nomination"
+        2,
+        lo=0,
+        unit="candidates",
+        source="LAW: the slate's margin over the seats (5 candidates for 3 seats: 2; the Organic Law requires 1-3 "
+        "more candidates than posts), so a ballot can lose its whole margin to vetting and still go to the vote "
+        "full; reserves are nominated by the same rule as the slate",
+        doc="reserve candidates who replace candidates excluded before nomination",
     )
     peer_degree: int = param(8, lo=0, unit="ties", doc="peer ties per delegate in the ring lattice (even)")
     peer_rewire: float = prob(0.1, doc="share of peer ties rewired at random within the township")

@@ -9,6 +9,7 @@ import numpy as np
 from sim.config import CandidateVettingConfig
 from sim.interventions.base import Intervention
 from sim.model.agents import CandidateStatus
+from sim.model.terms import fill_from_reserves
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
@@ -21,7 +22,9 @@ class CandidateVetting(Intervention):
     first (then at random), otherwise at random.  A vetted tainted candidate is excluded with
     probability ``completion x hit_rate`` (a check not completed cannot find anything; Jiangxi
     completed 54% to 100% of the four checks); a vetted honest one with ``false_alarm_rate``.
-    Cost: checks (``checks_per_candidate x completion`` per vetted candidate).
+    Vetting runs in rounds: the slate first, then the reserves promoted into the places of those
+    excluded (:func:`sim.model.terms.fill_from_reserves`), so a reserve who is never needed is
+    never checked.  Cost: checks (``checks_per_candidate x completion`` per vetted candidate).
     """
 
     name = "candidate_vetting"
@@ -37,17 +40,24 @@ class CandidateVetting(Intervention):
         cfg, w = self.config, model.world
         rng = self.rng(model)
         u_order, u_check = rng.random(w.n_candidates), rng.random(w.n_candidates)
-        n_vet = round(cfg.coverage * w.n_candidates)
-        priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64)))  # high grade first
-        vetted = np.zeros(w.n_candidates, dtype=bool)
-        vetted[priority[:n_vet]] = True
+        # Who would be vetted if they stood: the first ``coverage`` of all candidates by priority
+        # (high grade first), fixed before any round so that every arm vets the same people.
+        priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64)))
+        selected = np.zeros(w.n_candidates, dtype=bool)
+        selected[priority[: round(cfg.coverage * w.n_candidates)]] = True
         p_exclude = np.where(w.cand_tainted, cfg.completion * cfg.hit_rate, cfg.false_alarm_rate)
-        standing = np.isin(model.cand_status, (CandidateStatus.NOMINATED, CandidateStatus.RESERVE))
-        excluded = vetted & (u_check < p_exclude) & standing
-        model.cand_status[excluded] = CandidateStatus.EXCLUDED
-        model.cand_removed_by[excluded] = self.name
+        vetted = np.zeros(w.n_candidates, dtype=bool)
+        for _ in range(w.slots_per_township - model.cfg.world.candidates_per_township + 1):
+            fill_from_reserves(model)  # reserves take the places of those excluded so far
+            due = selected & ~vetted & (model.cand_status == CandidateStatus.NOMINATED)
+            vetted |= due
+            excluded = due & (u_check < p_exclude)
+            model.cand_status[excluded] = CandidateStatus.EXCLUDED
+            model.cand_removed_by[excluded] = self.name
+        n_vet = int(vetted.sum())
         model.count("candidates_vetted", n_vet)
         self.spend(n_vet * cfg.checks_per_candidate * cfg.completion, cfg.staff_days_per_check)
+        excluded = model.cand_status == CandidateStatus.EXCLUDED
         self.outcomes = {
             "excluded": float(excluded.sum()),
             "excluded_tainted": float((excluded & w.cand_tainted).sum()),

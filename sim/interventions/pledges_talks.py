@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.config import PledgesTalksConfig
 from sim.interventions.base import Intervention
+from sim.model.agents import CandidateStatus
 
 if TYPE_CHECKING:
     from sim.model.election import ElectionModel
@@ -18,7 +19,7 @@ class PledgesTalks(Intervention):
 
     A delegate who signed a pledge adds ``commitment x exp(-bribe / bribe_scale)`` to the moral
     cost of taking a bribe: strong against small bribes, fading against large ones (a promise is
-    cheap to break when the price is high).  A candidate talked to loses
+    cheap to break when the price is high).  A candidate standing who is talked to loses
     ``candidate_commitment`` from the logit of deciding to buy.  Cost: pledges and talks.
     """
 
@@ -40,7 +41,10 @@ class PledgesTalks(Intervention):
         cfg, w = self.config, model.world
         rng = self.rng(model)
         signs = rng.random(w.n_delegates) < cfg.delegate_coverage
-        talked = rng.random(w.n_candidates) < cfg.candidate_coverage
+        # Talks are held with the candidates standing (reserves promoted by vetting included), not
+        # with reserves who never stand.
+        standing = model.cand_status == CandidateStatus.NOMINATED
+        talked = (rng.random(w.n_candidates) < cfg.candidate_coverage) & standing
         model.del_pledge = np.where(signs, cfg.commitment, 0.0)
         model.pledge_bribe_scale = cfg.bribe_scale
         model.cand_commitment += np.where(talked, cfg.candidate_commitment, 0.0)

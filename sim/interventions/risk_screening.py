@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.config import RiskScreeningConfig
 from sim.interventions.base import Intervention
+from sim.model.agents import CandidateStatus
 from sim.model.campaign import buy_propensity, buying_decision
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ class RiskScreening(Intervention):
     ``1 - specificity``; flagged items are graded by score.  High-risk townships are supervised
     directly (delegates and candidates there perceive ``high_risk_boost`` more risk, and
     inspection and vetting go there first), medium ones are tracked (``medium_risk_boost``), low
-    ones are left to the lower level.  Cost: screening units per township and per candidate.
+    ones are left to the lower level.  Reserves are not screened (they are not standing).  Cost:
+    screening units per township and per candidate on the slate.
     """
 
     name = "risk_screening"
@@ -62,18 +64,21 @@ class RiskScreening(Intervention):
         rng = self.rng(model)
         u_town, u_cand = rng.random(w.n_townships), rng.random(w.n_candidates)
         noise_town, noise_cand = rng.normal(0, 0.5, w.n_townships), rng.normal(0, 0.5, w.n_candidates)
-        # The screen scores what it can see (propensities); whether it is right is judged against
-        # what candidates are actually set to do: buy votes, in a township with brokers to buy through.
-        p_buy = buy_propensity(model)
+        # The screen scores what it can see (propensities) of the candidates on the slate (reserves
+        # are not standing); whether it is right is judged against what candidates are actually set
+        # to do: buy votes, in a township with brokers to buy through.
+        slate = model.cand_status == CandidateStatus.NOMINATED
+        p_buy = np.where(slate, buy_propensity(model), 0.0)
         will_buy = buying_decision(model)
         has_brokers = np.bincount(w.broker_township, minlength=w.n_townships) > 0
         town_risk = np.bincount(w.cand_township, weights=p_buy, minlength=w.n_townships) * has_brokers
         town_buying = (np.bincount(w.cand_township, weights=will_buy, minlength=w.n_townships) > 0) & has_brokers
         model.town_grade = grade(town_buying, town_risk + noise_town * town_risk.std(), u_town, cfg)
-        model.cand_grade = grade(will_buy, p_buy + noise_cand * p_buy.std(), u_cand, cfg)
+        score = p_buy + noise_cand * p_buy[slate].std() if slate.any() else p_buy
+        model.cand_grade[slate] = grade(will_buy[slate], score[slate], u_cand[slate], cfg)
         boost = np.array([0.0, cfg.medium_risk_boost, cfg.high_risk_boost])
         model.town_watch += boost[model.town_grade]
-        units = w.n_townships * cfg.units_per_township + w.n_candidates * cfg.units_per_candidate
+        units = w.n_townships * cfg.units_per_township + slate.sum() * cfg.units_per_candidate
         self.spend(units, cfg.staff_days_per_unit)
         self.outcomes = {
             "high_townships": float((model.town_grade == HIGH).sum()),

@@ -20,8 +20,9 @@ class WarningEducation(Intervention):
     ``rollout_days`` from ``start_day``.  From the day after, an attendee's moral cost of taking a
     bribe rises by ``moral_boost`` and their detection belief by ``risk_boost``; both decay with
     ``half_life_days``.  Publicised cases also raise every candidate's perceived risk before they
-    decide whether to buy.  Cost: sessions, of ``attendees_per_session`` attendees each (Yunnan:
-    85,455 attendances in 9,321 sessions).
+    decide whether to buy, by ``candidate_risk_boost`` times ``coverage`` (every effect scales with
+    the programme's reach, so a coverage of 0 does nothing and costs nothing).  Cost: sessions, of
+    ``attendees_per_session`` attendees each (Yunnan: 85,455 attendances in 9,321 sessions).
     """
 
     name = "warning_education"
@@ -46,7 +47,8 @@ class WarningEducation(Intervention):
         self.moral = np.zeros(w.n_delegates)
         self.risk = np.zeros(w.n_delegates)
         self.decay = 0.5 ** (1.0 / cfg.half_life_days)
-        model.cand_risk_extra += cfg.candidate_risk_boost
+        # Cases publicised reach candidates as far as the programme reaches: no sessions, no effect.
+        model.cand_risk_extra += cfg.candidate_risk_boost * cfg.coverage
 
     @override
     def carry_over(self, model: ElectionModel) -> None:

@@ -121,8 +121,10 @@ def contract_live(model: ElectionModel) -> np.ndarray:
 def fund_brokers(model: ElectionModel) -> None:
     """Buyers still campaigning hand a day's share of their war chest to their live contracts.
 
-    Brokers keep their cut; the rest becomes money for bribes.  A buyer whose perceived risk has
-    risen above its tolerance stops funding (deterrence acting on candidates).
+    The money is held for bribes; a broker earns its commission on each bribe it pays
+    (:func:`settle_acceptances`) and hands back what it could not place at the end of the campaign
+    (:func:`return_unspent_funds`).  A buyer whose perceived risk has risen above its tolerance
+    stops funding (deterrence acting on candidates).
     """
     w = model.world
     client = np.maximum(model.contract_client, 0)
@@ -131,10 +133,29 @@ def fund_brokers(model: ElectionModel) -> None:
     n_contracts = np.bincount(client[working], minlength=w.n_candidates)
     daily = np.where(n_contracts > 0, w.cand_budget / model.cand_funding_days, 0.0)
     share = np.where(working, daily[client] / np.maximum(n_contracts[client], 1), 0.0)
-    cut = share * model.broker_cut[w.contract_broker]
     model.cand_spent += daily
-    model.contract_cut += cut
-    model.contract_funds += share - cut
+    model.contract_funds += share
+
+
+def return_unspent_funds(model: ElectionModel) -> None:
+    """At the end of the campaign brokers hand back to their clients the money they could not place.
+
+    Brokers are paid by results: a commission on the bribes they pay, not on the money they hold
+    (Stokes et al. 2013, ch. 3: brokers are imperfectly monitored agents whom candidates judge by
+    the votes they deliver; Szwarcberg 2015: by the turnout they show; the recorded township deals
+    were priced per deputy, e.g. Xiushui 2002, 50 yuan a deputy).  A sanctioned broker's funds are
+    seized with it.  What comes
+    back stays in the candidate's war chest, and so reaches the next election when
+    ``schedule.terms`` > 1 (:func:`sim.model.terms.nominate_next_slate`).
+    """
+    w = model.world
+    funds = model.contract_funds
+    held = (model.contract_client >= 0) & (funds > 0)
+    back = held & model.broker_active[w.contract_broker]
+    model.cand_returned += np.bincount(model.contract_client[back], weights=funds[back], minlength=w.n_candidates)
+    model.count("money_returned", float(funds[back].sum()))
+    model.count("money_seized", float(funds[held & ~back].sum()))
+    model.contract_funds = np.zeros(w.n_contracts)
 
 
 def peer_bought_share(model: ElectionModel) -> np.ndarray:
@@ -157,7 +178,9 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
 
     A broker makes up to ``approaches_per_day`` offers it can pay for, to untried ties, favouring
     reciprocal delegates and those known to have taken money before (:func:`choose_approaches`);
-    each delegate approached says yes with the probability of :func:`acceptance_utility`.  A
+    a delegate approached refuses a bribe below its reservation price (drawn once per run,
+    :func:`sim.model.world.reservation_prices`) and otherwise says yes with the probability of
+    :func:`acceptance_utility`.  A
     delegate may take one bribe from each candidate (it sells one mark to each); of two offers for
     the same candidate the same day it takes the larger.  A broker cannot pay out more than it
     holds (:func:`payable_yeses`).
@@ -180,8 +203,10 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         return approached, approached
     ct = w.tie_contract[open_ties]
     offer = model.contract_offer()[ct]
-    utility = acceptance_utility(model, w.tie_delegate[approached], offer[picked], peer_share)
-    said = u_decide[approached] < expit(utility)
+    delegates, bribe = w.tie_delegate[approached], offer[picked]
+    utility = acceptance_utility(model, delegates, bribe, peer_share)
+    # Below its own reservation price a delegate refuses whatever else it weighs: no money, no vote.
+    said = (bribe >= w.reservation_price[delegates]) & (u_decide[approached] < expit(utility))
     said_yes = approached[said]
     model.count("offers_accepted", len(said_yes))
     yes = open_ties[payable_yeses(model, open_ties, picked[said])]
@@ -211,8 +236,8 @@ def choose_approaches(model: ElectionModel, u_offer: np.ndarray) -> tuple[np.nda
         model.tie_active & (model.tie_state == TieState.UNTRIED) & contract_live(model)[w.tie_contract]
     )
     d, ct = w.tie_delegate[open_ties], w.tie_contract[open_ties]
-    c_offer = model.contract_offer()
-    offer = c_offer[ct]
+    c_price = model.contract_price()
+    offer = model.contract_offer()[ct]
     local = np.maximum(model.contract_client[ct], 0) % w.slots_per_township
     # A delegate can sell a mark to several candidates (one bribe from each), but not twice to
     # the same one; one whose bribes were voided is known to investigators and left alone.
@@ -235,7 +260,7 @@ def choose_approaches(model: ElectionModel, u_offer: np.ndarray) -> tuple[np.nda
     weight = np.where(eligible, weight, 0.0)
     w_contract = np.bincount(ct, weights=weight, minlength=w.n_contracts)
     w_broker = np.bincount(w.contract_broker, weights=w_contract, minlength=w.n_brokers)
-    affordable = np.floor(model.contract_funds / np.where(c_offer > 0, c_offer, np.inf))
+    affordable = np.floor(model.contract_funds / np.where(c_price > 0, c_price, np.inf))
     quota = np.minimum(
         cfg.brokers.approaches_per_day * w_contract / np.maximum(w_broker[w.contract_broker], 1e-12), affordable
     )
@@ -281,7 +306,7 @@ def payable_yeses(model: ElectionModel, open_ties: np.ndarray, yes: np.ndarray) 
         return yes
     w = model.world
     d, ct = w.tie_delegate[open_ties], w.tie_contract[open_ties]
-    offer = model.contract_offer()[ct]
+    offer, price = model.contract_offer()[ct], model.contract_price()[ct]
     local = np.maximum(model.contract_client[ct], 0) % w.slots_per_township
     # Of two offers for the same candidate, the larger.
     key = d[yes] * w.slots_per_township + local[yes]
@@ -289,20 +314,21 @@ def payable_yeses(model: ElectionModel, open_ties: np.ndarray, yes: np.ndarray) 
     yes, key = yes[order], key[order]
     first = np.concatenate([[True], key[1:] != key[:-1]])
     yes = np.sort(yes[first])
-    # A contract pays out at most what it holds (ties are grouped by contract).
+    # A contract pays out at most what it holds, bribe and commission (ties are grouped by contract).
     yc = ct[yes]
-    paid = np.cumsum(offer[yes])
+    paid = np.cumsum(price[yes])
     group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
-    before_group = np.maximum.accumulate(np.where(group_start, paid - offer[yes], 0.0))
+    before_group = np.maximum.accumulate(np.where(group_start, paid - price[yes], 0.0))
     return yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
 
 
 def settle_acceptances(model: ElectionModel, accepted: np.ndarray) -> None:
-    """Pay the accepted bribes and record who holds whose money."""
+    """Pay the accepted bribes (the broker keeps its commission on each) and record who holds whose money."""
     w = model.world
     b, d, ct = w.tie_broker[accepted], w.tie_delegate[accepted], w.tie_contract[accepted]
-    bribe = model.contract_offer()[ct]
-    model.contract_funds -= np.bincount(ct, weights=bribe, minlength=w.n_contracts)
+    bribe, price = model.contract_offer()[ct], model.contract_price()[ct]
+    model.contract_funds -= np.bincount(ct, weights=price, minlength=w.n_contracts)
+    model.contract_cut += np.bincount(ct, weights=price - bribe, minlength=w.n_contracts)
     model.broker_bought += np.bincount(b, minlength=w.n_brokers)
     np.add.at(model.del_money, d, bribe)  # a delegate may take several bribes the same day
     model.del_state[d] = DelegateState.BOUGHT

@@ -7,7 +7,8 @@ Campaign days ``0 .. campaign_days - 1``
     4. the investigation queue advances and sanctions are applied; 5. interventions act;
     6. beliefs decay and the day is recorded.
 Congress day (``campaign_days``)
-    the vote, defeated rivals' reports, investigations, interventions, decay, record.
+    brokers hand back what they could not place, the vote, defeated rivals' reports,
+    investigations, interventions, decay, record.
 Post-election days
     reports, investigations (late findings unseat winners), interventions, decay, record.
 """
@@ -32,6 +33,7 @@ from sim.model.campaign import (
     make_offers,
     peer_bought_share,
     record_refusals,
+    return_unspent_funds,
     settle_acceptances,
 )
 from sim.model.investigation import HotlineSettings, process_queue
@@ -164,7 +166,8 @@ class ElectionModel(mesa.Model):
         self.cand_price = np.zeros(n_cand)
         self.cand_quit_at = np.ones(n_cand)
         self.cand_funding_days = np.full(n_cand, float(cfg.schedule.campaign_days))
-        self.cand_spent = np.zeros(n_cand)
+        self.cand_spent = np.zeros(n_cand)  # handed to brokers
+        self.cand_returned = np.zeros(n_cand)  # handed back unspent at the end of the campaign
         self.cand_risk_extra = np.zeros(n_cand)
         self.cand_commitment = np.zeros(n_cand)
         self.cand_grade = np.full(n_cand, -1, dtype=np.int8)
@@ -224,11 +227,13 @@ class ElectionModel(mesa.Model):
         excess = (self.town_risk + self.town_watch)[self.world.cand_township]
         return np.clip(base + excess + self.cand_risk_extra, 0.0, 1.0)
 
+    def contract_price(self) -> np.ndarray:
+        """What the client pays through each contract for one bribe paid (0 without a client)."""
+        return np.where(self.contract_client >= 0, self.cand_price[np.maximum(self.contract_client, 0)], 0.0)
+
     def contract_offer(self) -> np.ndarray:
-        """The bribe each contract offers a delegate: the client's price less the broker's cut."""
-        w = self.world
-        price = np.where(self.contract_client >= 0, self.cand_price[np.maximum(self.contract_client, 0)], 0.0)
-        return price * (1.0 - self.broker_cut[w.contract_broker])
+        """The bribe each contract offers a delegate: the client's price less the broker's commission."""
+        return self.contract_price() * (1.0 - self.broker_cut[self.world.contract_broker])
 
     @property
     def broker_client(self) -> np.ndarray:
@@ -280,6 +285,7 @@ class ElectionModel(mesa.Model):
             self.count("bribes_paid", len(paid))
             file_tips(self, refused, peer_share, campaign=True)
         elif self.day == self.congress_day:
+            return_unspent_funds(self)
             tv = perf_counter()
             hold_congress(self)
             self.timing["vote_s"] += perf_counter() - tv

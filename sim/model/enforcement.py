@@ -55,8 +55,9 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     exposed = (model.del_state == DelegateState.BOUGHT) & ~model.holds_live_bribe()
     model.del_state[exposed] = DelegateState.EXPOSED
     model.count("brokers_removed", len(brokers))
+    model.count(f"brokers_removed_{cause}", len(brokers))
     model.count("delegates_exposed", int(exposed.sum()))
-    sanction_delegates(model, np.unique(w.tie_delegate[voided]))
+    sanction_delegates(model, np.unique(w.tie_delegate[voided]), cause)
     of_removed = removed[w.contract_broker]
     working = np.bincount(w.contract_broker[of_removed & (model.contract_client >= 0)], minlength=w.n_brokers)
     model.count_detection(int((working[brokers] > 0).sum()), cause)
@@ -70,8 +71,8 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     sanction_candidates(model, implicated, cause)
 
 
-def sanction_delegates(model: ElectionModel, delegates: np.ndarray) -> None:
-    """Delegates whose bribes came to light are sanctioned with ``investigation.expose_delegate``.
+def sanction_delegates(model: ElectionModel, delegates: np.ndarray, cause: str) -> None:
+    """Delegates whose bribes came to light (through ``cause``) are sanctioned with ``investigation.expose_delegate``.
 
     A sanctioned delegate loses its seat in the congress (it casts no ballot), and the delegates of
     its county see it: their perceived risk rises as after any visible sanction.
@@ -84,6 +85,7 @@ def sanction_delegates(model: ElectionModel, delegates: np.ndarray) -> None:
         return
     model.del_present[hit] = False
     model.count("delegates_sanctioned", len(hit))
+    model.count(f"delegates_sanctioned_{cause}", len(hit))
     if model.day >= model.congress_day:  # on congress day, sanctions follow the vote
         model.count("delegates_sanctioned_after_vote", len(hit))
     b = model.cfg.beliefs
@@ -109,6 +111,7 @@ def sanction_candidates(model: ElectionModel, candidates: np.ndarray, cause: str
         return
     model.count("candidates_disqualified", len(pre))
     model.count("winners_unseated", len(post))
+    model.count(f"candidates_sanctioned_{cause}", len(hit))
     model.count_detection(int(model.vote_buyers()[hit].sum()), cause)
     b = model.cfg.beliefs
     raise_risk(model, model.world.cand_township[hit], b.sanction_jump_local, b.sanction_jump_county)

@@ -66,7 +66,7 @@ class TimeSeries:
         working = np.bincount(model.world.contract_broker[model.contract_client >= 0], minlength=w.n_brokers) > 0
         col["brokers_active"][row] = int((model.broker_active & working).sum())
         col["buyers_funding"][row] = int(model.buyers_funding().sum())
-        col["money_spent"][row] = model.cand_spent.sum()
+        col["money_spent"][row] = model.cand_spent.sum() - model.cand_returned.sum()
         col["mean_perceived_risk"][row] = model.perceived_risk().mean()
         col["mean_trust"][row] = model.trust.mean()
         col["township_visits"][row] = model.counters["township_visits"]
@@ -158,8 +158,11 @@ def seat_outcomes(model: ElectionModel) -> dict[str, Any]:
     """Seats vote buying and removals changed, who held them, and the merit they cost.
 
     The three congresses (:mod:`sim.model.voting`): as it happened (and as unseating left it),
-    without bribes (same removals, same refills), clean (initial slate).  Merit lost against the
-    clean congress splits exactly into what removals and what buying cost.
+    without bribes (same removals, same refills), clean (initial slate).  The seats buying changed
+    (``seats_bought_final``) split into ``captured`` (won by a payer who would not have won
+    without bribes), ``vacated`` (no majority because bought marks split it) and ``displaced``
+    (another candidate won), each a count and a rate of all seats.  Merit lost against the clean
+    congress splits exactly into what removals and what buying cost.
     """
     cfg, w = model.cfg, model.world
     seats = w.n_townships * cfg.world.seats_per_township
@@ -175,8 +178,9 @@ def seat_outcomes(model: ElectionModel) -> dict[str, Any]:
         "seats_bought": int(model.results.get("seats_bought", 0)),
         "bought_seat_rate": _ratio(model.results.get("seats_bought", 0), seats),
         "seats_bought_final": seats_bought_final,
-        **{f"seats_bought_final_{part}": n for part, n in bought_split.items()},
         "bought_seat_rate_final": _ratio(seats_bought_final, seats),
+        **{f"seats_{part}_final": n for part, n in bought_split.items()},
+        **{f"{part}_seat_rate_final": _ratio(n, seats) for part, n in bought_split.items()},
         "seats_changed_by_removals": int(model.results.get("seats_changed_by_removals", 0)),
         "seats_changed_by_removals_final": int(seats_differing(model.cf_elected, model.clean_elected, k).sum()),
         "clean_winners_removed_buyers": int((lost_clean_winner & paid).sum()),
@@ -193,8 +197,19 @@ def seat_outcomes(model: ElectionModel) -> dict[str, Any]:
 
 
 def bribery_outcomes(model: ElectionModel) -> dict[str, Any]:
-    """Delegates bribed, offers and their answers, and where the candidates' money went."""
+    """Delegates bribed, offers and their answers, and where the candidates' money went.
+
+    ``money_spent`` (what buying cost the candidates) = ``broker_cut`` (brokers' commission on
+    the bribes they paid) + ``bribe_money`` (what delegates received) + ``money_seized`` (funds
+    held by brokers sanctioned before they could hand them back); ``money_handed`` to brokers
+    less ``money_returned`` unspent at the end of the campaign is the same sum.  The prices:
+    ``yuan_per_bribe`` (what a delegate received, the record's "yuan a vote"),
+    ``yuan_per_delivered_vote`` and ``yuan_per_bought_seat`` (what the candidates spent for each
+    mark delivered and each seat buying changed); each 0 when there is nothing to divide by.
+    """
     w, c = model.world, model.counters
+    spent = float(model.cand_spent.sum() - model.cand_returned.sum())
+    seats_bought = seats_differing(model.cand_status == CandidateStatus.ELECTED, model.cf_elected, w.slots_per_township)
     return {
         "delegates_bribed": int(model.del_ever_bought.sum()),
         "bribed_share": _ratio(model.del_ever_bought.sum(), w.n_delegates),
@@ -203,10 +218,15 @@ def bribery_outcomes(model: ElectionModel) -> dict[str, Any]:
         "acceptance_rate": _ratio(c["offers_accepted"], c["offers"]),
         "bribes_paid": int(c["bribes_paid"]),
         "offers_unpaid": int(c["offers_unpaid"]),
-        "money_spent": float(model.cand_spent.sum()),
+        "money_handed": float(model.cand_spent.sum()),
+        "money_returned": float(c["money_returned"]),
+        "money_seized": float(c["money_seized"]),
+        "money_spent": spent,
         "broker_cut": float(model.contract_cut.sum()),
-        "broker_funds_left": float(model.contract_funds.sum()),
         "bribe_money": float(model.del_money.sum()),
+        "yuan_per_bribe": _ratio(model.del_money.sum(), c["bribes_paid"]),
+        "yuan_per_delivered_vote": _ratio(spent, model.results.get("bought_votes_delivered", 0)),
+        "yuan_per_bought_seat": _ratio(spent, seats_bought.sum()),
     }
 
 
@@ -243,6 +263,7 @@ def enforcement_outcomes(model: ElectionModel) -> dict[str, Any]:
         "delegates_sanctioned_after_vote": int(c["delegates_sanctioned_after_vote"]),
         "candidates_disqualified": int(c["candidates_disqualified"]),
         "winners_unseated": int(c["winners_unseated"]),
+        **people_sanctioned(model),
         "township_visits": int(c["township_visits"]),
         "townships_visited": int(c["townships_visited"]),
         "problems_found": int(c["problems_found"]),
@@ -265,6 +286,31 @@ def enforcement_outcomes(model: ElectionModel) -> dict[str, Any]:
     }
 
 
+#: The channels through which people are sanctioned: the hotline's tips and the inspection teams.
+SANCTION_CAUSES = ("hotline", "team_inspection")
+
+
+def people_sanctioned(model: ElectionModel) -> dict[str, int]:
+    """People sanctioned, by kind and by the channel that found them (volumes to set beside the record).
+
+    ``people_sanctioned`` counts brokers removed, delegates sanctioned and candidates disqualified
+    or unseated; ``people_sanctioned_<channel>`` and ``<kind>_<channel>`` split them by the
+    hotline's tips and the inspection teams (Shanxi's 7 people disciplined came from 221 hotline tips).
+    """
+    c = model.counters
+    kinds = ("brokers_removed", "delegates_sanctioned", "candidates_sanctioned")
+    out = {
+        "people_sanctioned": int(
+            c["brokers_removed"] + c["delegates_sanctioned"] + c["candidates_disqualified"] + c["winners_unseated"]
+        )
+    }
+    for cause in SANCTION_CAUSES:
+        for kind in kinds:
+            out[f"{kind}_{cause}"] = int(c[f"{kind}_{cause}"])
+        out[f"people_sanctioned_{cause}"] = sum(out[f"{kind}_{cause}"] for kind in kinds)
+    return out
+
+
 #: Counts the congress day records in ``model.results`` (:func:`sim.model.voting.hold_congress`).
 CONGRESS_COUNTS = (
     "ballots",
@@ -276,10 +322,12 @@ CONGRESS_COUNTS = (
     "bought_votes_delivered",
     "defections",
     "bribed_marks_for_payers",
-    "seats_bought_by_payers",
-    "seats_bought_vacated",
-    "seats_bought_other",
+    "seats_captured",
+    "seats_vacated",
+    "seats_displaced",
     "delegates_holding_bribes",
+    "seats_postponed",
+    "ballots_without_competition",
 )
 
 
@@ -287,6 +335,7 @@ def congress_counts(model: ElectionModel) -> dict[str, Any]:
     """Congress day's counts: ballots, seats filled and vacant, bought marks held and delivered."""
     out: dict[str, Any] = {key: int(model.results.get(key, 0)) for key in CONGRESS_COUNTS}
     out["defection_rate"] = _ratio(out["defections"], out["bought_votes_held"])
+    out["ballots_without_competition_share"] = _ratio(out["ballots_without_competition"], model.world.n_townships)
     out["seats_refilled"] = int(model.counters["seats_refilled"])
     return out
 
@@ -345,6 +394,8 @@ def upper_tail(model: ElectionModel) -> dict[str, float]:
 #: Outcomes reported term by term (``term<t>_<key>`` keys and the terms table) when a run has
 #: several terms.
 TERM_KEYS = (
+    "captured_seat_rate_final",
+    "seats_captured_final",
     "bought_seat_rate_final",
     "seats_bought_final",
     "payer_seat_rate_final",
@@ -388,7 +439,7 @@ MEAN_SUFFIXES = (
     "_p95",
     "_max",
 )
-MEAN_PREFIXES = ("merit_loss", "mean_")
+MEAN_PREFIXES = ("merit_loss", "mean_", "yuan_per_")
 
 
 def combine_rule(key: str) -> str:

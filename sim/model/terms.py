@@ -37,7 +37,7 @@ from scipy.special import ndtr
 
 from sim.model.agents import CandidateStatus
 from sim.model.network import broker_ties, group_offsets
-from sim.model.world import World
+from sim.model.world import World, reservation_prices
 
 if TYPE_CHECKING:
     from sim.config import SimConfig
@@ -103,15 +103,20 @@ def draw_leanings(model: ElectionModel) -> np.ndarray:
 
 
 def fill_from_reserves(model: ElectionModel) -> None:
-    """Replace each candidate excluded before nomination with the township's next reserve."""
+    """Fill each ballot that exclusions before nomination left short with the township's next reserves.
+
+    A ballot is filled up to ``candidates_per_township`` while reserves last; called again it
+    promotes only for exclusions made since (vetting calls it between its rounds).
+    """
     w = model.world
     k_slots = w.slots_per_township
-    excluded = (model.initial_slate & (model.cand_status == CandidateStatus.EXCLUDED)).reshape(-1, k_slots)
+    nominated = (model.cand_status == CandidateStatus.NOMINATED).reshape(-1, k_slots).sum(axis=1)
+    wanted = np.maximum(model.cfg.world.candidates_per_township - nominated, 0)
     reserve = (model.cand_status == CandidateStatus.RESERVE).reshape(-1, k_slots)
-    if not reserve.any() or not excluded.any():
+    if not reserve.any() or not wanted.any():
         return
     rank = np.cumsum(reserve, axis=1) - 1  # order of each reserve in its township
-    promoted = reserve & (rank < excluded.sum(axis=1)[:, None])
+    promoted = reserve & (rank < wanted[:, None])
     model.cand_status[promoted.ravel()] = CandidateStatus.NOMINATED
     model.count("reserves_nominated", int(promoted.sum()))
 
@@ -165,6 +170,7 @@ class TermDraws:
     rebuild: np.ndarray
     to_slate: np.ndarray
     grow: np.ndarray
+    reservation: np.ndarray
 
 
 def term_draws(model: ElectionModel) -> TermDraws:
@@ -190,6 +196,7 @@ def term_draws(model: ElectionModel) -> TermDraws:
         rebuild=rng.random(n_brok),
         to_slate=rng.random(n_brok),
         grow=rng.random(len(w.tie_broker)),
+        reservation=reservation_prices(cfg, rng.standard_normal(n_del)),
     )
 
 
@@ -239,6 +246,7 @@ def renew_delegates(model: ElectionModel, draws: TermDraws, as_delegate: np.ndar
     w.integrity[renew] = draws.integrity[renew]
     w.risk_aversion[renew] = draws.risk_aversion[renew]
     w.reciprocity[renew] = draws.reciprocity[renew]
+    w.reservation_price[renew] = draws.reservation[renew]
     w.prior_acceptor[renew] = draws.prior[renew] < dc.prior_acceptor_share  # as the first congress
     appointed = _take_slots(w.township, _by_township(model, as_delegate), renew)
     w.integrity[appointed] -= dc.integrity_sd  # they paid for office: less restrained
@@ -329,7 +337,7 @@ def nominate_next_slate(
     merit[slot[inc]] = old["cand_merit"][src]
     integrity[slot[inc]] = old["cand_integrity"][src]
     ambition[slot[inc]] = old["cand_ambition"][src]
-    left = np.maximum(old["cand_budget"] - model.cand_spent, 0.0)
+    left = np.maximum(old["cand_budget"] - model.cand_spent + model.cand_returned, 0.0)
     budget[slot[inc]] = left[src] + pc.recoup_share * rents[src]
     tainted[slot[inc]] = old_tainted[src] | patron[src]  # a patron who sold posts has a record to hide
     brk = kind == 1

@@ -1,6 +1,6 @@
 """Congress day: the vote as it happened, and the two counterfactual congresses that measure it.
 
-Every delegate present marks up to ``S`` candidates (``S`` seats).  Honest delegates mark the
+Every delegate present marks up to ``S`` candidates (``S`` seats contested).  Honest delegates mark the
 candidates they judge best (merit plus their own noise).  A delegate holding bribes owes one mark
 to each paying candidate still on the ballot and delivers it with a probability set by
 reciprocity, the broker's monitoring, pledges and education (:func:`delivery_probability`); one
@@ -14,7 +14,10 @@ sanctioned delegate has lost it); if fewer than ``S`` reach a majority, the seat
 (另行选举) among the next candidates by first-round votes, as many as the seats left plus the
 slate's margin (``candidates_per_township - seats_per_township``, within the law's one to three
 more candidates than posts), and again a majority of all deputies is needed; a seat still unfilled
-is left to a later session of the congress (vacant here).
+is left to a later session of the congress (vacant here).  No seat is elected without competition
+(the same law, art. 27: more candidates than posts): a ballot that removals left with no more
+candidates than seats elects one seat fewer than it has candidates, and the election of the
+other seats is postponed to a later session (vacant here; :func:`contested_seats`).
 
 Each township votes three times on the **same** noise and the same delivery draws:
 
@@ -56,12 +59,27 @@ class Tally:
         first_round: Mask over candidates: won in round one (with a majority).
         votes: Round-one votes per candidate (the ranking a by-election refill uses).
         marks: Delegates x local candidates: the round-one marks.
+        contested: Seats each township elects (fewer than its seats where its ballot lost competition).
     """
 
     elected: np.ndarray
     first_round: np.ndarray
     votes: np.ndarray
     marks: np.ndarray
+    contested: np.ndarray
+
+
+def contested_seats(on_ballot: np.ndarray, seats: int) -> np.ndarray:
+    """Seats each township may elect: all of them while its ballot has more candidates than seats.
+
+    A ballot with ``n`` candidates and no more than ``seats`` elects ``n - 1`` seats (at least one
+    candidate more than posts, Organic Law art. 27) and postpones the others.
+
+    Args:
+        on_ballot: Townships x local candidates: standing for election.
+        seats: Seats per township.
+    """
+    return np.clip(on_ballot.sum(axis=1) - 1, 0, seats)
 
 
 def _marks(score: np.ndarray, n_marks: np.ndarray) -> np.ndarray:
@@ -102,6 +120,7 @@ def tally(
         The tally.
     """
     n_town, k = on_ballot.shape
+    seats_town = contested_seats(on_ballot, seats)
     ballots = np.bincount(town[present], minlength=n_town).astype(float)
     tie_break = 1e-6 * (merit - merit.min()) / max(float(np.ptp(merit)), 1e-12)
     ballot = on_ballot[town] & present[:, None]
@@ -111,11 +130,11 @@ def tally(
         rows, cols = np.nonzero(marks)
         return np.bincount(town[rows] * k + cols, minlength=n_town * k).reshape(n_town, k)
 
-    marks1 = _marks(score, np.full(len(town), seats))
+    marks1 = _marks(score, seats_town[town])
     votes1 = count(marks1)
     key1 = np.where(on_ballot, votes1 + tie_break.reshape(n_town, k), -1.0)
-    first = on_ballot & (_rank_in_township(key1) < seats) & (votes1 > MAJORITY * ballots[:, None])
-    open_seats = seats - first.sum(axis=1)
+    first = on_ballot & (_rank_in_township(key1) < seats_town[:, None]) & (votes1 > MAJORITY * ballots[:, None])
+    open_seats = seats_town - first.sum(axis=1)
 
     # The re-run, for the seats still open (only where some are), among the next candidates by
     # first-round votes: the seats left plus the margin.
@@ -127,7 +146,13 @@ def tally(
     votes2 = np.bincount(town[voting_again[rows]] * k + cols, minlength=n_town * k).reshape(n_town, k)
     key2 = np.where(rerun, votes2 + tie_break.reshape(n_town, k), -1.0)
     second = rerun & (_rank_in_township(key2) < open_seats[:, None]) & (votes2 > MAJORITY * ballots[:, None])
-    return Tally(elected=(first | second).ravel(), first_round=first.ravel(), votes=votes1.ravel(), marks=marks1)
+    return Tally(
+        elected=(first | second).ravel(),
+        first_round=first.ravel(),
+        votes=votes1.ravel(),
+        marks=marks1,
+        contested=seats_town,
+    )
 
 
 def delivery_probability(model: ElectionModel, ties: np.ndarray) -> np.ndarray:
@@ -212,8 +237,10 @@ def hold_congress(model: ElectionModel) -> None:
         seats_filled=int(actual.elected.sum()),
         seats_first_round=int(actual.first_round.sum()),
         seats_vacant=int(w.n_townships * seats - actual.elected.sum()),
+        seats_postponed=int((seats - actual.contested).sum()),
+        ballots_without_competition=int((slate.sum(axis=1) <= seats).sum()),
         seats_bought=int(seats_differing(actual.elected, no_bribes.elected, k).sum()),
-        **{f"seats_bought_{part}": int(n) for part, n in bought.items()},
+        **{f"seats_{part}": int(n) for part, n in bought.items()},
         seats_changed_by_removals=int(seats_differing(no_bribes.elected, clean.elected, k).sum()),
         payer_seats=int((actual.elected & model.vote_buyers()).sum()),
         bought_votes_held=len(held_ties),
@@ -238,19 +265,19 @@ def seats_differing(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 def split_bought_seats(actual: np.ndarray, no_bribes: np.ndarray, paid: np.ndarray, k: int) -> dict[str, int]:
     """Split the seats buying changed by what became of them.
 
-    ``by_payers``: won by a candidate who paid brokers and would not have won without bribes;
-    ``vacated``: filled without bribes but left vacant with them; ``other``: the rest (won by a
-    candidate who did not pay, marks having shifted).  The three add up to
-    :func:`seats_differing`.
+    ``captured``: won by a candidate who paid brokers and would not have won without bribes;
+    ``vacated``: filled without bribes but left vacant with them (bought marks split the
+    majority); ``displaced``: the rest (won by a candidate who did not pay, marks having shifted).
+    The three add up to :func:`seats_differing`.
     """
     gained = (actual & ~no_bribes).reshape(-1, k)
-    by_payers = (gained & paid.reshape(-1, k)).sum(axis=1)
+    captured = (gained & paid.reshape(-1, k)).sum(axis=1)
     total = seats_differing(actual, no_bribes, k)
     vacated = np.maximum(no_bribes.reshape(-1, k).sum(axis=1) - actual.reshape(-1, k).sum(axis=1), 0)
     return {
-        "by_payers": int(by_payers.sum()),
+        "captured": int(captured.sum()),
         "vacated": int(vacated.sum()),
-        "other": int((total - by_payers - vacated).sum()),
+        "displaced": int((total - captured - vacated).sum()),
     }
 
 

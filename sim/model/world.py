@@ -54,6 +54,7 @@ class World:
     retaliation_fear: np.ndarray
     base_belief: np.ndarray
     prior_acceptor: np.ndarray
+    reservation_price: np.ndarray
     peers: sp.csr_matrix
     peer_count: np.ndarray
     # Candidates: ``slots_per_township`` per township, township-major (the ballot's
@@ -115,7 +116,7 @@ def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
     """Draw a province from the configuration.
 
     The ``world`` stream is read in a fixed order: township sizes, delegates and their peer
-    network, candidates, brokers and their ties.
+    network, candidates, brokers and their ties, and last the delegates' reservation prices.
 
     Args:
         cfg: Validated configuration.
@@ -134,7 +135,19 @@ def build_world(cfg: SimConfig, rng: np.random.Generator) -> World:
     delegates["retaliation_fear"] = np.minimum(
         1.0, delegates["retaliation_fear"] + cfg.world.gang_intimidation * gang_tied
     )
+    # Drawn last, so that the rest of the province is the same draw with or without it.
+    delegates["reservation_price"] = reservation_prices(cfg, rng.standard_normal(len(places["township"])))
     return World(**places, **delegates, **candidates, **brokers)
+
+
+def reservation_prices(cfg: SimConfig, z: np.ndarray) -> np.ndarray:
+    """Delegates' reservation prices (yuan) from standard normal draws: lognormal around the median.
+
+    A bribe below a delegate's reservation price is refused whatever else it weighs
+    (:func:`sim.model.campaign.make_offers`), so acceptance goes to zero as the bribe does.
+    """
+    d = cfg.delegates
+    return d.reservation_price * np.exp(d.reservation_price_sd_log * z)
 
 
 def draw_townships(cfg: SimConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -34,7 +34,8 @@ from scipy import stats as sps
 
 from sim.report.style import arm_name
 from sim.stats.intervals import holm, t_interval
-from sim.stats.outcomes import HEADLINE, LEVEL
+from sim.stats.outcomes import LEVEL
+from sim.stats.outcomes import OPTIMISED as HEADLINE  # the search minimises all seats buying changed
 from sim.stats.paired import paired_effects
 
 #: The search's objectives, all minimised: bought seats (the causal outcome), cost, harms.

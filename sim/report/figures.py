@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.stats.intervals import mean_ci
-from sim.stats.outcomes import OUTCOMES, outcome
+from sim.stats.outcomes import outcome
 
 if TYPE_CHECKING:
     pass
@@ -35,7 +35,7 @@ def forest_plot(effects: pd.DataFrame, colours: dict[str, str], order: list[str]
     Shares are in percentage points; open markers: not distinguishable from no intervention after
     Holm's adjustment over the arms.
     """
-    outcomes = [o for o in OUTCOMES if o in set(effects.outcome)]
+    outcomes = list(dict.fromkeys(effects.outcome))  # in the order compared: the ranking outcome first
     height = 0.32 * len(order) + 1.2
     fig, axes = grid(len(outcomes), cols=3, panel=(3.2, height))
     ypos = {arm: i for i, arm in enumerate(order)}
@@ -74,7 +74,7 @@ def forest_plot(effects: pd.DataFrame, colours: dict[str, str], order: list[str]
 
 def arm_means_plot(means: pd.DataFrame, colours: dict[str, str], order: list[str]) -> Figure:
     """Each arm's mean outcome with a 95% CI, one panel per outcome (shares in per cent)."""
-    outcomes = [o for o in OUTCOMES if o in set(means.outcome)]
+    outcomes = list(dict.fromkeys(means.outcome))
     fig, axes = grid(len(outcomes), cols=3, panel=(3.2, 0.32 * len(order) + 1.2))
     for k, (ax, key) in enumerate(zip(axes, outcomes, strict=True)):
         sub = means[means.outcome == key].set_index("arm")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report.html import Section
+from sim.report.net_benefit import net_benefit_column, net_benefit_sentence, seats_word, split_sentence
 from sim.report.sections import arm_order
 from sim.report.sentences import (
     NEAR_BEST_SHARE,
@@ -29,8 +30,9 @@ from sim.report.sentences import (
 from sim.report.style import arm_name, count
 from sim.stats.cea import MIN_BOOTSTRAP_PAIRS, bootstrap_means, icer_interval, per_pair
 from sim.stats.dose import dose_key
-from sim.stats.outcomes import HARMS, HEADLINE, outcome
+from sim.stats.outcomes import HARM, HARMS, HEADLINE, SPLIT, outcome
 from sim.stats.paired import arm_means, paired_effects
+from sim.sweeps.experiment import ReportSettings
 
 
 # ------------------------------------------------------------------------------------ first screen
@@ -43,25 +45,35 @@ def first_screen(
     note: str,
     links: dict[str, str],
     sections: list[Section],
+    choice: ReportSettings | None = None,
 ) -> list[str]:
-    """The answer in a few sentences (markdown): best arm, cheapest near-best, residual, harms, coverage."""
-    lines = [sweep_sentence(runs, meta)]
+    """The answer in a few sentences (markdown).
+
+    What was run; the seats buying changed, split; the best arm on the ranking outcome
+    (``choice.outcome``, captured seats unless the analyst chose another), the cheapest near-best,
+    what is left, the harms, the best arm by net benefit beside it; what the intervals cover.
+    """
+    choice = choice or ReportSettings()
+    key = choice.outcome
+    lines = [sweep_sentence(runs, meta), split_sentence(runs, base)]
     if effects is None:
         if meta.get("experiment") != "calibration" and dose_key(runs) is None:  # neither needs a baseline
             lines.append(note)
         lines += [line for sec in sections for line in sec.lines]  # the sweep's own findings
         lines.append(coverage_sentence(runs, links))
-        return lines
+        return [x for x in lines if x]
     costs = runs.groupby("arm")["cost_total"].mean()
-    best = find_best(runs, effects)
-    lines.append(best_sentence(best, HEADLINE, float(costs.get(best.arm, 0.0)) if best else 0.0))
-    near = near_best_arm(effects, costs, best, HEADLINE)
+    best = find_best(runs, effects, key)
+    lines.append(best_sentence(best, key, float(costs.get(best.arm, 0.0)) if best else 0.0))
+    near = near_best_arm(effects, costs, best, key)
     if best is not None and near is not None:
-        lines.append(near_best_sentence(runs, effects, base, best.arm, near, costs, ce))
+        lines.append(near_best_sentence(runs, effects, base, best.arm, near, costs, ce, key))
     top = best.arm if best is not None else None
-    lines.append(residual_sentence(runs, base, top))
+    lines.append(residual_sentence(runs, base, top, key))
     lines.append(harms_sentence(effects, [a for a in dict.fromkeys([top, near]) if a]))
-    lines.append(distinguishable_sentence(effects, HEADLINE) or "")
+    if base is not None and {"seats", HARM} <= set(runs):
+        lines.append(net_benefit_sentence(runs, base, key, choice.harm_weight, best))
+    lines.append(distinguishable_sentence(effects, key) or "")
     lines += [line for sec in sections if sec.anchor != "cost-effectiveness" for line in sec.lines]
     lines.append(coverage_sentence(runs, links))
     return [x for x in lines if x]
@@ -85,13 +97,13 @@ def sweep_sentence(runs: pd.DataFrame, meta: dict[str, Any]) -> str:
     return text
 
 
-def find_best(runs: pd.DataFrame, effects: pd.DataFrame) -> Best | None:
-    """The best arm on the headline outcome, compared pair by pair with every other arm."""
-    candidate = best_arm(effects, None, HEADLINE)  # best among arms that improve distinguishably
+def find_best(runs: pd.DataFrame, effects: pd.DataFrame, key: str = HEADLINE) -> Best | None:
+    """The best arm on the ranking outcome ``key``, compared pair by pair with every other arm."""
+    candidate = best_arm(effects, None, key)  # best among arms that improve distinguishably
     if candidate is None:
         return None
-    vs_best = paired_effects(runs, [HEADLINE], baseline=candidate.arm) if runs.arm.nunique() > 2 else None
-    return best_arm(effects, vs_best, HEADLINE)
+    vs_best = paired_effects(runs, [key], baseline=candidate.arm) if runs.arm.nunique() > 2 else None
+    return best_arm(effects, vs_best, key)
 
 
 def near_best_sentence(
@@ -102,6 +114,7 @@ def near_best_sentence(
     near: str,
     costs: pd.Series,
     ce: tuple[pd.DataFrame, pd.DataFrame] | None,
+    key: str = HEADLINE,
 ) -> str:
     """The cheapest near-best arm with effect, CI and cost, and what the step up to the best arm costs.
 
@@ -118,21 +131,23 @@ def near_best_sentence(
             return f"No cheaper arm achieves {share}."
         intro = f"No cheaper arm achieves {share}; the next efficient arm below it is **{arm_name(ref)}**"
         lower = ref
-    e = effects[(effects.outcome == HEADLINE) & (effects.arm == lower)].iloc[0]
-    step = incremental(runs, base, lower, best)
-    ci = fmt_interval(HEADLINE, e.ci_low, e.ci_high, int(e.pairs))
+    e = effects[(effects.outcome == key) & (effects.arm == lower)].iloc[0]
+    step = incremental(runs, base, lower, best, key=key)
+    ci = fmt_interval(key, e.ci_low, e.ci_high, int(e.pairs))
     return (
-        f"{intro}: {fmt_diff(HEADLINE, e['diff'])} ({ci}), "
+        f"{intro}: {fmt_diff(key, e['diff'])} ({ci}), "
         f"at {costs[lower]:,.0f} staff-days. Going on to {arm_name(best)} costs {step['d_cost']:,.0f} staff-days "
-        f"more for {step['d_effect']:.1f} more bought seats prevented per round: "
+        f"more for {step['d_effect']:.1f} more {seats_word(key)} prevented per round: "
         f"{fmt_icer(step['icer'])} staff-days per extra seat "
         f"({fmt_icer_interval(step['low'], step['high'], pairs=int(step['pairs']))})."
     )
 
 
-def incremental(runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: int = 2000) -> dict[str, float]:
+def incremental(
+    runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: int = 2000, key: str = HEADLINE
+) -> dict[str, float]:
     """Extra cost, extra seats prevented and ICER of ``b`` over ``a`` with a paired bootstrap interval."""
-    effect, cost = per_pair(runs, HEADLINE, base or a)
+    effect, cost = per_pair(runs, key, base or a)
     boot_e, boot_c = bootstrap_means(effect[[a, b]], cost[[a, b]], n_boot)
     d_cost = float(cost[b].mean() - cost[a].mean())
     d_effect = float(effect[b].mean() - effect[a].mean())
@@ -143,19 +158,19 @@ def incremental(runs: pd.DataFrame, base: str | None, a: str, b: str, n_boot: in
     return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high, "pairs": len(effect)}
 
 
-def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None) -> str:
-    """The headline outcome left under ``arm`` (or the no-intervention level when there is no best arm)."""
-    means = arm_means(runs, [HEADLINE]).set_index("arm")
-    o = outcome(HEADLINE)
+def residual_sentence(runs: pd.DataFrame, base: str | None, arm: str | None, key: str = HEADLINE) -> str:
+    """The ranking outcome left under ``arm`` (or the no-intervention level when there is no best arm)."""
+    means = arm_means(runs, [key]).set_index("arm")
+    o = outcome(key)
     b = means.loc[base] if base in means.index else None
-    without = f"{fmt_level(HEADLINE, b['mean'])} with no intervention" if b is not None else ""
+    without = f"{fmt_level(key, b['mean'])} with no intervention" if b is not None else ""
     if arm is None:
         return f"{o.label}: {without}." if without else ""
     r = means.loc[arm]
-    level = fmt_level(HEADLINE, r["mean"])
+    level = fmt_level(key, r["mean"])
     what = o.residual.format(level=level) if o.residual else f"{o.label.lower()} {level}"
     ci = (
-        f"95% CI {fmt_level(HEADLINE, r.ci_low)} to {fmt_level(HEADLINE, r.ci_high)}"
+        f"95% CI {fmt_level(key, r.ci_low)} to {fmt_level(key, r.ci_high)}"
         if np.isfinite([r.ci_low, r.ci_high]).all()
         else no_interval(int(r.n))
     )
@@ -186,13 +201,20 @@ def harms_sentence(effects: pd.DataFrame, arms: list[str]) -> str:
 
 
 def headline_table(
-    runs: pd.DataFrame, effects: pd.DataFrame, ce: tuple[pd.DataFrame, pd.DataFrame] | None, base: str | None
+    runs: pd.DataFrame,
+    effects: pd.DataFrame,
+    ce: tuple[pd.DataFrame, pd.DataFrame] | None,
+    base: str | None,
+    choice: ReportSettings | None = None,
 ) -> pd.DataFrame:
-    """One row per arm: headline effect and CI, Holm p, seats, cost, frontier status, ICER, harms, level left."""
-    o = outcome(HEADLINE)
-    head = effects[effects.outcome == HEADLINE].set_index("arm")
-    means = arm_means(runs, [HEADLINE]).set_index("arm")
-    order = arm_order(runs, effects)
+    """One row per arm: ranking effect and CI, Holm p, the split of bought seats, net benefit, cost, harms, left."""
+    choice = choice or ReportSettings()
+    key = choice.outcome
+    o = outcome(key)
+    head = effects[effects.outcome == key].set_index("arm")
+    means = arm_means(runs, [key]).set_index("arm")
+    order = arm_order(runs, effects, key)
+    net = net_benefit_column(runs, base, key, choice.harm_weight)
     rows = []
     ce_t = ce[0].set_index("arm") if ce is not None else None
     for arm in order:
@@ -205,24 +227,45 @@ def headline_table(
         else:
             row[f"effect ({'points' if o.kind == 'share' else o.diff_unit})"] = 0.0
             row["95% CI"], row["p (Holm)"] = "(reference)", ""
+        row.update(split_columns(effects, arm, key))
+        if net is not None:
+            row[net.name] = round(float(net.get(arm, 0.0)), 2) + 0.0
         if ce_t is not None and arm in ce_t.index:
-            c = ce_t.loc[arm]
-            row["seats prevented"] = round(float(c.effect), 2)
-            row["cost (staff-days)"] = round(float(c.cost), 0)
-            pairs = int(c.pairs)
-            row["status"] = c.status if pairs >= 2 else f"{c.status} (one seed)"  # one seed's frontier: no finding
-            row["ICER (staff-days per seat)"] = (
-                f"{fmt_icer(c.icer)} ({fmt_icer_interval(c.icer_low, c.icer_high, prefix='', pairs=pairs)})"
-                if c.reference
-                else ""
-            )
-        for key in HARMS:
-            h = effects[(effects.outcome == key) & (effects.arm == arm)]
+            row.update(cost_columns(ce_t.loc[arm], key))
+        for h_key in HARMS:
+            h = effects[(effects.outcome == h_key) & (effects.arm == arm)]
             value = round(float(h["diff"].iloc[0]), 2) if len(h) else 0.0
-            row[f"{outcome(key).label.lower()} (change)"] = value + 0.0  # no "-0"
+            row[f"{outcome(h_key).label.lower()} (change)"] = value + 0.0  # no "-0"
         row[f"left: {o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[arm, "mean"]), 1)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def split_columns(effects: pd.DataFrame, arm: str, key: str) -> dict[str, float]:
+    """The change in captured, vacated and displaced seats (points) for an arm, besides the ranking outcome."""
+    out = {}
+    for part in SPLIT:
+        if part == key:
+            continue
+        rows = effects[(effects.outcome == part) & (effects.arm == arm)]
+        name = part.split("_")[0]
+        out[f"{name} (points)"] = round(100 * float(rows["diff"].iloc[0]), 2) + 0.0 if len(rows) else 0.0
+    return out
+
+
+def cost_columns(c: pd.Series, key: str) -> dict[str, Any]:
+    """Seats prevented, cost, frontier status and ICER of one arm (a row of the cost-effectiveness table)."""
+    pairs = int(c.pairs)
+    return {
+        f"{seats_word(key)} prevented": round(float(c.effect), 2),
+        "cost (staff-days)": round(float(c.cost), 0),
+        "status": c.status if pairs >= 2 else f"{c.status} (one seed)",  # one seed's frontier: no finding
+        "ICER (staff-days per seat)": (
+            f"{fmt_icer(c.icer)} ({fmt_icer_interval(c.icer_low, c.icer_high, prefix='', pairs=pairs)})"
+            if c.reference
+            else ""
+        ),
+    }
 
 
 def uncertainty_links(sections: list[Section], sweep_dir: Path) -> dict[str, str]:

@@ -51,12 +51,12 @@ MIN_SENSITIVITY_SAMPLES = 32
 MAX_ARMS_SHOWN = 16
 
 
-def arm_order(runs: pd.DataFrame, effects: pd.DataFrame | None) -> list[str]:
-    """Baseline first, then arms by their effect on the headline outcome (most favourable first)."""
+def arm_order(runs: pd.DataFrame, effects: pd.DataFrame | None, key: str = HEADLINE) -> list[str]:
+    """Baseline first, then arms by their effect on the ranking outcome ``key`` (most favourable first)."""
     arms = list(runs.arm.unique())
     base = [a for a in arms if (runs[runs.arm == a].interventions == "none").all()]
     if effects is not None and len(effects):
-        head = effects[effects.outcome == HEADLINE].sort_values("diff", ascending=outcome(HEADLINE).better == "lower")
+        head = effects[effects.outcome == key].sort_values("diff", ascending=outcome(key).better == "lower")
         return base + [a for a in head.arm if a not in base]
     return base + sorted(a for a in arms if a not in base)
 
@@ -207,18 +207,18 @@ def time_section(ts: pd.DataFrame, order: list[str], colours: dict[str, str], ba
     return sec
 
 
-def factorial_section(runs: pd.DataFrame, out: Path) -> Section | None:
-    """Main and interaction effects of a two-level factorial, tested over seeds, with FDR."""
+def factorial_section(runs: pd.DataFrame, out: Path, key: str = HEADLINE) -> Section | None:
+    """Main and interaction effects of a two-level factorial on ``key``, tested over seeds, with FDR."""
     factors = factorial_factors(runs)
     if not factors:
         return None
-    fx = factorial_effects(runs, HEADLINE, factors)
+    fx = factorial_effects(runs, key, factors)
     _csv(out / "factorial_effects.csv", fx)
     sec = Section("interactions", "Interactions")
-    sec.lines.append(interaction_sentence(fx, HEADLINE))
+    sec.lines.append(interaction_sentence(fx, key))
     sec.figures.append(
         _save(
-            interaction_heatmap(fx, factors, HEADLINE),
+            interaction_heatmap(fx, factors, key),
             out,
             "interactions",
             factorial_caption(int(fx.replicates.min())),
@@ -228,12 +228,12 @@ def factorial_section(runs: pd.DataFrame, out: Path) -> Section | None:
     return sec
 
 
-def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
+def dose_section(runs: pd.DataFrame, out: Path, headline: str = HEADLINE) -> Section | None:
     """Outcome against the intensity of one swept parameter; diminishing returns only where shown."""
     key = dose_key(runs)
     if not key:
         return None
-    keys = [o for o in (HEADLINE, *HARMS, "cost_total") if o in runs]
+    keys = [o for o in (headline, *HARMS, "cost_total") if o in runs]
     dr = dose_response(runs, keys)
     _csv(out / "dose_response.csv", dr)
     sec = Section("dose-response", "Dose-response")
@@ -242,7 +242,7 @@ def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
         m = marginal_effects(runs, k)
         _csv(out / f"marginal_{k}.csv", m)
         diminish[k] = diminishing_from(m, outcome(k).better)
-        if k == HEADLINE:
+        if k == headline:
             sec.lines.append(diminishing_sentence(m, k, key))
     sec.figures.append(
         _save(
@@ -256,8 +256,10 @@ def dose_section(runs: pd.DataFrame, out: Path) -> Section | None:
     return sec
 
 
-def sensitivity_section(runs: pd.DataFrame, meta: dict[str, Any], colours: dict[str, str], out: Path) -> Section | None:
-    """Sensitivity indices and how often each arm is best across sampled parameters."""
+def sensitivity_section(
+    runs: pd.DataFrame, meta: dict[str, Any], colours: dict[str, str], out: Path, key: str = HEADLINE
+) -> Section | None:
+    """Sensitivity indices and how often each arm is best across sampled parameters, on ``key``."""
     if "sample" not in runs.columns or not (runs["sample"] >= 0).any() or _posterior_path(meta):
         return None
     params = sensitivity_parameters(
@@ -267,15 +269,15 @@ def sensitivity_section(runs: pd.DataFrame, meta: dict[str, Any], colours: dict[
     )
     if not params or runs["sample"].nunique() < MIN_SENSITIVITY_SAMPLES:
         return None
-    idx = sensitivity_indices(runs, HEADLINE, params)
-    wins = policy_wins(runs, HEADLINE)
+    idx = sensitivity_indices(runs, key, params)
+    wins = policy_wins(runs, key)
     _csv(out / "sensitivity_indices.csv", idx)
     _csv(out / "policy_wins.csv", wins)
     sec = Section("sensitivity", "Sensitivity")
     sec.lines.append(wins_sentence(wins))
     sec.figures.append(
         _save(
-            sensitivity_plot(idx, wins, colours, HEADLINE),
+            sensitivity_plot(idx, wins, colours, key),
             out,
             "sensitivity",
             "Left: how much of the variation in the headline outcome each uncertain parameter explains, per arm. "

@@ -26,7 +26,7 @@ INTERVAL_NOTE = (
 )
 
 
-def ranking_sentence(best: pd.DataFrame, stab: dict[str, Any]) -> str:
+def ranking_sentence(best: pd.DataFrame, stab: dict[str, Any], seats: str = "bought seats") -> str:
     """How often the best arm is best across posterior draws and how stable the ranking is.
 
     Said only from :data:`MIN_DRAWS` draws on; with fewer, the sentence says neither is estimated.
@@ -34,6 +34,7 @@ def ranking_sentence(best: pd.DataFrame, stab: dict[str, Any]) -> str:
     Args:
         best: :func:`probability_best` table.
         stab: :func:`ranking_stability` result.
+        seats: What the ranking outcome counts (``captured seats``, ``bought seats`` ...).
     """
     from sim.report.style import arm_name
 
@@ -48,9 +49,9 @@ def ranking_sentence(best: pd.DataFrame, stab: dict[str, Any]) -> str:
     top = best[share >= share.max() - 1e-12]
     names = " and ".join(arm_name(a) for a in top.arm)
     if len(top) == 1:
-        lead = f"{names} has the fewest bought seats in {share.max():.0%} of them (ties split)"
+        lead = f"{names} has the fewest {seats} in {share.max():.0%} of them (ties split)"
     else:
-        lead = f"{names} share the fewest bought seats ({share.max():.0%} of draws each, ties split)"
+        lead = f"{names} share the fewest {seats} ({share.max():.0%} of draws each, ties split)"
     groups = stab["groups"]
     ranking = " < ".join(" = ".join(arm_name(a) for a in g) for g in groups)
     first = "its best arm is" if len(groups[0]) == 1 else "its tied best arms are"
@@ -75,7 +76,9 @@ def posterior_section(
     stab = ranking_stability(runs, outcome)
     lines = [INTERVAL_NOTE]
     if len(best):
-        lines.append(ranking_sentence(best, stab))
+        from sim.report.net_benefit import seats_word
+
+        lines.append(ranking_sentence(best, stab, seats_word(outcome)))
     tables = [("Effects under parameter uncertainty", effects, INTERVAL_NOTE)]
     if stab["draws"] >= MIN_DRAWS:
         tables += [
@@ -94,13 +97,15 @@ def _posterior_path(meta: dict[str, Any]) -> str:
     return str(meta.get("config", {}).get("sensitivity", {}).get("posterior", "") or "")
 
 
-def posterior_report_section(runs: pd.DataFrame, meta: dict[str, Any], base: str | None, out: Path) -> Section | None:
-    """A sweep over posterior draws: effects with parameter uncertainty, probability best, ranks."""
+def posterior_report_section(
+    runs: pd.DataFrame, meta: dict[str, Any], base: str | None, out: Path, key: str = "bought_seat_rate_final"
+) -> Section | None:
+    """A sweep over posterior draws: effects on ``key`` with parameter uncertainty, probability best, ranks."""
     if not _posterior_path(meta) or base is None:
         return None
     from sim.report.uncertainty import posterior_section
 
-    tables, lines = posterior_section(runs, baseline=base)
+    tables, lines = posterior_section(runs, outcome=key, baseline=base)
     sec = Section("parameter-uncertainty", "Under parameter uncertainty (posterior draws)")
     sec.lines += lines
     for title, table, caption in tables:

@@ -53,6 +53,11 @@ class SensitivityConfig:
             "interventions.pledges_talks.commitment": [0.3, 2.5],
             "interventions.pledges_talks.candidate_commitment": [0.0, 1.5],
             "interventions.team_inspection.detect_per_tie_day": [0.005, 0.05],
+            # How often a delivering bought delegate marks only its payers decides how many bought
+            # marks split a majority (vacated seats); fitted to nothing, so the whole range.
+            "voting.bullet_vote": [0.0, 1.0],
+            # Delegates' reservation prices: median 50-200 yuan around the record's township prices.
+            "delegates.reservation_price": [50.0, 200.0],
         },
         doc="uncertain parameters sampled by Latin hypercube: dotted key -> [low, high]",
     )
@@ -74,6 +79,48 @@ class SweepOptions:
     )
 
 
+#: Outcomes a sweep's report may rank arms by (``report.outcome``): shares of seats, so that an
+#: effect times the seats is seats prevented.  The same list as :data:`sim.stats.outcomes.RANKABLE`
+#: (this package may not import the statistics; a test keeps the two equal).
+RANKING_OUTCOMES = (
+    "captured_seat_rate_final",
+    "vacated_seat_rate_final",
+    "displaced_seat_rate_final",
+    "bought_seat_rate_final",
+    "payer_seat_rate_final",
+)
+
+
+@dataclass
+class ReportSettings:
+    """What the sweep's report ranks arms by, and how it weighs harm against benefit.
+
+    ``harm_weight`` is how many captured seats one honest candidate removed is worth.  The
+    default, 1, weighs the two wrongs alike: a captured seat puts a vote buyer in a seat the
+    congress would have given to someone else, and removing an honest candidate takes a place on
+    the ballot (and, when the candidate would have won, a seat) from someone who did nothing
+    wrong; each overturns one rightful result.  An analyst who holds a false accusation worse
+    (or better) says so here; the report gives the weight at which its choice of arm flips.
+    """
+
+    enabled: bool = setting(True, unit="on/off", doc="write the report when the sweep is collected")
+    outcome: str = setting(
+        RANKING_OUTCOMES[0],
+        choices=RANKING_OUTCOMES,
+        doc="the outcome arms are ranked by: seats captured by vote buyers (won by a payer who would have lost "
+        "without bribes), vacated (no majority because bought marks split it), displaced (another candidate won), "
+        "all seats buying changed, or seats held by payers; after unseating",
+    )
+    harm_weight: float = setting(
+        1.0,
+        lo=0.0,
+        hi=1000.0,
+        unit="seats per candidate",
+        doc="how many captured seats one honest candidate removed is worth, in the net benefit of an arm "
+        "(seats prevented less this weight times the extra honest candidates removed)",
+    )
+
+
 @dataclass
 class SweepSettings:
     """How a sweep is run: its name, replicates, base seed, uncertainty samples, folder rules, report.
@@ -89,7 +136,7 @@ class SweepSettings:
     base_seed: int = setting(2021, unit="integer", doc="the seed replicate seeds derive from", **SEED_RANGE)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     sweep: SweepOptions = field(default_factory=SweepOptions)
-    report: bool = setting(True, unit="on/off", doc="write the report when the sweep is collected")
+    report: ReportSettings = field(default_factory=ReportSettings)
 
 
 @dataclass
@@ -111,7 +158,9 @@ class PlannedRun:
 MAX_RUNS = 1_000_000
 
 
-def validate_run_config(replicates: int, sensitivity: SensitivityConfig, base_seed: int = 0) -> None:
+def validate_run_config(
+    replicates: int, sensitivity: SensitivityConfig, base_seed: int = 0, report: ReportSettings | None = None
+) -> None:
     """Check the keys that describe a sweep (the simulation keys are checked by ``validate``).
 
     Each setting against its declaration (:class:`SweepSettings`), then the rules between them.
@@ -119,7 +168,11 @@ def validate_run_config(replicates: int, sensitivity: SensitivityConfig, base_se
     Raises:
         ConfigError: Naming the key and the value.
     """
-    check_fields(SweepSettings(replicates=replicates, base_seed=base_seed, sensitivity=sensitivity))
+    check_fields(
+        SweepSettings(
+            replicates=replicates, base_seed=base_seed, sensitivity=sensitivity, report=report or ReportSettings()
+        )
+    )
     if replicates * max(sensitivity.n_samples, 1) > MAX_RUNS:
         raise ConfigError(
             f"replicates={replicates} x sensitivity.n_samples={sensitivity.n_samples} is more than {MAX_RUNS:,} "

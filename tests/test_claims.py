@@ -128,6 +128,19 @@ def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
     assert "only the seed-to-seed randomness" in text and "[Sensitivity](#sensitivity)" in text
     assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=runs.seed % 2), {})
     assert "uncertain parameters sampled" not in coverage_sentence(runs.assign(sample=1), {})  # one sample
+    assert "skewed" not in text
+    assert "Teams are skewed" in coverage_sentence(runs, {}, ["teams"]) and "near-normal" in text + coverage_sentence(
+        runs, {}, ["teams"]
+    )
+
+
+def test_paired_effects_mark_skewed_differences_and_not_normal_ones():
+    rng = np.random.default_rng(3)
+    runs = sweep({"a": 0.0}, n=30)
+    normal = paired_effects(runs, [KEY]).set_index("arm")
+    skew = runs.copy()
+    skew.loc[skew.arm == "a", KEY] += rng.lognormal(0, 1, 30) * 0.01  # rare large increases
+    assert not normal.loc["a", "skewed"] and paired_effects(skew, [KEY]).set_index("arm").loc["a", "skewed"]
 
 
 def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear_one():
@@ -222,10 +235,10 @@ def test_interaction_sentence_from_one_replicate_per_cell_claims_nothing():
 
     one, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=1, seed=5)
     text = interaction_sentence(factorial_effects(one.rename(columns={"y": KEY}), KEY, names), KEY)
-    assert "not tested" in text and "one replicate" in text and "FDR 5% (" not in text
+    assert "not tested" in text and "one replicate" in text and "distinguishable from zero (" not in text
     many, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=10, seed=5)
     text = interaction_sentence(factorial_effects(many.rename(columns={"y": KEY}), KEY, names), KEY)
-    assert text.startswith("Interactions at FDR 5% (1 of 3)") and "substitutes A with B" in text
+    assert text.startswith("Interactions distinguishable from zero (1 of 3;") and "substitutes A with B" in text
     from sim.report.captions import factorial_caption
 
     assert "not tested" in factorial_caption(1) and "* = significant" not in factorial_caption(1)
@@ -338,8 +351,9 @@ def test_rival_sentence_claims_a_better_portfolio_only_when_distinguishable():
         rival = robust_rival(pd.DataFrame(rows), "a", ["none", "a", "b"])
         said += "does not hold up" in rival_sentence(rival, "a", 1000, names)
     assert said <= 5
+    rng = np.random.default_rng(1)
     rows = [
-        {"arm": arm, "sample": w, "seed": 0, KEY: 0.05 - (0.02 if arm == "b" else 0) + 0.001 * w}
+        {"arm": arm, "sample": w, "seed": 0, KEY: 0.05 - (0.02 if arm == "b" else 0) + 0.001 * w + rng.normal(0, 0.002)}
         for w in range(30)
         for arm in ("a", "b")
     ]

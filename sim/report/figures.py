@@ -314,7 +314,7 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
     ax.set_title(
         (
             "Main effects (diagonal) and interactions, each tested over seeds\n"
-            "* = significant (Holm, main effects and interactions apart; others faded)"
+            "* = significant (Holm within main effects, within interactions)\nothers faded"
             if tested
             else "Main effects (diagonal) and interactions on one seed\nnot tested: one replicate (all faded)"
         )

@@ -291,6 +291,9 @@ def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm()
         )
         pick = budget_picks(runs, [1000], ["fixed"])[0]
         named += ", best:" in budget_sentence(pick, names)
+        if pick.arm == "none" and pick.lowest is not None:  # the lowest mean is said, and not recommended
+            text = budget_sentence(pick, names)
+            assert "nothing is recommended" in text and f"**{names[pick.lowest]}**" in text
         adds += "what optimisation adds" in (fixed_sentence(pick, names) or "")
     assert named <= 2 and adds <= 2
     # A dearer arm no better than a cheaper one: the cheaper one is said, and the dearer is not named best.

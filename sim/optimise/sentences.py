@@ -56,8 +56,8 @@ def _lowest_words(p: BudgetPick, names: dict[str, str]) -> str:
     """The lowest-mean arm a cheaper pick was preferred to, with the pick's difference from it."""
     diff = fmt_range(p.lowest_low, p.lowest_high, scale=100, prefix="adjusted 95% CI ", n=p.pairs)
     return (
-        f"**{_name(p.lowest, names)}** ({p.lowest_cost:,.0f} staff-days; the pick minus it "
-        f"{fmt_points(p.lowest_diff)}, {diff})"
+        f"**{_name(p.lowest, names)}** ({p.lowest_cost:,.0f} staff-days; "
+        f"{'no intervention' if p.arm == 'none' else 'the pick'} minus it {fmt_points(p.lowest_diff)}, {diff})"
     )
 
 

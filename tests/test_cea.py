@@ -122,3 +122,16 @@ def test_fewer_than_five_pairs_give_no_icer_interval_and_no_acceptability_curves
     table, curves = cost_effectiveness(runs_for(arms, 5, 3).rename(columns={"y": KEY}), KEY, "none")
     teams = table.set_index("arm").loc["teams"]
     assert teams.icer_low < teams.icer_high and not curves.empty
+
+
+def test_the_paired_bootstrap_is_scipy_s_and_resamples_seeds_with_every_arm_along():
+    from sim.stats.cea import bootstrap_means
+
+    rng = np.random.default_rng(5)
+    effect = pd.DataFrame(rng.integers(0, 4, (12, 3)).astype(float), columns=["none", "a", "b"])
+    cost = pd.DataFrame(rng.normal(100, 10, (12, 3)), columns=["none", "a", "b"])
+    boot_e, boot_c = bootstrap_means(effect, cost, n_boot=500, seed=7)
+    # The rule it replaced: draw the seeds' indices once per resample and take every arm on them.
+    idx = np.random.default_rng(7).integers(0, 12, size=(500, 12))
+    assert boot_e == pytest.approx(effect.to_numpy()[idx].mean(axis=1))
+    assert boot_c == pytest.approx(cost.to_numpy()[idx].mean(axis=1))

@@ -128,6 +128,19 @@ def test_coverage_sentence_says_seeds_only_unless_parameters_were_sampled():
     assert "only the seed-to-seed randomness" in text and "[Sensitivity](#sensitivity)" in text
     assert "uncertain parameters sampled" in coverage_sentence(runs.assign(sample=runs.seed % 2), {})
     assert "uncertain parameters sampled" not in coverage_sentence(runs.assign(sample=1), {})  # one sample
+    assert "skewed" not in text
+    assert "Teams are skewed" in coverage_sentence(runs, {}, ["teams"]) and "near-normal" in text + coverage_sentence(
+        runs, {}, ["teams"]
+    )
+
+
+def test_paired_effects_mark_skewed_differences_and_not_normal_ones():
+    rng = np.random.default_rng(3)
+    runs = sweep({"a": 0.0}, n=30)
+    normal = paired_effects(runs, [KEY]).set_index("arm")
+    skew = runs.copy()
+    skew.loc[skew.arm == "a", KEY] += rng.lognormal(0, 1, 30) * 0.01  # rare large increases
+    assert not normal.loc["a", "skewed"] and paired_effects(skew, [KEY]).set_index("arm").loc["a", "skewed"]
 
 
 def test_a_harmful_arm_is_never_named_best_and_a_noisy_one_does_not_hide_a_clear_one():
@@ -222,10 +235,10 @@ def test_interaction_sentence_from_one_replicate_per_cell_claims_nothing():
 
     one, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=1, seed=5)
     text = interaction_sentence(factorial_effects(one.rename(columns={"y": KEY}), KEY, names), KEY)
-    assert "not tested" in text and "one replicate" in text and "FDR 5% (" not in text
+    assert "not tested" in text and "one replicate" in text and "distinguishable from zero (" not in text
     many, names = factorial_runs({"a": -0.2, "ab": 0.08}, seeds=10, seed=5)
     text = interaction_sentence(factorial_effects(many.rename(columns={"y": KEY}), KEY, names), KEY)
-    assert text.startswith("Interactions at FDR 5% (1 of 3)") and "substitutes A with B" in text
+    assert text.startswith("Interactions distinguishable from zero (1 of 3;") and "substitutes A with B" in text
     from sim.report.captions import factorial_caption
 
     assert "not tested" in factorial_caption(1) and "* = significant" not in factorial_caption(1)
@@ -248,12 +261,14 @@ def test_budget_sentences_say_what_was_not_compared_and_never_print_nan():
     nothing = budget_picks(portfolio_runs({"cheap": -0.03}, {"cheap": 45.0}), [40.0], [])[0]
     text = budget_sentence(nothing, names)
     assert "no evaluated portfolio fits" in text and "**Pledges 50%**, costs 45 staff-days" in text
-    # Three seeds on which the pick beats no intervention by the same amount: no interval, said in words.
+    # Three seeds on which a portfolio beats no intervention by the same 3 points: no spread, so only
+    # the bound from the share of seeds that could differ, far too wide to recommend it; never [x, x].
     flat = portfolio_runs({"cheap": -0.03, "fixed": -0.03}, {"cheap": 45.0, "fixed": 60.0}, n=3, sd=0.0)
     flat.loc[flat.arm == "fixed", KEY] += 0.001
     pick = budget_picks(flat, [100.0], ["fixed"])[0]
     words = budget_sentence(pick, names) + (fixed_sentence(pick, names) or "")
-    assert "nan" not in words and "no 95% CI" in words
+    assert pick.arm == "none" and pick.lowest == "cheap" and pick.lowest_low < 0 < pick.lowest_high
+    assert "nan" not in words.replace("no intervention", "") and "nothing is recommended" in words
 
 
 def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm():
@@ -278,6 +293,9 @@ def test_budget_sentence_names_best_only_when_separated_from_every_cheaper_arm()
         )
         pick = budget_picks(runs, [1000], ["fixed"])[0]
         named += ", best:" in budget_sentence(pick, names)
+        if pick.arm == "none" and pick.lowest is not None:  # the lowest mean is said, and not recommended
+            text = budget_sentence(pick, names)
+            assert "nothing is recommended" in text and f"**{names[pick.lowest]}**" in text
         adds += "what optimisation adds" in (fixed_sentence(pick, names) or "")
     assert named <= 2 and adds <= 2
     # A dearer arm no better than a cheaper one: the cheaper one is said, and the dearer is not named best.
@@ -338,8 +356,9 @@ def test_rival_sentence_claims_a_better_portfolio_only_when_distinguishable():
         rival = robust_rival(pd.DataFrame(rows), "a", ["none", "a", "b"])
         said += "does not hold up" in rival_sentence(rival, "a", 1000, names)
     assert said <= 5
+    rng = np.random.default_rng(1)
     rows = [
-        {"arm": arm, "sample": w, "seed": 0, KEY: 0.05 - (0.02 if arm == "b" else 0) + 0.001 * w}
+        {"arm": arm, "sample": w, "seed": 0, KEY: 0.05 - (0.02 if arm == "b" else 0) + 0.001 * w + rng.normal(0, 0.002)}
         for w in range(30)
         for arm in ("a", "b")
     ]

@@ -445,3 +445,56 @@ def test_the_command_runs_through_the_launcher_reports_and_refuses_another_plan(
     bad = cli(tmp_path / "bad", "+optimise.ranges.team_inspection.n_teams=[0,100]", check=False)
     assert bad.returncode == 2 and "optimise.ranges.team_inspection.n_teams" in bad.stderr
     assert not (tmp_path / "bad" / "runs").exists()
+
+
+def test_nsga2_counting_generations_by_trial_number_proposes_what_optuna_s_generation_key_gave():
+    import warnings
+
+    import numpy as np
+    import optuna
+    from optuna.distributions import IntDistribution
+    from optuna.samplers import NSGAIISampler
+    from optuna.trial import create_trial
+
+    from sim.optimise.search import batch_nsga2
+
+    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    p, dists = 6, {"x": IntDistribution(0, 10), "y": IntDistribution(0, 10)}
+    rng = np.random.default_rng(0)
+    rows = [({"x": int(rng.integers(0, 11)), "y": int(rng.integers(0, 11))}, rng.uniform(size=2)) for _ in range(18)]
+    key = NSGAIISampler._get_generation_key()  # the private key the search used to write (the reference here)
+
+    def proposals(sampler_class: type, with_key: bool) -> list[dict]:
+        study = optuna.create_study(directions=["minimize", "minimize"])
+        study.add_trials(
+            [
+                create_trial(
+                    params=params,
+                    distributions=dists,
+                    values=list(values),
+                    system_attrs={key: n // p} if with_key else {},
+                )
+                for n, (params, values) in enumerate(rows)
+            ]
+        )
+        out = []
+        for i in range(p):  # one sampler per trial, as the search does
+            study.sampler = sampler_class(population_size=p, seed=100 + i)
+            out.append(study.ask(dists).params)
+        return out
+
+    ours = proposals(batch_nsga2(), with_key=False)
+    assert ours == proposals(NSGAIISampler, with_key=True)
+    assert ours != proposals(NSGAIISampler, with_key=False)  # without a generation NSGA-II samples at random
+
+
+def test_the_study_names_its_objectives(tmp_path, tiny):
+    import optuna
+
+    from sim.optimise.portfolios import OBJECTIVES
+    from sim.optimise.search import STUDY, STUDY_NAME
+
+    run(tmp_path, tiny, small_plan(generations=1))
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / STUDY)))
+    assert optuna.load_study(study_name=STUDY_NAME, storage=storage).metric_names == list(OBJECTIVES)

@@ -279,28 +279,43 @@ def test_pure_noise_seat_differences_make_no_false_claim_at_two_and_three_seeds(
     assert not (np.isfinite(width) & (width == 0)).any()  # too few pairs for an interval of no width
 
 
-def test_a_difference_the_same_in_every_pair_is_certain_only_from_six_pairs_on():
-    # Sign test: n pairs all on one side have p = 2 * 0.5^n, and [x, x] covers the median with
-    # probability 1 - 2 * 0.5^n, at least 95% from n = 6 on.
-    for n in (2, 5):
-        m, lo, hi, p = t_interval(np.full(n, -1 / 36))
-        assert m == pytest.approx(-1 / 36) and np.isnan(lo) and np.isnan(hi) and p == pytest.approx(2 * 0.5**n)
-    for n in (6, 10):
-        m, lo, hi, p = t_interval(np.full(n, -1 / 36))
-        assert lo == hi == pytest.approx(-1 / 36) and p == pytest.approx(2 * 0.5**n)
-    _, lo, hi, p = t_interval(np.zeros(10))
-    assert lo == hi == 0 and p == 1
+def test_a_difference_the_same_in_every_pair_gets_a_bound_from_the_share_that_could_differ_never_x_x():
+    # n pairs all equal to x bound the share q of pairs unlike x by Clopper-Pearson (1 - 0.05^(1/n));
+    # the mean then lies within x + q (range end - x). Without a known range there is no interval.
+    x = -1 / 36
+    for n in (2, 6, 10, 30):
+        q = 1 - 0.05 ** (1 / n)
+        m, lo, hi, p = t_interval(np.full(n, x), bounds=(-1.0, 1.0))
+        assert m == pytest.approx(x) and lo < x < hi
+        assert lo == pytest.approx(x + q * (-1 - x)) and hi == pytest.approx(x + q * (1 - x))
+        assert p == pytest.approx((1 - abs(x) / (1 - x)) ** n)  # the level at which the bound leaves out zero
+        _, lo, hi, p = t_interval(np.full(n, x))
+        assert np.isnan(lo) and np.isnan(hi) and p == 1.0
+    _, lo, hi, p = t_interval(np.zeros(10), bounds=(-1.0, 1.0))
+    assert lo < 0 < hi and p == 1
 
 
-def test_a_genuine_constant_difference_over_ten_pairs_is_distinguishable():
+@pytest.mark.parametrize("n", [3, 6, 10, 30])
+def test_paired_interval_covers_the_mean_of_seat_differences_that_are_mostly_the_same(n):
+    # One seat fewer (of 36) with probability 0.9, else none: from 6 seeds on most samples are all -1,
+    # and the interval [x, x] the sign test gave covered the mean (-0.9 seats) in 46% (6) and 63% (10).
+    rng = np.random.default_rng(500 + n)
+    diffs = -(rng.uniform(size=(TRIALS, n)) < 0.9).astype(float) / 36
+    _, lo, hi, _ = t_interval(diffs, bounds=(-1.0, 1.0))
+    assert np.mean((lo <= -0.9 / 36) & (hi >= -0.9 / 36)) >= 0.95
+
+
+def test_a_constant_difference_is_distinguishable_only_when_large_against_the_range():
+    # Ten seeds, the arm 40 points lower on every one: p = (1 - 0.4 / 1.4)^10 = 0.035; a third lower
+    # would give 0.056, and one seat lower 0.76.
     runs = two_arms(0.0, 10, seed=3, noise=0.0)
-    runs.loc[runs.arm == "x", "bought_seat_rate_final"] -= 1 / 36  # one seat fewer on every seed
+    runs.loc[runs.arm == "x", "bought_seat_rate_final"] -= 0.4
     eff = paired_effects(runs, ["bought_seat_rate_final"]).iloc[0]
-    assert eff.distinguishable and eff.ci_low == pytest.approx(-1 / 36) == eff.ci_high
-    few = two_arms(0.0, 3, seed=3, noise=0.0)
-    few.loc[few.arm == "x", "bought_seat_rate_final"] -= 1 / 36
-    eff = paired_effects(few, ["bought_seat_rate_final"]).iloc[0]
-    assert not eff.distinguishable and np.isnan(eff.ci_low) and eff.p_value == pytest.approx(0.25)
+    assert eff.distinguishable and eff.ci_high < 0 < eff.ci_high - eff.ci_low
+    one_seat = two_arms(0.0, 10, seed=3, noise=0.0)
+    one_seat.loc[one_seat.arm == "x", "bought_seat_rate_final"] -= 1 / 36  # one seat fewer on every seed
+    eff = paired_effects(one_seat, ["bought_seat_rate_final"]).iloc[0]
+    assert not eff.distinguishable and eff.ci_low < -1 / 36 < eff.ci_high
 
 
 def test_whether_an_interval_crosses_zero_is_undefined_without_an_interval():

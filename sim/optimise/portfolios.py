@@ -33,8 +33,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from sim.report.style import arm_name
-from sim.stats.intervals import holm, t_interval
-from sim.stats.outcomes import LEVEL
+from sim.stats.intervals import diff_bounds, holm, t_interval
+from sim.stats.outcomes import LEVEL, outcome
 from sim.stats.outcomes import OPTIMISED as HEADLINE  # the search minimises all seats buying changed
 from sim.stats.paired import paired_effects
 
@@ -46,26 +46,22 @@ OBJECTIVES: tuple[str, ...] = (HEADLINE, "cost_total", "honest_removed")
 NONE = "none"
 
 
+#: Range of a difference of two bought-seat shares (each in [0, 1]).
+DIFF_BOUNDS = diff_bounds(outcome(HEADLINE).bounds)
+
+
 # ------------------------------------------------------------------------------------ Pareto sets
 def pareto_mask(values: np.ndarray) -> np.ndarray:
     """Rows not dominated by any other row (every column minimised); of exact duplicates, the first.
 
-    A row is dominated when another is at least as good in every column and better in one.
+    ``moocore.is_nondominated`` (López-Ibáñez et al.), whose duplicates after the first are dropped.
     """
+    import moocore
+
     v = np.asarray(values, dtype=float)
-    n = len(v)
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        others = np.delete(np.arange(n), i)
-        le = (v[others] <= v[i]).all(axis=1)
-        lt = (v[others] < v[i]).any(axis=1)
-        if (le & lt).any():
-            keep[i] = False
-            continue
-        same = np.flatnonzero((v[:i] == v[i]).all(axis=1))
-        if len(same):
-            keep[i] = False
-    return keep
+    if len(v) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(moocore.is_nondominated(v, keep_weakly=False), dtype=bool)
 
 
 def frontier_mask(cost: np.ndarray, outcome: np.ndarray) -> np.ndarray:
@@ -85,19 +81,16 @@ def hypervolume_2d(cost: np.ndarray, outcome: np.ndarray, ref_cost: float, ref_o
     """Area dominated by the points and bounded by the reference point (both minimised).
 
     The hypervolume indicator (Zitzler & Thiele 1999, IEEE Trans Evol Comput 3:257) of the
-    cost-outcome plane: it grows whenever the frontier improves anywhere.
+    cost-outcome plane, by ``moocore.hypervolume``; it grows whenever the frontier improves anywhere.
+    Points beyond the reference point add nothing.
     """
-    cost, outcome = np.asarray(cost, float), np.asarray(outcome, float)
-    ok = (cost <= ref_cost) & (outcome <= ref_outcome)
-    if not ok.any():
+    import moocore
+
+    points = np.column_stack([np.asarray(cost, float), np.asarray(outcome, float)])
+    points = points[(points[:, 0] <= ref_cost) & (points[:, 1] <= ref_outcome)]
+    if len(points) == 0:
         return 0.0
-    c, y = cost[ok], outcome[ok]
-    keep = frontier_mask(c, y)
-    c, y = c[keep], y[keep]
-    order = np.argsort(c)
-    c, y = c[order], y[order]
-    widths = np.diff(np.append(c, ref_cost))
-    return float(np.sum(widths * (ref_outcome - y)))
+    return float(moocore.hypervolume(points, ref=[ref_cost, ref_outcome]))
 
 
 def portfolio_table(trials: pd.DataFrame) -> pd.DataFrame:
@@ -113,20 +106,18 @@ def pareto_portfolios(trials: pd.DataFrame) -> pd.DataFrame:
 
 
 def crowding_distance(values: np.ndarray) -> np.ndarray:
-    """NSGA-II's crowding distance of each row (Deb et al. 2002, IEEE Trans Evol Comput 6:182)."""
+    """NSGA-II's crowding distance of each row (Deb et al. 2002, IEEE Trans Evol Comput 6:182).
+
+    pymoo's ``calc_crowding_distance``: the extremes of each objective are infinite, the others the
+    mean over objectives of the normalised gap between their neighbours (Deb's sum divided by the
+    number of objectives, which orders the rows the same way).
+    """
+    from pymoo.operators.survival.rank_and_crowding.metrics import calc_crowding_distance
+
     v = np.asarray(values, dtype=float)
-    n, m = v.shape
-    out = np.zeros(n)
-    if n <= 2:
-        return np.full(n, np.inf)
-    for j in range(m):
-        order = np.argsort(v[:, j], kind="stable")
-        span = v[order[-1], j] - v[order[0], j]
-        out[order[0]] = out[order[-1]] = np.inf
-        if span <= 0:
-            continue
-        out[order[1:-1]] += (v[order[2:], j] - v[order[:-2], j]) / span
-    return out
+    if len(v) <= 2:
+        return np.full(len(v), np.inf)
+    return np.asarray(calc_crowding_distance(v), dtype=float)
 
 
 def select_for_reevaluation(trials: pd.DataFrame, cap: int) -> list[str]:
@@ -202,22 +193,19 @@ def paired_values(runs: pd.DataFrame, a: str, b: str, key: str = HEADLINE) -> np
 def welch_interval(d1: np.ndarray, d2: np.ndarray, level: float = LEVEL) -> tuple[float, float, float, float]:
     """Difference of the means of two independent samples, ``mean(d2) - mean(d1)``, with a Welch t interval.
 
+    scipy's ``ttest_ind(d2, d1, equal_var=False)`` and its ``confidence_interval`` (Welch 1947).
+
     Returns:
-        ``(difference, low, high, p)``; with fewer than two values on a side the interval is the
-        difference itself and p is 1.
+        ``(difference, low, high, p)``; with fewer than two values on a side, or no spread on either,
+        there is no interval (NaN bounds) and p is 1.
     """
     d1, d2 = np.asarray(d1, float), np.asarray(d2, float)
-    diff = float(d2.mean() - d1.mean())
-    if len(d1) < 2 or len(d2) < 2:
-        return diff, diff, diff, 1.0
-    v1, v2 = d1.var(ddof=1) / len(d1), d2.var(ddof=1) / len(d2)
-    se = math.sqrt(v1 + v2)
-    if se <= 1e-15:
-        return diff, diff, diff, 0.0 if diff else 1.0
-    df = (v1 + v2) ** 2 / (v1**2 / (len(d1) - 1) + v2**2 / (len(d2) - 1))
-    q = sps.t.ppf(0.5 + level / 2, df)
-    p = 2 * sps.t.sf(abs(diff) / se, df)
-    return diff, diff - q * se, diff + q * se, float(p)
+    diff = float(d2.mean() - d1.mean()) if len(d1) and len(d2) else math.nan
+    if len(d1) < 2 or len(d2) < 2 or (np.ptp(d1) <= 1e-15 and np.ptp(d2) <= 1e-15):
+        return diff, math.nan, math.nan, 1.0
+    res = sps.ttest_ind(d2, d1, equal_var=False)
+    ci = res.confidence_interval(level)
+    return diff, float(ci.low), float(ci.high), float(res.pvalue)
 
 
 # ------------------------------------------------------------------------------------ re-evaluation
@@ -310,7 +298,37 @@ class BudgetPick:
     pairs: int = 0  # fresh seeds the pick and no intervention share
     cheapest_outside: str | None = None  # when the budget affords nothing but no intervention: the cheapest arm
     cheapest_outside_cost: float = math.nan
+    lowest: str | None = None  # the arm with the fewest bought seats, when the pick is a cheaper one
+    lowest_cost: float = math.nan
+    lowest_diff: float = math.nan  # the pick minus it, with its adjusted interval
+    lowest_low: float = math.nan
+    lowest_high: float = math.nan
     spending: dict[str, float] = field(default_factory=dict)
+
+
+def cheapest_not_worse(
+    fresh: pd.DataFrame, affordable: list[str], lowest: str, costs: pd.Series, level: float
+) -> tuple[str, tuple[float, float, float]]:
+    """The cheapest affordable arm not distinguishably worse than ``lowest`` (the lowest mean).
+
+    Each arm cheaper than ``lowest`` (cheapest first, ties by name) is compared with it paired over
+    the fresh seeds (``level``: the Bonferroni-adjusted level of the budget's comparisons); the first
+    whose interval of "arm minus lowest" does not lie above zero is taken. The lowest mean alone would
+    pick a lever that costs money and does nothing in about 40% of trials, by noise.
+
+    Returns:
+        The arm, and its difference from ``lowest`` with the interval (NaN when it is ``lowest``).
+    """
+    nan = (math.nan, math.nan, math.nan)
+    for arm in sorted(affordable, key=lambda a: (costs[a], a)):
+        if arm == lowest:
+            return arm, nan
+        if costs[arm] > costs[lowest] + 1e-9:
+            break
+        m, lo, hi, _ = t_interval(paired_values(fresh, arm, lowest), level, bounds=DIFF_BOUNDS)
+        if not lo > 0:  # not distinguishably worse (no interval: nothing shows it worse)
+            return arm, (float(m), float(lo), float(hi))
+    return lowest, nan
 
 
 def arm_costs(runs: pd.DataFrame) -> pd.Series:
@@ -321,11 +339,14 @@ def arm_costs(runs: pd.DataFrame) -> pd.Series:
 def budget_picks(
     fresh: pd.DataFrame, budgets: Iterable[float], fixed: Sequence[str], level: float = LEVEL
 ) -> list[BudgetPick]:
-    """For each budget, the re-evaluated arm with the fewest bought seats among those it affords.
+    """For each budget, the cheapest affordable arm not distinguishably worse than the one with the fewest bought seats.
 
     Every arm of the fresh stage competes (Pareto portfolios and fixed arms), by its mean cost and
-    mean bought-seat rate on the fresh seeds (ties: the cheaper).  The pick was chosen as the lowest
-    of the arms the budget affords on the same seeds that measure it, so its own effect against no
+    mean bought-seat rate on the fresh seeds. The arm with the lowest mean is found first (ties: the
+    cheaper); the pick is the cheapest affordable arm whose paired difference from it is not
+    distinguishably above zero (:func:`cheapest_not_worse`, at the adjusted level below; ``lowest``
+    records the lowest-mean arm when it is not the pick). The pick was chosen among
+    the arms the budget affords on the same seeds that measure it, so its own effect against no
     intervention is optimistic (the winner's curse within the re-evaluation): its interval is the
     paired t interval at the level Bonferroni-adjusted over the ``chosen_among`` arms it was chosen
     from, which covers the effects of all of them at once and so the pick's whatever the choice.
@@ -357,23 +378,26 @@ def budget_picks(
         if len(ok) == 0:
             picks.append(BudgetPick(budget, None))
             continue
-        order = sorted(ok, key=lambda a: (means[a], costs[a], a))
-        arm = order[0]
-        pick = BudgetPick(budget, arm, cost=float(costs[arm]), level=float(means[arm]))
-        if list(ok) == [NONE] and len(costs) > 1:  # nothing to choose: say what the cheapest arm costs
-            outside = costs.drop(NONE).sort_values(kind="stable")
-            pick.cheapest_outside, pick.cheapest_outside_cost = str(outside.index[0]), float(outside.iloc[0])
         # The pick was chosen among the k arms the budget affords: each comparison of it is
         # Bonferroni-adjusted over the k - 1 others (the selection could have fallen on any of them).
         # Intervals are Bonferroni intervals at the same level, so a difference is distinguishable
         # exactly when its interval leaves out zero.
         k_other = max(len(ok) - 1, 1)
         adjusted = 1 - (1 - level) / k_other
+        lowest = min(ok, key=lambda a: (means[a], costs[a], a))
+        arm, vs_lowest = cheapest_not_worse(fresh, list(ok), lowest, costs, adjusted)
+        pick = BudgetPick(budget, arm, cost=float(costs[arm]), level=float(means[arm]))
+        if arm != lowest:
+            pick.lowest, pick.lowest_cost = lowest, float(costs[lowest])
+            pick.lowest_diff, pick.lowest_low, pick.lowest_high = vs_lowest
+        if list(ok) == [NONE] and len(costs) > 1:  # nothing to choose: say what the cheapest arm costs
+            outside = costs.drop(NONE).sort_values(kind="stable")
+            pick.cheapest_outside, pick.cheapest_outside_cost = str(outside.index[0]), float(outside.iloc[0])
         pick.chosen_among = k_other
         if arm != NONE and arm in head.index:
             e = head.loc[arm]
             against_none = paired_values(fresh, arm, NONE)
-            _, low, high, p_raw = t_interval(against_none, adjusted)
+            _, low, high, p_raw = t_interval(against_none, adjusted, bounds=DIFF_BOUNDS)
             # One family for the interval and the claim: "distinguishable from no intervention"
             # exactly when the shown (Bonferroni) interval leaves out zero.
             p_adjusted = min(1.0, k_other * float(p_raw))
@@ -388,7 +412,7 @@ def budget_picks(
         rivals = [a for a in ok if a != arm and costs[a] <= costs[arm] + 1e-9]
         pick.rivals = len(rivals)
         diffs = {a: paired_values(fresh, arm, a) for a in rivals}
-        stats_ = {a: t_interval(d, adjusted) for a, d in diffs.items()}
+        stats_ = {a: t_interval(d, adjusted, bounds=DIFF_BOUNDS) for a, d in diffs.items()}
         better = {a: bool(stats_[a][2] < 0) for a in rivals}
         pick.named_best = arm != NONE and bool(rivals) and all(better.values())
         if rivals and not all(better.values()):
@@ -411,7 +435,9 @@ def budget_picks(
     for p in picks:
         if p in compared:
             factor = p.vs_fixed_k * len(compared)
-            m, lo, hi, pv = t_interval(paired_values(fresh, p.arm, p.fixed), 1 - (1 - level) / factor)
+            m, lo, hi, pv = t_interval(
+                paired_values(fresh, p.arm, p.fixed), 1 - (1 - level) / factor, bounds=DIFF_BOUNDS
+            )
             p.vs_fixed, p.vs_fixed_low, p.vs_fixed_high = float(m), float(lo), float(hi)
             p.vs_fixed_p = p.vs_fixed_p_holm = min(1.0, factor * float(pv))
         elif p.arm is not None and p.fixed is not None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from sim.optimise.portfolios import (
+    DIFF_BOUNDS,
     NONE,
     arm_costs,
     budget_picks,
@@ -25,14 +25,18 @@ from sim.stats.outcomes import OPTIMISED as HEADLINE  # the search minimises all
 
 
 def wilson(k: float, n: float, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``k / n`` (Wilson 1927); ``n`` may be an effective size."""
-    if n == 0:
+    """Wilson score interval of a proportion ``k / n`` (Wilson 1927; statsmodels ``proportion_confint``).
+
+    ``n`` may be an effective number of observations (a fraction): it is rounded down to a whole
+    number (fewer observations, a wider interval) and ``k`` scaled with it, keeping the share.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    whole = math.floor(n + 1e-9)
+    if whole < 1:
         return 0.0, 1.0
-    z = sps.norm.ppf(0.5 + level / 2)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
+    lo, hi = proportion_confint(k / n * whole, whole, alpha=1 - level, method="wilson")
+    return float(lo), float(hi)
 
 
 # ------------------------------------------------------------------------------------ robustness
@@ -132,7 +136,8 @@ def robust_rival(
     if top == pick:
         return None
     k = len(members) - 1
-    m, lo, hi, p = t_interval((means[top] - means[pick]).dropna().to_numpy(), 1 - (1 - level) / k)
+    diff = (means[top] - means[pick]).dropna().to_numpy()
+    m, lo, hi, p = t_interval(diff, 1 - (1 - level) / k, bounds=DIFF_BOUNDS)
     return top, float(m), float(lo), float(hi), min(1.0, k * float(p))
 
 

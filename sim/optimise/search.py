@@ -249,9 +249,18 @@ class Optimiser:
         path = self.dir / STUDY
         _repair_journal(path)
         storage = JournalStorage(JournalFileBackend(str(path)))
-        return optuna.create_study(
+        study = optuna.create_study(
             study_name=STUDY_NAME, storage=storage, directions=["minimize"] * len(OBJECTIVES), load_if_exists=True
         )
+        if study.metric_names != list(OBJECTIVES):  # named once: each call adds a record to the journal
+            import warnings
+
+            from optuna.exceptions import ExperimentalWarning
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)
+                study.set_metric_names(list(OBJECTIVES))
+        return study
 
     def distributions(self) -> dict[str, Any]:
         """Each searched lever as the index of its value in the lever's grid (0: the lowest, often "off").
@@ -278,12 +287,11 @@ class Optimiser:
         import warnings
 
         from optuna.exceptions import ExperimentalWarning
-        from optuna.samplers import NSGAIISampler
         from optuna.samplers.nsgaii import PolynomialMutation, SBXCrossover
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExperimentalWarning)
-            return NSGAIISampler(
+            return batch_nsga2()(
                 population_size=self.opt.population,
                 seed=sampler_seed(self.opt.seed, number),
                 crossover=SBXCrossover(),
@@ -321,11 +329,9 @@ class Optimiser:
 
     def search(self) -> pd.DataFrame:
         """Run (or resume, or extend) the search; return the trials table."""
-        from optuna.samplers import NSGAIISampler
         from optuna.trial import TrialState, create_trial
 
         study = self.study()
-        gen_key = NSGAIISampler._get_generation_key()
         p, reps = self.opt.population, self.opt.replicates
         search_seeds = seeds(self.base_seed, SEARCH_OFFSET, reps)
         none = self.portfolio(fixed_arms()["none"])
@@ -362,7 +368,6 @@ class Optimiser:
                             "portfolio": port.label,
                             "seeded": seeded.get(n - g * p, "") if g == 0 else "",
                         },
-                        system_attrs={gen_key: g},
                     )
                 )
             front = _front_size(study)
@@ -517,6 +522,32 @@ class Optimiser:
             "runs": len(runs),
             "seconds": {"search": t_search, "reevaluate": t_fresh, "robustness": t_robust},
         }
+
+
+def batch_nsga2() -> type:
+    """Optuna's NSGA-II sampler, its generations counted by trial number.
+
+    The search records a generation at a time, trials in order, so trial ``n`` belongs to generation
+    ``n // population``. NSGA-II finds a trial's generation and a generation's population through
+    :meth:`get_trial_generation` and :meth:`get_population`, the public methods of Optuna's
+    ``BaseGASampler``; overriding them with this rule replaces writing Optuna's private generation
+    key (``NSGAIISampler._get_generation_key()``) into every trial, and proposes the same
+    portfolios: a generation's population is the same set of trials either way.
+    """
+    from optuna.samplers import NSGAIISampler
+    from optuna.trial import TrialState
+
+    class BatchNSGAII(NSGAIISampler):
+        def get_trial_generation(self, study: Any, trial: Any) -> int:
+            """The generation of ``trial``: its number divided by the population size."""
+            return int(trial.number // self.population_size)
+
+        def get_population(self, study: Any, generation: int) -> list[Any]:
+            """The completed trials of ``generation``."""
+            trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            return [t for t in trials if t.number // self.population_size == generation]
+
+    return BatchNSGAII
 
 
 def _front_size(study: Any) -> int:

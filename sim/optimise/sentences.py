@@ -52,6 +52,15 @@ def _harm_words(p: BudgetPick) -> str:
     return f"; honest candidates removed {p.honest:+.1f} a round, 95% CI {p.honest_low:+.1f} to {p.honest_high:+.1f}"
 
 
+def _lowest_words(p: BudgetPick, names: dict[str, str]) -> str:
+    """The lowest-mean arm a cheaper pick was preferred to, with the pick's difference from it."""
+    diff = fmt_range(p.lowest_low, p.lowest_high, scale=100, prefix="adjusted 95% CI ", n=p.pairs)
+    return (
+        f"**{_name(p.lowest, names)}** ({p.lowest_cost:,.0f} staff-days; "
+        f"{'no intervention' if p.arm == 'none' else 'the pick'} minus it {fmt_points(p.lowest_diff)}, {diff})"
+    )
+
+
 def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] | None = None) -> str:
     """The best re-evaluated portfolio within one budget, named best only when the data separate it.
 
@@ -71,14 +80,24 @@ def budget_sentence(pick: BudgetPick, names: dict[str, str], also: list[float] |
             f"{head} no evaluated portfolio fits: the cheapest, **{_name(p.cheapest_outside, names)}**, costs "
             f"{p.cheapest_outside_cost:,.0f} staff-days, so nothing was compared with no intervention."
         )
-    if p.arm == "none":
+    if p.arm == "none" and p.lowest is None:
         return f"{head}, no portfolio had fewer bought seats than no intervention on the fresh seeds."
+    if p.arm == "none":
+        return (
+            f"{head}, no portfolio has distinguishably fewer bought seats than no intervention: the fewest were "
+            f"under {_lowest_words(p, names)}, so nothing is recommended for this budget."
+        )
     among = f"adjusted for choosing it among {p.chosen_among} arms" if p.chosen_among > 1 else ""
     interval = fmt_range(p.low, p.high, scale=100, prefix=f"95% CI{' ' + among if among else ''} ", n=p.pairs)
     what = (
         f"**{_name(p.arm, names)}** ({fmt_points(p.effect)} on seats vote buying changed after unseating, "
         f"{interval}; {p.cost:,.0f} staff-days: {spending_words(p.spending)}{_harm_words(p)})"
     )
+    if p.lowest is not None:
+        what += (
+            f"; the fewest bought seats were under {_lowest_words(p, names)}, and the pick costs less and is not "
+            "distinguishably worse"
+        )
     if not (p.p_holm < 1 - LEVEL and p.effect < 0):
         return (
             f"{head}, the fewest bought seats on the fresh seeds were under {what}, but it is not distinguishable "

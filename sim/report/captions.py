@@ -85,4 +85,7 @@ def factorial_caption(replicates: int) -> str:
     )
     if replicates < 2:
         return text + "one seed's estimates, not tested (one replicate per combination), so none is starred."
-    return text + "* = significant with Benjamini-Hochberg false discovery rate 5% over all effects."
+    return text + (
+        "* = significant after Holm's adjustment (family-wise error rate 5%), the main effects and the "
+        "interactions each their own family."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
@@ -169,8 +170,10 @@ def time_course(
 def cost_effectiveness_plot(table: pd.DataFrame, colours: dict[str, str]) -> Figure:
     """Bought seats prevented against cost, the no-intervention arm at the origin, the frontier drawn.
 
-    ``table`` is :func:`sim.stats.cea.cost_effectiveness`'s table. Filled markers: efficient;
-    open: extendedly dominated; grey: dominated.
+    ``table`` is :func:`sim.stats.cea.cost_effectiveness`'s table. Filled markers: efficient on
+    means; bold names and solid frontier segments: shown efficient (the step up to the arm is
+    distinguishable, :func:`sim.stats.cea.frontier_steps`), dashed: not; open: extendedly dominated;
+    grey: dominated.
     """
     fig, ax = plt.subplots(figsize=(9.5, 6.0))
     for _, r in table.iterrows():
@@ -190,7 +193,17 @@ def cost_effectiveness_plot(table: pd.DataFrame, colours: dict[str, str]) -> Fig
             zorder=3,
         )
     front = table[table.status == "efficient"].sort_values("cost")
-    ax.plot(front.cost, front.effect, color="black", lw=1.2, ls="-", zorder=2, label="efficient frontier")
+    shown = front.shown.astype(bool) if "shown" in front else pd.Series(True, index=front.index)
+    for (_, a), (i, b) in itertools.pairwise(front.iterrows()):  # solid: the step to b is shown
+        solid = bool(shown[i])
+        ax.plot(
+            [a.cost, b.cost],
+            [a.effect, b.effect],
+            color="black" if solid else "#777777",
+            lw=1.2,
+            ls="-" if solid else "--",
+            zorder=2,
+        )
     ax.axhline(0, color="grey", lw=1, ls="--")
     ax.margins(x=0.25, y=0.2)
     ax.set_xlim(left=min(-0.08 * table.cost.max(), ax.get_xlim()[0]))
@@ -203,17 +216,21 @@ def cost_effectiveness_plot(table: pd.DataFrame, colours: dict[str, str]) -> Fig
         ax,
         list(zip(table.cost, table.effect, strict=True)),
         [arm_name(a) for a in table.arm],
-        ["bold" if s == "efficient" else "normal" for s in table.status],
+        [
+            "bold" if s == "efficient" and bool(getattr(r, "shown", True)) else "normal"
+            for s, r in zip(table.status, table.itertuples(), strict=True)
+        ],
     )
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], color="black", lw=1.2, label="efficient frontier"),
-        Line2D([], [], ls="", marker="o", ms=9, mfc="#555555", mec="#555555", label="efficient (bold name)"),
+        Line2D([], [], color="black", lw=1.2, label="frontier: step shown (bold name)"),
+        Line2D([], [], color="#777777", lw=1.2, ls="--", label="step not distinguishable (efficient on means)"),
+        Line2D([], [], ls="", marker="o", ms=9, mfc="#555555", mec="#555555", label="efficient on means"),
         Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="#555555", label="extendedly dominated"),
         Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="#999999", label="dominated (grey)"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=4, frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, frameon=False)
     ax.set_title("Cost-effectiveness of each arm against no intervention")
     fig.tight_layout()
     return fig
@@ -296,7 +313,8 @@ def interaction_heatmap(effects: pd.DataFrame, names: list[str], key: str) -> Fi
     tested = "replicates" not in effects or int(effects.replicates.min()) >= 2
     ax.set_title(
         (
-            "Main effects (diagonal) and interactions, each tested over seeds\n* = significant at FDR 5% (others faded)"
+            "Main effects (diagonal) and interactions, each tested over seeds\n"
+            "* = significant (Holm within main effects, within interactions)\nothers faded"
             if tested
             else "Main effects (diagonal) and interactions on one seed\nnot tested: one replicate (all faded)"
         )

@@ -75,7 +75,8 @@ def first_screen(
         lines.append(net_benefit_sentence(runs, base, key, choice.harm_weight, best))
     lines.append(distinguishable_sentence(effects, key) or "")
     lines += [line for sec in sections if sec.anchor != "cost-effectiveness" for line in sec.lines]
-    lines.append(coverage_sentence(runs, links))
+    head = effects[effects.outcome == key]
+    lines.append(coverage_sentence(runs, links, head.arm[head.skewed].tolist() if "skewed" in head else None))
     return [x for x in lines if x]
 
 
@@ -118,7 +119,10 @@ def near_best_sentence(
 ) -> str:
     """The cheapest near-best arm with effect, CI and cost, and what the step up to the best arm costs.
 
-    When the best arm is itself the cheapest near-best, the next efficient arm below it is given instead.
+    When the best arm is itself the cheapest near-best, the next efficient arm below it is given
+    instead, but only when both are shown efficient (each one's step up the frontier distinguishable
+    from zero, :func:`sim.stats.cea.frontier_steps`) and the best arm's step is measured from it: an
+    arm efficient on means only is never recommended.
     """
     share = f"at least {NEAR_BEST_SHARE:.0%} of the best arm's effect"
     if near != best:
@@ -129,6 +133,11 @@ def near_best_sentence(
         ref = table.loc[best, "reference"] if table is not None and best in table.index else ""
         if not ref or ref == base:
             return f"No cheaper arm achieves {share}."
+        if not (table.loc[best, "shown"] and table.loc[ref, "shown"] and table.loc[best, "step_from"] == ref):
+            return (
+                f"No cheaper arm achieves {share}, and no cheaper efficient arm is shown (a step along the "
+                "frontier below it is not distinguishable from zero)."
+            )
         intro = f"No cheaper arm achieves {share}; the next efficient arm below it is **{arm_name(ref)}**"
         lower = ref
     e = effects[(effects.outcome == key) & (effects.arm == lower)].iloc[0]
@@ -148,12 +157,12 @@ def incremental(
 ) -> dict[str, float]:
     """Extra cost, extra seats prevented and ICER of ``b`` over ``a`` with a paired bootstrap interval."""
     effect, cost = per_pair(runs, key, base or a)
-    boot_e, boot_c = bootstrap_means(effect[[a, b]], cost[[a, b]], n_boot)
     d_cost = float(cost[b].mean() - cost[a].mean())
     d_effect = float(effect[b].mean() - effect[a].mean())
-    low, high = icer_interval(boot_c[:, 1] - boot_c[:, 0], boot_e[:, 1] - boot_e[:, 0])
-    if len(effect) < MIN_BOOTSTRAP_PAIRS:  # too few seeds to resample: no interval
-        low = high = float("nan")
+    low = high = float("nan")  # too few seeds to resample: no interval
+    if len(effect) >= MIN_BOOTSTRAP_PAIRS:
+        boot_e, boot_c = bootstrap_means(effect[[a, b]], cost[[a, b]], n_boot)
+        low, high = icer_interval(boot_c[:, 1] - boot_c[:, 0], boot_e[:, 1] - boot_e[:, 0])
     icer = d_cost / d_effect if d_effect > 0 else float("inf")
     return {"d_cost": d_cost, "d_effect": d_effect, "icer": icer, "low": low, "high": high, "pairs": len(effect)}
 
@@ -256,10 +265,13 @@ def split_columns(effects: pd.DataFrame, arm: str, key: str) -> dict[str, float]
 def cost_columns(c: pd.Series, key: str) -> dict[str, Any]:
     """Seats prevented, cost, frontier status and ICER of one arm (a row of the cost-effectiveness table)."""
     pairs = int(c.pairs)
+    status = c.status
+    if status == "efficient" and c.reference and not bool(c.get("shown", False)):
+        status = "efficient on means"  # a step to it is not distinguishable from zero
     return {
         f"{seats_word(key)} prevented": round(float(c.effect), 2),
         "cost (staff-days)": round(float(c.cost), 0),
-        "status": c.status if pairs >= 2 else f"{c.status} (one seed)",  # one seed's frontier: no finding
+        "status": status if pairs >= 2 else f"{c.status} (one seed)",  # one seed's frontier: no finding
         "ICER (staff-days per seat)": (
             f"{fmt_icer(c.icer)} ({fmt_icer_interval(c.icer_low, c.icer_high, prefix='', pairs=pairs)})"
             if c.reference

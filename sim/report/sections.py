@@ -208,7 +208,7 @@ def time_section(ts: pd.DataFrame, order: list[str], colours: dict[str, str], ba
 
 
 def factorial_section(runs: pd.DataFrame, out: Path, key: str = HEADLINE) -> Section | None:
-    """Main and interaction effects of a two-level factorial on ``key``, tested over seeds, with FDR."""
+    """Main and interaction effects of a two-level factorial on ``key``, tested over seeds, Holm within each family."""
     factors = factorial_factors(runs)
     if not factors:
         return None

@@ -201,35 +201,74 @@ def near_best_arm(effects: pd.DataFrame, costs: pd.Series, best: Best | None, ke
 
 
 # ------------------------------------------------------------------------------------ cost-effectiveness
-def frontier_sentence(table: pd.DataFrame) -> str:
-    """Efficient arms with their ICERs; dominated and extendedly dominated arms named as such.
+def _efficient_part(r: object, pairs: int | None, extra: str = "") -> str:
+    """One efficient arm in words: cost, seats prevented, ICER against the previous efficient arm."""
+    return (
+        f"{display_name(r.arm)} ({r.cost:,.0f} staff-days, {r.effect:.2f} seats; "
+        f"{fmt_icer(r.icer)} staff-days per extra seat against {display_name(r.reference)}, "
+        f"{fmt_icer_interval(r.icer_low, r.icer_high, pairs=pairs)}{extra})"
+    )
 
-    From a single seed the frontier is that seed's point estimate, with nothing to tell it from
-    chance; the sentence says so instead of stating it as a finding.
+
+def _acceptability_words(r: object) -> str:
+    """How likely an arm efficient on means is to be cost-effective, from its acceptability curve.
+
+    The largest share of bootstrap resamples in which it has the highest net benefit over the values
+    per seat drawn, and the value at which it is reached (:func:`sim.stats.cea.with_acceptability_peak`).
+    """
+    p = getattr(r, "p_ce_max", float("nan"))
+    if p is None or not math.isfinite(p):
+        return ""
+    return f"; cost-effective in at most {p:.0%} of resamples, at {fmt_icer(r.p_ce_value)} staff-days per seat"
+
+
+def frontier_sentence(table: pd.DataFrame) -> str:
+    """Efficient arms with their ICERs, said efficient only where each step to them is shown.
+
+    An arm is called efficient when its step up the frontier, from the last arm shown efficient below
+    it (no intervention at first), adds an effect distinguishable from zero (``shown``: paired over
+    seeds, adjusted for the choice of the arms and over the steps, :func:`sim.stats.cea.frontier_steps`);
+    the frontier's other arms are *efficient on means*, with
+    the highest probability their acceptability curve gives them of being cost-effective, and where.
+    Dominated and extendedly dominated arms are named as such. From a single seed the frontier is
+    that seed's point estimate, with nothing to tell it from chance; the sentence says so.
 
     Args:
         table: :func:`sim.stats.cea.cost_effectiveness` table.
     """
     pairs = int(table.pairs.iloc[0]) if "pairs" in table and len(table) else None
     single = pairs is not None and pairs < 2
-    eff = table[table.status == EFFICIENT]
-    parts = []
-    for r in eff.itertuples():
-        if not r.reference:
-            parts.append(f"{display_name(r.arm)} ({r.cost:,.0f} staff-days)")
-            continue
-        parts.append(
-            f"{display_name(r.arm)} ({r.cost:,.0f} staff-days, {r.effect:.2f} seats; "
-            f"{fmt_icer(r.icer)} staff-days per extra seat against {display_name(r.reference)}, "
-            f"{fmt_icer_interval(r.icer_low, r.icer_high, pairs=pairs)})"
-        )
+    eff = table[(table.status == EFFICIENT) & (table.reference != "")]
+    shown = eff.shown.astype(bool) if "shown" in eff else pd.Series(False, index=eff.index)
     if single:
+        parts = [_efficient_part(r, pairs) for r in eff.itertuples()]
         text = (
             "One seed only: this frontier is that seed's point estimate, not a finding (nothing measures how "
             "it would move on another seed). Efficient on that seed, cheapest first: " + "; ".join(parts) + "."
         )
     else:
-        text = "Efficient arms, cheapest first: " + "; ".join(parts) + "."
+        family = (
+            f"paired over {count(pairs or 0, 'seed')}, adjusted for choosing the frontier among the arms and over "
+            f"the {count(len(eff), 'step')} along it"
+        )
+        if shown.any():
+            text = (
+                "Efficient arms, cheapest first, each adding seats prevented distinguishably over the last one "
+                f"below it ({family}): " + "; ".join(_efficient_part(r, pairs) for r in eff[shown].itertuples()) + "."
+            )
+        elif len(eff):
+            text = (
+                f"No arm is shown efficient: no step up from no intervention is distinguishable from zero ({family})."
+            )
+        else:
+            text = "No arm is efficient: none prevents more bought seats on average than no intervention at its cost."
+        means = eff[~shown]
+        if len(means):
+            text += (
+                " Efficient on means only (its step up the frontier is not distinguishable from zero): "
+                + "; ".join(_efficient_part(r, pairs, _acceptability_words(r)) for r in means.itertuples())
+                + "."
+            )
     for status, words in (
         (DOMINATED, "Dominated (another arm is cheaper and at least as effective)"),
         (EXTENDED, "Extendedly dominated (a mix of two efficient arms does better)"),
@@ -279,7 +318,10 @@ def diminishing_sentence(marginals: pd.DataFrame, key: str, parameter: str) -> s
 
 # ------------------------------------------------------------------------------------ factorial
 def interaction_sentence(fx: pd.DataFrame, key: str) -> str:
-    """The strongest complements and substitutes among interactions significant at FDR 5%, else a plain no.
+    """The strongest complements and substitutes among interactions significant after Holm, else a plain no.
+
+    The interactions are their own family (Holm over them alone, family-wise error 5%), whatever the
+    main effects (:func:`sim.stats.factorial.factorial_effects`).
 
     With one replicate per cell nothing is tested (:func:`sim.stats.factorial.factorial_effects`), and
     the sentence says so.
@@ -290,9 +332,10 @@ def interaction_sentence(fx: pd.DataFrame, key: str) -> str:
             "an effect varies from seed to seed (the figure shows one seed's estimates); run replicates=2 or more."
         )
     inter = fx[(fx.term_b != "") & fx.significant].sort_values("effect")
-    n = len(fx)
+    n = int((fx.term_b != "").sum())
+    family = f"Holm-adjusted over the {n} interactions, family-wise error rate 5%"
     if inter.empty:
-        return f"No two-way interaction is distinguishable from zero (Benjamini-Hochberg, FDR 5% over {n} effects)."
+        return f"No two-way interaction is distinguishable from zero ({family})."
     sign = 1.0 if outcome(key).better == "lower" else -1.0
     comp = inter[sign * inter.effect < 0]
     subs = inter[sign * inter.effect > 0]
@@ -310,7 +353,7 @@ def interaction_sentence(fx: pd.DataFrame, key: str) -> str:
             f"strongest substitutes {display_name(c.term_a)} with {display_name(c.term_b)} "
             f"({s * c.effect:+.1f} {outcome(key).diff_unit})"
         )
-    return f"Interactions at FDR 5% ({len(inter)} of {n - len(fx[fx.term_b == ''])}): " + "; ".join(bits) + "."
+    return f"Interactions distinguishable from zero ({len(inter)} of {n}; {family}): " + "; ".join(bits) + "."
 
 
 def wins_sentence(wins: pd.DataFrame) -> str:
@@ -324,11 +367,13 @@ def wins_sentence(wins: pd.DataFrame) -> str:
     )
 
 
-def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
+def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str], skewed: list[str] | None = None) -> str:
     """What the intervals include: seeds only, or seeds and sampled parameters; links to the sections.
 
     One run per arm gives no interval whatever was sampled; parameters count as covered only when
-    two or more samples of them were drawn.
+    two or more samples of them were drawn. ``skewed`` names the arms whose paired differences are
+    detectably skewed (:func:`sim.stats.intervals.skewed`): the t intervals and tests assume
+    near-normal differences, which the sentence then says.
     """
     n = int(runs.groupby("arm").size().min())
     samples = int(runs.loc[runs["sample"] >= 0, "sample"].nunique()) if "sample" in runs.columns else 0
@@ -349,6 +394,12 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str]) -> str:
             f"The {LEVEL:.0%} intervals of the mean (t over {n} seeds, paired between arms) cover only the "
             f"seed-to-seed randomness of the simulated elections at {at}; they do not include uncertainty in the "
             "model's parameters or structure."
+        )
+    if skewed and n >= 2:
+        text += (
+            " The paired differences of " + ", ".join(display_name(a) for a in skewed) + " are skewed (D'Agostino's "
+            "test): t intervals and tests assume near-normal differences, and on skewed ones cover less than "
+            f"{LEVEL:.0%} and claim more often than 5% (docs/CLAIMS.md)."
         )
     links = [f"[{name}]({href})" if href else name for name, href in sections.items()]
     if links:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.stats.intervals import clip_interval, diff_bounds, holm, mean_ci, t_interval
+from sim.stats.intervals import clip_interval, diff_bounds, holm, mean_ci, skewed, t_interval
 from sim.stats.outcomes import LEVEL, outcome
 
 
@@ -55,8 +55,10 @@ def paired_effects(
 
     Returns:
         One row per arm and outcome: ``arm, outcome, pairs, baseline_mean, diff, ci_low, ci_high,
-        crosses_zero, p_value, p_holm, distinguishable``. ``crosses_zero`` is a nullable boolean, missing
-        (``pd.NA``, which refuses to be read as True or False) when there is no interval.
+        crosses_zero, p_value, skewed, p_holm, distinguishable``. ``crosses_zero`` is a nullable boolean,
+        missing (``pd.NA``, which refuses to be read as True or False) when there is no interval;
+        ``skewed``: the differences' skewness is distinguishable from zero, so the t interval's
+        assumption of near-normal differences is doubtful (:func:`sim.stats.intervals.skewed`).
     """
     baseline = baseline or baseline_arm(runs)
     keys = pair_keys(runs)
@@ -69,7 +71,7 @@ def paired_effects(
                 continue
             ok = wide[arm].notna() & ref.notna()
             d = (wide[arm] - ref)[ok].to_numpy(dtype=float)
-            m, lo, hi, p = t_interval(d, level)
+            m, lo, hi, p = t_interval(d, level, bounds=diff_bounds(outcome(key).bounds))
             lo, hi = clip_interval(lo, hi, diff_bounds(outcome(key).bounds))
             rows.append(
                 {
@@ -82,6 +84,7 @@ def paired_effects(
                     "ci_high": float(hi),
                     "crosses_zero": bool(lo <= 0 <= hi) if np.isfinite([lo, hi]).all() else pd.NA,
                     "p_value": float(p),
+                    "skewed": bool(skewed(d)),
                 }
             )
     table = pd.DataFrame(rows)

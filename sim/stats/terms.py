@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from sim.stats.intervals import t_interval
+from sim.stats.intervals import diff_bounds, t_interval
+from sim.stats.outcomes import outcome as registered
 
 #: Outcomes followed term by term, with their labels.
 TERM_OUTCOMES = {
@@ -25,14 +26,16 @@ def n_terms(runs: pd.DataFrame) -> int:
     return max(found, default=1)
 
 
-def _paired_test(diff: np.ndarray) -> tuple[float, float, float]:
+def _paired_test(
+    diff: np.ndarray, bounds: tuple[float | None, float | None] = (None, None)
+) -> tuple[float, float, float]:
     """Paired interval and p-value, exactly as the report's :func:`sim.stats.intervals.t_interval` gives them.
 
     With fewer than two pairs there is no interval and p = 1; pairs that all differ by the same
-    amount are judged by the sign test (an interval only from six pairs on), so nothing is claimed
-    from a difference that merely repeats on two or three seeds.
+    amount get the bound from the share of pairs that could differ within ``bounds`` (none without
+    them), so nothing is claimed from a difference that merely repeats on a few seeds.
     """
-    _, lo, hi, p = t_interval(diff)
+    _, lo, hi, p = t_interval(diff, bounds=bounds)
     return float(lo), float(hi), float(p)
 
 
@@ -68,7 +71,8 @@ def term_effects(runs: pd.DataFrame, base: str) -> pd.DataFrame:
             for outcome in TERM_OUTCOMES:
                 col = f"term{t}_{outcome}"
                 diff = (group.loc[common, col] - reference.loc[common, col]).to_numpy(dtype=float)
-                lo, hi, p = _paired_test(diff) if arm != base else (0.0, 0.0, 1.0)
+                bounds = diff_bounds(registered(outcome).bounds)
+                lo, hi, p = _paired_test(diff, bounds) if arm != base else (0.0, 0.0, 1.0)
                 rows.append(
                     {
                         "arm": arm,

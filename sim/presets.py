@@ -2,7 +2,7 @@
 
 ``simulate({"scenario": "province", "policy": "all"})`` must run what
 ``experiments/run.py scenario=province policy=all`` runs.  The root config
-(``conf/config.yaml``) composes, in this order: the schema's defaults, the scenario preset
+(``sim/conf/config.yaml``) composes, in this order: the schema's defaults, the scenario preset
 (default ``county``), the policy preset (default ``none``), then the command line's overrides.
 :func:`compose` does the same with plain OmegaConf merges of the same files.
 """
@@ -17,8 +17,8 @@ from omegaconf import OmegaConf
 
 from sim.config import ConfigError
 
-#: The Hydra configuration folder (beside the package, in the repository).
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+#: The Hydra configuration folder, shipped inside the package (Hydra reads it as ``pkg://sim.conf``).
+CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 #: Preset groups in the order the root config's defaults list applies them, with their defaults.
 GROUPS = {"scenario": "county", "policy": "none"}

@@ -35,9 +35,8 @@ from sim.calibration.settings import Design
 from sim.calibration.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance, mean_statistics
 from sim.config import ConfigError, SimConfig, build_config, check_fields
 from sim.model.streams import replicate_seed
+from sim.presets import CONF_DIR
 from sim.simulate import simulate
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -141,8 +140,8 @@ PRIORS: tuple[Prior, ...] = (
 @functools.cache
 def _preset(scale: str, policy: str, world: tuple[tuple[str, Any], ...]) -> SimConfig:
     cfg = OmegaConf.merge(
-        OmegaConf.load(ROOT / "conf" / "scenario" / f"{scale}.yaml"),
-        OmegaConf.load(ROOT / "conf" / "policy" / f"{policy}.yaml"),
+        OmegaConf.load(CONF_DIR / "scenario" / f"{scale}.yaml"),
+        OmegaConf.load(CONF_DIR / "policy" / f"{policy}.yaml"),
     )
     out: dict[str, Any] = OmegaConf.to_container(cfg)  # type: ignore[assignment]
     out.setdefault("world", {}).update(dict(world))

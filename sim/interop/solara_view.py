@@ -13,7 +13,6 @@ The page is the module-level :data:`page`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -32,9 +31,10 @@ from omegaconf import OmegaConf
 from sim.interop.mesa_batch import BatchElectionModel
 from sim.interventions import INTERVENTION_NAMES
 from sim.model.agents import DelegateState, TieState
+from sim.presets import CONF_DIR
 
 #: Where the named scenarios (scales) are defined, as for the command line.
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "conf" / "scenario"
+SCENARIO_DIR = CONF_DIR / "scenario"
 SCALES = ("county", "city", "province")
 
 #: Summary keys shown in the panel, with their labels.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sim.cli.callback import finish_sweep
 from sim.cli.folder import NotASweepError, SweepBusyError, holding_sweep
+from sim.sweeps.store import changed_note, changed_since_collection
 
 COLLECT_DOC = """Collect a sweep's planned runs into runs.parquet and timeseries.parquet by hand.
 
@@ -66,19 +67,30 @@ def report_main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
+    changed: list[str] = []
     try:
         with holding_sweep(args.sweep_dir):
             if is_optimisation(args.sweep_dir):
                 path = write_optimise_report(args.sweep_dir)
             else:
                 path = write_report(args.sweep_dir)
+                changed = changed_since_collection(args.sweep_dir)
     except (ReportError, NotASweepError) as exc:
         return _fail(str(exc), 2)
     except SweepBusyError as exc:
         return _fail(str(exc), 3)
     except OSError as exc:
         return _fail(_os_message(exc, args.sweep_dir), 2)
+    except Exception as exc:  # an unreadable table (truncated runs.parquet ...): said in one line
+        first = (str(exc).splitlines() or [""])[0]
+        return _fail(
+            f"cannot read the sweep in {args.sweep_dir} ({type(exc).__name__}: {first}); "
+            f"collect it again: election-sim-collect {args.sweep_dir}",
+            2,
+        )
     print(f"report: {path}")
+    if changed:
+        print(f"warning: {changed_note(args.sweep_dir, changed)}", file=sys.stderr)
     return 0
 
 

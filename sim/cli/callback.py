@@ -23,6 +23,7 @@ from sim.cli.optimise import launcher_parallelism
 from sim.config import ConfigError
 from sim.config.runtime import LONG_RUN_SECONDS, describe_seconds
 from sim.sweeps.manifest import (
+    Plan,
     reconcile,
     write_plan,
 )
@@ -92,8 +93,27 @@ class SweepCallback(Callback):
             stale.unlink(missing_ok=True)
         if is_optimisation(config):
             return  # the optimisation's sweeper plans, runs and reports (run_optimise_sweep)
+        workers = launcher_parallelism(config, 0)[0]
+
+        def refuse_if_long(arms_only: Plan, runs: list[Any]) -> None:
+            # Before the runs are listed (slow for a huge plan): a run counts as done if its
+            # DONE marker exists (verified later).
+            to_do = {
+                arm: sum(not (run_dir(sweep_dir, arm, r.run_id) / "DONE").exists() for r in runs)
+                for arm in arms_only.arms
+            }
+            seconds = sweep_seconds(arms_only, to_do, workers)
+            if seconds > LONG_RUN_SECONDS and not CONFIRMED["long"]:
+                print(
+                    f"error: the sweep would take an estimated {describe_seconds(seconds)} "
+                    f"({sum(to_do.values()):,} runs to do: replicates={arms_only.replicates} in {len(to_do)} arms); "
+                    "make it smaller, or confirm with --yes",
+                    file=sys.stderr,
+                )
+                raise SystemExit(2)
+
         try:
-            planned = make_plan(config)
+            planned = make_plan(config, before_runs=refuse_if_long)
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc
@@ -102,15 +122,7 @@ class SweepCallback(Callback):
             if verify_run(run_dir(sweep_dir, r["arm"], r["run_id"]), r["fingerprint"]):
                 to_run[r["arm"]] = to_run.get(r["arm"], 0) + 1
         resumed = len(planned.runs) - sum(to_run.values())
-        seconds = sweep_seconds(planned, to_run, launcher_parallelism(config, 0)[0])
-        if seconds > LONG_RUN_SECONDS and not CONFIRMED["long"]:
-            print(
-                f"error: the sweep would take an estimated {describe_seconds(seconds)} "
-                f"({sum(to_run.values()):,} runs to do: replicates={planned.replicates} in {len(to_run)} arms); "
-                "make it smaller, or confirm with --yes",
-                file=sys.stderr,
-            )
-            raise SystemExit(2)
+        seconds = sweep_seconds(planned, to_run, workers)
         try:
             plan, what = reconcile(sweep_dir, planned, str(config.sweep.on_change))
         except ConfigError as exc:

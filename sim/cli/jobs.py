@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,8 +179,13 @@ def _is_group(key: str, repository: Any) -> bool:
         return True
 
 
-def make_plan(config: DictConfig) -> Plan:
+def make_plan(config: DictConfig, before_runs: Callable[[Plan, list[Any]], None] | None = None) -> Plan:
     """Compose every job's configuration as the launcher will, validate it, and list its runs.
+
+    Args:
+        config: The multirun's configuration.
+        before_runs: Called with the plan's arms (no runs yet) and the planned runs of each arm,
+            before the runs are listed (a long sweep is refused there, before the slow part).
 
     Raises:
         ConfigError: A key or value of any job is invalid, or two jobs make the same arm.
@@ -209,8 +214,11 @@ def make_plan(config: DictConfig) -> Plan:
         inputs = flatten(to_dict(sim_cfg))
         inputs.pop("seed")
         plan.arms[arm] = {"overrides": job, "inputs": inputs}
+    if before_runs is not None:
+        before_runs(plan, planned)
+    for arm, spec in plan.arms.items():
         for run in planned:
-            run_inputs = {**inputs, "seed": run.seed, **run.overrides}
+            run_inputs = {**spec["inputs"], "seed": run.seed, **run.overrides}
             plan.runs.append(
                 {
                     **run.keys(arm),

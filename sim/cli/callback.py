@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -208,6 +209,8 @@ def finish_sweep(sweep_dir: Path, report: bool = True) -> dict[str, Any]:
         problems.append(f"{counts['failed']} runs failed (errors in {meta_path})")
     if counts["missing"]:
         problems.append(f"{len(counts['missing'])} runs missing or corrupt (first: {counts['missing'][0]})")
+    with contextlib.suppress(OSError):  # the report's metadata says when the sweep ended
+        atomic_write_json(meta_path, meta)
     report_note = "no report"
     if report and counts["done"]:
         try:

@@ -61,7 +61,9 @@ def first_screen(
     top = best.arm if best is not None else None
     lines.append(residual_sentence(runs, base, top))
     lines.append(harms_sentence(effects, [a for a in dict.fromkeys([top, near]) if a]))
-    lines.append(distinguishable_sentence(effects, HEADLINE) or "")
+    head = effects[effects.outcome == HEADLINE]
+    if best is not None or head["distinguishable"].any():  # else the first sentence said it already
+        lines.append(distinguishable_sentence(effects, HEADLINE) or "")
     lines += [line for sec in sections if sec.anchor != "cost-effectiveness" for line in sec.lines]
     lines.append(coverage_sentence(runs, links))
     return [x for x in lines if x]

@@ -1,4 +1,4 @@
-"""Run one simulation, or a sweep of them with ``-m``.
+"""Run one simulation, or a sweep of them with ``-m`` (the ``election-sim`` command, from a checkout).
 
 Examples:
     python experiments/run.py                                   # one county-scale run
@@ -15,23 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import hydra
-from omegaconf import DictConfig
-
-from sim.cli.app import main as app_main
-from sim.cli.schema import register_schema
-
-register_schema()
-
-if "-v" in sys.argv[1:]:  # per-run log lines (logger "sim" at DEBUG); quiet by default
-    sys.argv = [a for a in sys.argv if a != "-v"] + ["hydra.verbose=sim"]
-
-
-@hydra.main(version_base="1.3", config_path="pkg://sim.conf", config_name="config")
-def main(cfg: DictConfig) -> None:
-    """Thin Hydra entry point; all the work is in :mod:`sim.cli`."""
-    app_main(cfg)
-
+from sim.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -17,8 +17,7 @@ from omegaconf import OmegaConf
 
 from sim.config import ConfigError
 
-#: The Hydra configuration folder, inside the package (``pkg://sim.conf`` to Hydra), so that an
-#: installed wheel finds the presets as a checkout does.
+#: The Hydra configuration folder, shipped inside the package (Hydra reads it as ``pkg://sim.conf``).
 CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 #: Preset groups in the order the root config's defaults list applies them, with their defaults.

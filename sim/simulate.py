@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, SimConfig, build_config, check_keys, plain_values
+from sim.config.runtime import check_runtime
 from sim.interventions import INTERVENTION_NAMES, build_interventions
 from sim.model.election import ElectionModel
 from sim.model.metrics import TERM_KEYS, combine_terms, per_term_costs, summarize
@@ -70,6 +71,7 @@ def simulate(
     *,
     seed: int | None = None,
     keep_model: bool = False,
+    allow_long: bool = False,
     **overrides: Any,
 ) -> RunResult:
     """Build, run and summarise one simulation.
@@ -85,13 +87,16 @@ def simulate(
         config: A :class:`SimConfig`, or a (partial, nested) mapping.
         seed: The run's seed (overrides the configuration's).
         keep_model: Return the finished model too.
+        allow_long: Run even when the run is estimated to take over 10 minutes
+            (:func:`sim.config.runtime.runtime_estimate`); otherwise such a run is refused first.
         **overrides: Dotted-key overrides, e.g. ``simulate(seed=3, **{"world.n_townships": 20})``.
 
     Returns:
         The run's summary, time series and, optionally, model.
 
     Raises:
-        ConfigError: Naming the key and the value of any bad input, before anything runs.
+        ConfigError: Naming the key and the value of any bad input, before anything runs; a
+            :class:`sim.config.runtime.LongRunError` for a run estimated over 10 minutes.
 
     Example:
         >>> from sim import simulate
@@ -100,6 +105,7 @@ def simulate(
         True
     """
     cfg = resolve_config(config, seed=seed, **overrides)
+    check_runtime(cfg, confirmed=allow_long)
     t0 = perf_counter()
     model = build_model(cfg)
     model.run()

@@ -57,7 +57,7 @@ def trials(folder: Path) -> pd.DataFrame:
     return pd.read_parquet(folder / "trials.parquet")[keep]
 
 
-def fake_simulate(cfg: SimConfig) -> RunResult:
+def fake_simulate(cfg: SimConfig, **_: object) -> RunResult:
     """A known answer: education costs and does nothing; pledges are free and cut bought seats to 0 at full coverage."""
     edu = cfg.interventions.warning_education
     pledges = cfg.interventions.pledges_talks
@@ -228,7 +228,7 @@ def test_seed_sets_are_disjoint_and_the_search_uses_the_comparisons_seeds():
 VET = "interventions.candidate_vetting.coverage"
 
 
-def harmful_simulate(cfg: SimConfig) -> RunResult:
+def harmful_simulate(cfg: SimConfig, **_: object) -> RunResult:
     """A harm trade-off: pledges and vetting cut bought seats alike, both free; vetting removes honest candidates.
 
     The effect is that of the larger coverage (the two do not add up), so every portfolio that

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from filelock import FileLock
 
+from sim.cli.folder import ARM_LOCK
+from sim.sweeps.store import run_dir
 from tests.conftest import ROOT, run_sweep
 
 FAST = [
@@ -57,12 +60,21 @@ def test_serial_and_parallel_give_identical_outcomes(tmp_path):
 def test_interrupted_sweep_resumes_without_redoing_or_losing_runs(tmp_path):
     args = ["policy=none,pledges_talks", "replicates=40", "hydra/launcher=basic"]
     cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", *FAST, f"hydra.sweep.dir={tmp_path}", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(tmp_path.glob("runs/*/*/DONE"))) < 10:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # kill -9, mid-sweep
-    proc.wait()
+    # The second arm waits for its lock, held here, so the kill always lands mid-sweep, however
+    # loaded the machine is (the basic launcher runs the arms one after the other).
+    arm_lock = FileLock(str(run_dir(tmp_path, "pledges_talks", ARM_LOCK)))
+    arm_lock.acquire()
+    try:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.time() + 300
+        while time.time() < deadline and len(list(tmp_path.glob("runs/*/*/DONE"))) < 10:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # kill -9, mid-sweep
+        proc.wait()
+    finally:
+        arm_lock.release()
     done_before = {p.parent: p.stat().st_mtime_ns for p in tmp_path.glob("runs/*/*/DONE")}
     assert 10 <= len(done_before) < 80
     sweep(tmp_path, *args)
@@ -102,10 +114,10 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     real = jobs.simulate
     bad_seed = experiment.plan_runs(cfg.base_seed, 3, configs._sensitivity(cfg))[1].seed
 
-    def flaky(run_cfg):
+    def flaky(run_cfg, **kw):
         if run_cfg.seed == bad_seed:
             raise RuntimeError("injected failure")
-        return real(run_cfg)
+        return real(run_cfg, **kw)
 
     monkeypatch.setattr(jobs, "simulate", flaky)
     jobs.run_sweep_job(cfg)

@@ -38,8 +38,6 @@ from sim.model.streams import replicate_seed
 from sim.presets import CONF_DIR
 from sim.simulate import simulate
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @dataclass(frozen=True)
 class Prior:

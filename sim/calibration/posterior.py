@@ -9,17 +9,40 @@ import pandas as pd
 
 from sim.stats.intervals import kish
 
+#: The checkout's root (the folder holding ``sim/``), where relative paths were always taken from.
 ROOT = Path(__file__).resolve().parents[2]
 
+#: The name sweeps and the optimiser give the stored posterior (their default setting).
+DEFAULT_NAME = "docs/calibration_posterior.parquet"
+
+#: The copy shipped inside the package (a link to ``docs/`` in a checkout, the file itself in a wheel),
+#: so an installed package finds the default posterior without a checkout.
+PACKAGED_POSTERIOR = Path(__file__).resolve().parent / "data" / "calibration_posterior.parquet"
 
 #: The stored posterior sample sweeps draw from by default.
-DEFAULT_POSTERIOR = ROOT / "docs" / "calibration_posterior.parquet"
+DEFAULT_POSTERIOR = ROOT / DEFAULT_NAME if (ROOT / DEFAULT_NAME).is_file() else PACKAGED_POSTERIOR
 
 
 def resolve(path: str | Path) -> Path:
-    """A posterior path, relative paths taken from the project root."""
+    """Where a posterior file is: an absolute path as it is; a relative one from the checkout's root.
+
+    The default name (``docs/calibration_posterior.parquet``) falls back to the copy shipped with
+    the package when there is no checkout (an installed wheel); any other relative path is also
+    looked for in the current folder.
+
+    Args:
+        path: The path as configured (``sensitivity.posterior``, ``optimise.robustness.posterior``).
+
+    Returns:
+        The first existing candidate, else the checkout's (for the error message to name).
+    """
     p = Path(path)
-    return p if p.is_absolute() else ROOT / p
+    if p.is_absolute():
+        return p
+    candidates = [ROOT / p, Path.cwd() / p]
+    if p.as_posix() == DEFAULT_NAME:
+        candidates.append(PACKAGED_POSTERIOR)
+    return next((c for c in candidates if c.is_file()), candidates[0])
 
 
 def load_posterior(path: str | Path = DEFAULT_POSTERIOR) -> pd.DataFrame:

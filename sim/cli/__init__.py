@@ -1,8 +1,8 @@
-"""The command line: the Hydra application behind ``experiments/run.py``.
+"""The command line: the ``election-sim`` commands (``entry.py``, ``tools.py``; ``experiments/*.py`` from a checkout).
 
 One run, a grid sweep (``-m``: the plan before any job, one job per arm, collection and the
 report after the last) and the optimisation (``experiment=optimise``, whose Hydra sweeper in
 ``hydra_plugins/`` calls :func:`sim.cli.optimise.run_optimise_sweep`).  The top of the package
 tree: may import every package of ``sim`` but :mod:`sim.interop`; nothing imports it but the
-entry points.
+entry points.  ``errors.py`` says each failure a user can meet in one line.
 """

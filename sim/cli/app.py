@@ -6,22 +6,36 @@ dataclasses.
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim.atomic_io import atomic_write_json, atomic_write_with
 from sim.cli.configs import checked_config
+from sim.cli.errors import os_error_line
 from sim.cli.jobs import run_sweep_job
-from sim.config import to_dict
+from sim.cli.schema import RunConfig
+from sim.config import ConfigError, to_dict
+from sim.config.runtime import LONG_RUN_SECONDS, check_runtime, describe_seconds
 from sim.simulate import simulate
+
+#: Set by ``--yes`` on the command line: runs and sweeps estimated over 10 minutes may start.
+CONFIRMED = {"long": False}
+
+#: Settings that say how a sweep runs; in a single run they would do nothing.
+SWEEP_ONLY = ("replicates", "base_seed", "sensitivity", "sweep", "report", "optimise")
 
 
 def main(cfg: DictConfig) -> None:
-    """Entry point called by ``experiments/run.py``: one run, or one job of a multirun."""
+    """Entry point called by ``election-sim``: one run, or one job of a multirun."""
+    # A log file that cannot be written (a full disk) must not print a traceback per line: the
+    # failure itself is said once, by the command.
+    logging.raiseExceptions = False
     if HydraConfig.get().mode == RunMode.MULTIRUN:
         run_sweep_job(cfg)
     else:
@@ -29,16 +43,65 @@ def main(cfg: DictConfig) -> None:
 
 
 def run_single(cfg: DictConfig) -> dict[str, Any]:
-    """Run one simulation; write ``summary.json``, ``timeseries.parquet`` and ``config.json``."""
+    """Run one simulation; write ``summary.json``, ``timeseries.parquet`` and ``config.json``.
+
+    Exits with status 2 and one line when the configuration is bad, a sweep's setting is given
+    without ``-m``, the run is estimated over 10 minutes without ``--yes``, or the output folder
+    cannot be written.
+    """
     sim_cfg = checked_config(cfg)
     out = Path(HydraConfig.get().runtime.output_dir)
-    result = simulate(sim_cfg)
-    atomic_write_json(out / "summary.json", result.summary)
-    atomic_write_with(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    atomic_write_json(out / "config.json", to_dict(sim_cfg))
+    try:
+        refuse_sweep_settings(cfg)
+        seconds = check_runtime(sim_cfg, confirmed=CONFIRMED["long"])
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    if seconds > LONG_RUN_SECONDS:
+        print(f"[run] estimated {describe_seconds(seconds)} (confirmed with --yes)", file=sys.stderr)
+    result = simulate(sim_cfg, allow_long=True)
+    try:
+        atomic_write_json(out / "summary.json", result.summary)
+        atomic_write_with(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+        atomic_write_json(out / "config.json", to_dict(sim_cfg))
+    except OSError as exc:
+        print(f"error: {os_error_line(exc, out)}", file=sys.stderr)
+        raise SystemExit(2) from exc
     print(human_summary(result.summary))
     print(f"\noutputs: {out}/summary.json, {out}/timeseries.parquet")
     return result.summary
+
+
+def refuse_sweep_settings(cfg: DictConfig) -> None:
+    """Refuse, in a single run, an experiment or a sweep's setting that would do nothing.
+
+    Raises:
+        ConfigError: Naming the setting and its value, and saying to add ``-m``.
+    """
+    name = str(cfg.get("experiment_name", "single"))
+    if name != "single":
+        raise ConfigError(
+            f"experiment={name} describes a sweep, not a single run: add -m (election-sim -m experiment={name})"
+        )
+    defaults = OmegaConf.structured(RunConfig)
+    for key in SWEEP_ONLY:
+        given = OmegaConf.to_container(cfg[key], resolve=True) if isinstance(cfg.get(key), DictConfig) else cfg.get(key)
+        default = defaults[key]
+        default = OmegaConf.to_container(default, resolve=True) if isinstance(default, DictConfig) else default
+        if given != default:
+            shown = _first_difference(key, given, default)
+            raise ConfigError(
+                f"{shown} does nothing in a single run (it sets how a sweep runs): add -m for a sweep, or leave it out"
+            )
+
+
+def _first_difference(key: str, given: Any, default: Any) -> str:
+    """``key=value`` of the first nested setting that differs from its default."""
+    if isinstance(given, dict) and isinstance(default, dict):
+        for sub in given:
+            if given[sub] != default.get(sub):
+                return _first_difference(f"{key}.{sub}", given[sub], default.get(sub))
+    return f"{key}={given}"
 
 
 def human_summary(s: dict[str, Any]) -> str:

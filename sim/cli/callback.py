@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -14,11 +15,16 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim.atomic_io import atomic_write_json
+from sim.cli.app import CONFIRMED
 from sim.cli.configs import _config_without_hydra, is_optimisation
+from sim.cli.errors import os_error_line
 from sim.cli.folder import SWEEP_LOCK
-from sim.cli.jobs import make_plan
+from sim.cli.jobs import make_plan, sweep_seconds
+from sim.cli.optimise import launcher_parallelism
 from sim.config import ConfigError
+from sim.config.runtime import LONG_RUN_SECONDS, describe_seconds
 from sim.sweeps.manifest import (
+    Plan,
     reconcile,
     write_plan,
 )
@@ -26,6 +32,26 @@ from sim.sweeps.progress import ProgressMonitor
 from sim.sweeps.store import collect, run_dir, verify_run
 
 log = logging.getLogger("sim")
+
+#: The folder of the sweep this process is running, so that a failure can be recorded in it.
+ACTIVE: dict[str, Any] = {}
+
+
+def record_problem(line: str) -> None:
+    """Record a failure that stopped the sweep this process runs (if any) in its ``sweep.json``."""
+    monitor = ACTIVE.pop("monitor", None)
+    if monitor is not None:
+        monitor.stop()  # close the bar, so the message starts its own line
+    sweep_dir = ACTIVE.get("sweep_dir")
+    if not isinstance(sweep_dir, Path):
+        return
+    meta_path = sweep_dir / "sweep.json"
+    try:
+        meta = json.loads(meta_path.read_text())
+        meta.update(ended=time.strftime("%Y-%m-%dT%H:%M:%S%z"), problems=[*meta.get("problems", []), line])
+        atomic_write_json(meta_path, meta)
+    except (OSError, ValueError):
+        pass  # the folder itself is what failed; the message says so
 
 
 class SweepCallback(Callback):
@@ -44,7 +70,15 @@ class SweepCallback(Callback):
 
     @override
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        # Hydra turns a callback's exceptions into warnings and goes on: every failure here exits.
         sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            self._start(config, sweep_dir)
+        except OSError as exc:
+            print(f"error: {os_error_line(exc, sweep_dir)}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+    def _start(self, config: DictConfig, sweep_dir: Path) -> None:
         sweep_dir.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(sweep_dir / SWEEP_LOCK), timeout=0)
         try:
@@ -60,15 +94,42 @@ class SweepCallback(Callback):
             stale.unlink(missing_ok=True)
         if is_optimisation(config):
             return  # the optimisation's sweeper plans, runs and reports (run_optimise_sweep)
+        workers = launcher_parallelism(config, 0)[0]
+
+        def refuse_if_long(arms_only: Plan, runs: list[Any]) -> None:
+            # Before the runs are listed (slow for a huge plan): a run counts as done if its
+            # DONE marker exists (verified later).
+            to_do = {
+                arm: sum(not (run_dir(sweep_dir, arm, r.run_id) / "DONE").exists() for r in runs)
+                for arm in arms_only.arms
+            }
+            seconds = sweep_seconds(arms_only, to_do, workers)
+            if seconds > LONG_RUN_SECONDS and not CONFIRMED["long"]:
+                print(
+                    f"error: the sweep would take an estimated {describe_seconds(seconds)} "
+                    f"({sum(to_do.values()):,} runs to do: replicates={arms_only.replicates} in {len(to_do)} arms); "
+                    "make it smaller, or confirm with --yes",
+                    file=sys.stderr,
+                )
+                raise SystemExit(2)
+
         try:
-            plan, what = reconcile(sweep_dir, make_plan(config), str(config.sweep.on_change))
+            planned = make_plan(config, before_runs=refuse_if_long)
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from exc
+        to_run: dict[str, int] = {}
+        for r in planned.runs:
+            if verify_run(run_dir(sweep_dir, r["arm"], r["run_id"]), r["fingerprint"]):
+                to_run[r["arm"]] = to_run.get(r["arm"], 0) + 1
+        resumed = len(planned.runs) - sum(to_run.values())
+        seconds = sweep_seconds(planned, to_run, workers)
+        try:
+            plan, what = reconcile(sweep_dir, planned, str(config.sweep.on_change))
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc
         write_plan(sweep_dir, plan)
-        resumed = sum(
-            1 for r in plan.runs if not verify_run(run_dir(sweep_dir, r["arm"], r["run_id"]), r["fingerprint"])
-        )
         meta = {
             "experiment": plan.experiment,
             "sweep_dir": str(sweep_dir),
@@ -90,15 +151,18 @@ class SweepCallback(Callback):
         atomic_write_json(sweep_dir / "sweep.json", meta)
         print(
             f"[sweep] {plan.experiment}: {len(plan.arms)} arms, {len(plan.runs)} runs planned "
-            f"({what}; {resumed} already done) -> {sweep_dir}",
+            f"({what}; {resumed} already done; estimated {describe_seconds(seconds)}) -> {sweep_dir}",
             file=sys.stderr,
         )
+        ACTIVE["sweep_dir"] = sweep_dir
         self._monitor = ProgressMonitor(sweep_dir, total=len(plan.runs), resumed=resumed)
         self._monitor.start()
+        ACTIVE["monitor"] = self._monitor
 
     @override
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        ACTIVE.pop("monitor", None)
         if self._monitor is not None:
             self._monitor.stop()
         if is_optimisation(config):
@@ -145,6 +209,8 @@ def finish_sweep(sweep_dir: Path, report: bool = True) -> dict[str, Any]:
         problems.append(f"{counts['failed']} runs failed (errors in {meta_path})")
     if counts["missing"]:
         problems.append(f"{len(counts['missing'])} runs missing or corrupt (first: {counts['missing'][0]})")
+    with contextlib.suppress(OSError):  # the report's metadata says when the sweep ended
+        atomic_write_json(meta_path, meta)
     report_note = "no report"
     if report and counts["done"]:
         try:

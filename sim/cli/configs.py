@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
@@ -9,6 +10,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.schema import OPTIMISE_SWEEPER, RunConfig
 from sim.config import ConfigError, SimConfig, build_config, check_keys
+from sim.config.build import field_hint
+from sim.config.validation import _check_type
 from sim.sweeps.experiment import ReportSettings, SensitivityConfig, validate_run_config
 
 
@@ -36,6 +39,38 @@ def strict_keys(cfg: DictConfig) -> None:
     assert isinstance(plain, dict)
     plain.pop("hydra", None)
     check_keys(plain, RunConfig)
+
+
+def check_override_types(args: list[str]) -> None:
+    """Check the command line's values against the schema before Hydra converts them.
+
+    Hydra's parser types each value (``1`` a whole number, ``0.5`` a number, ``true`` a switch,
+    ``yes`` and ``'0.5'`` strings); OmegaConf would then turn ``yes`` and ``1`` into True and
+    ``'0.5'`` into 0.5.  Values are held to their declared types here, as :func:`sim.simulate`
+    holds Python's, and every value of a sweep (``a,b``, ``range()``) is checked.
+
+    Args:
+        args: The command line's arguments; those without ``=`` and flags are left out.
+
+    Raises:
+        ConfigError: Naming the key and the value of the first mistyped override.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    texts = [a for a in args if "=" in a and not a.startswith("-")]
+    try:
+        overrides = OverridesParser.create().parse_overrides(texts)
+    except Exception:  # Hydra's own message, naming the override, comes when it parses them again
+        return
+    for ov in overrides:
+        key = ov.key_or_group.lstrip("+~")
+        hint = field_hint(RunConfig, key) if not ov.is_delete() else None
+        if hint is None or dataclasses.is_dataclass(hint):
+            continue
+        values = list(ov.sweep_iterator()) if ov.is_discrete_sweep() else [] if ov.is_sweep_override() else [ov.value()]
+        for value in values:
+            if not (isinstance(value, str) and "${" in value):
+                _check_type(key, value, hint)
 
 
 def validated(cfg: DictConfig) -> SimConfig:

@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sim.cli.optimise import run_optimise_job
 from sim.config import ConfigError, build_config, flatten, to_dict
 from sim.simulate import simulate
 from sim.sweeps.experiment import arm_label, plan_runs
+from sim.sweeps.launcher import launcher_alive, leave_orphaned_job
 from sim.sweeps.manifest import (
     Plan,
     code_id,
@@ -55,6 +56,9 @@ def run_sweep_job(cfg: DictConfig) -> None:
     this_code = code_id()
     with FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK))):
         for run in runs:
+            if not launcher_alive():  # the sweep was killed: stop rather than compute for nobody
+                log.warning("the sweep's launching process is gone: job %s stops", arm)
+                leave_orphaned_job()
             folder = run_dir(sweep_dir, arm, run.run_id)
             keys = run.keys(arm)
             expected = planned[run.run_id]["fingerprint"]
@@ -73,7 +77,7 @@ def run_sweep_job(cfg: DictConfig) -> None:
                 inputs = flatten(to_dict(run_cfg))
                 if fingerprint(inputs, this_code) != expected:
                     raise ConfigError(f"run {arm}/{run.run_id}: its inputs differ from those planned in manifest.json")
-                result = simulate(run_cfg)
+                result = simulate(run_cfg, allow_long=True)  # the sweep's estimate was confirmed
                 write_run(folder, result.summary, result.timeseries, inputs, keys, expected, to_dict(run_cfg))
             except Exception:  # a failed run is recorded and the sweep goes on
                 write_failure(folder, keys, traceback.format_exc())
@@ -175,8 +179,13 @@ def _is_group(key: str, repository: Any) -> bool:
         return True
 
 
-def make_plan(config: DictConfig) -> Plan:
+def make_plan(config: DictConfig, before_runs: Callable[[Plan, list[Any]], None] | None = None) -> Plan:
     """Compose every job's configuration as the launcher will, validate it, and list its runs.
+
+    Args:
+        config: The multirun's configuration.
+        before_runs: Called with the plan's arms (no runs yet) and the planned runs of each arm,
+            before the runs are listed (a long sweep is refused there, before the slow part).
 
     Raises:
         ConfigError: A key or value of any job is invalid, or two jobs make the same arm.
@@ -205,8 +214,11 @@ def make_plan(config: DictConfig) -> Plan:
         inputs = flatten(to_dict(sim_cfg))
         inputs.pop("seed")
         plan.arms[arm] = {"overrides": job, "inputs": inputs}
+    if before_runs is not None:
+        before_runs(plan, planned)
+    for arm, spec in plan.arms.items():
         for run in planned:
-            run_inputs = {**inputs, "seed": run.seed, **run.overrides}
+            run_inputs = {**spec["inputs"], "seed": run.seed, **run.overrides}
             plan.runs.append(
                 {
                     **run.keys(arm),
@@ -216,3 +228,23 @@ def make_plan(config: DictConfig) -> Plan:
                 }
             )
     return plan
+
+
+def sweep_seconds(plan: Plan, to_run: dict[str, int], workers: int) -> float:
+    """Estimated seconds of a sweep's runs still to do, with ``workers`` arms at a time.
+
+    Args:
+        plan: The sweep's plan (each arm's inputs give its runs' estimate).
+        to_run: Runs still to do in each arm.
+        workers: Arms run at once (1 serially; the cores under joblib; every arm on a cluster).
+
+    Returns:
+        The larger of the total spread over the workers and the longest arm (an arm's runs are
+        done one after another in its job), plus 5 ms a run to write and check its files.
+    """
+    from sim.config.runtime import flat_runtime_estimate
+
+    per_arm = {arm: n * (flat_runtime_estimate(plan.arms[arm]["inputs"]) + 0.005) for arm, n in to_run.items()}
+    if not per_arm:
+        return 0.0
+    return max(sum(per_arm.values()) / max(1, min(workers, len(per_arm))), max(per_arm.values()))

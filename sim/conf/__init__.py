@@ -1,5 +1,5 @@
-"""The presets as data: Hydra's config groups (scenario, policy, experiment) and the root config.
+"""The Hydra configuration shipped with the package: scenario, policy and experiment presets.
 
-YAML files only; this module makes the folder a package so that Hydra (``pkg://sim.conf``) and
-:mod:`sim.presets` find the presets inside an installed wheel as in a checkout.  It imports nothing.
+Hydra reads it as ``pkg://sim.conf`` and :mod:`sim.presets` reads the same files, so a wheel needs
+no checkout.  YAML only: it holds no code and imports nothing.
 """

@@ -14,8 +14,9 @@ One module a section: ``world.py``, ``behaviour.py`` (delegates, candidates, bro
 day, patronage), ``institutions.py`` (reporting, investigation, beliefs), ``schedule.py``
 (calendar, terms), ``interventions.py``; ``schema.py`` assembles them into :class:`SimConfig`;
 ``fields.py`` declares a setting, ``validation.py`` checks one, ``build.py`` makes one from
-mappings and overrides, ``size.py`` estimates a run's memory.  The bottom of the package tree: it
-imports nothing else of ``sim``, and everything imports it through this face.
+mappings and overrides, ``size.py`` estimates a run's memory and ``runtime.py`` its time.  The
+bottom of the package tree: it imports nothing else of ``sim``, and everything imports it through
+this face.
 """
 
 from sim.config.behaviour import BrokerConfig, CandidateConfig, DelegateConfig, PatronageConfig, VotingConfig

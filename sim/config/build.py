@@ -77,6 +77,8 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
                 if not isinstance(value, Mapping):
                     raise ConfigError(f"{key}={value!r} must be a mapping of the keys of section {key}")
                 check_keys(value, type(OmegaConf.to_object(node)), key + ".")
+            else:
+                _check_type(key, value, field_hint(SimConfig, key))  # no "0.5" -> 0.5, no 1 -> True
             OmegaConf.update(merged, key, value, merge=True)
     except ConfigError:
         raise
@@ -90,11 +92,25 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
 _MISSING = object()
 
 
+def field_hint(cls: type, dotted: str) -> Any:
+    """The declared type of a dotted key of a configuration dataclass (None if it has none)."""
+    hint: Any = cls
+    for part in dotted.split("."):
+        if not dataclasses.is_dataclass(hint):
+            return None
+        hint = _type_hints(hint).get(part)  # type: ignore[arg-type]
+    return hint
+
+
 def check_keys(data: Mapping[str, Any], cls: type, prefix: str = "") -> None:
-    """Reject keys that ``cls`` (a configuration dataclass) does not have, at every level.
+    """Reject keys that ``cls`` (a configuration dataclass) does not have, and values of the wrong type.
+
+    Types are checked before OmegaConf merges the values, since OmegaConf would convert them
+    (``"0.5"`` to 0.5, ``"yes"`` and ``1`` to True): nothing is converted here.
 
     Raises:
-        ConfigError: Naming the unknown key with its full dotted path, or a section given a value.
+        ConfigError: Naming the unknown key with its full dotted path, a section given a value,
+            or a value of the wrong type.
     """
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
@@ -107,6 +123,13 @@ def check_keys(data: Mapping[str, Any], cls: type, prefix: str = "") -> None:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{prefix}{key}={value!r} must be a mapping of the keys of section {prefix}{key}")
             check_keys(value, hint, f"{prefix}{key}.")  # type: ignore[arg-type]
+        elif not _is_interpolation(value):
+            _check_type(f"{prefix}{key}", value, hint)
+
+
+def _is_interpolation(value: Any) -> bool:
+    """An OmegaConf interpolation (``${...}``), resolved and checked after merging."""
+    return isinstance(value, str) and "${" in value
 
 
 def _omegaconf_message(exc: Exception) -> str:

@@ -109,7 +109,17 @@ class TeamInspectionConfig:
 
     enabled: bool = False
     active_terms: int = param(0, lo=0, unit="terms", doc="acts in the first this many terms only (0: every term)")
-    n_teams: int = param(4, lo=0, unit="teams", doc="teams in the field", lever=(0, 64, 1))
+    n_teams: int = param(
+        4,
+        lo=0,
+        # 20 times Liaoning's 473 county-to-township teams (FACTS.md): more would revisit the same
+        # townships the same day and book staff-days for nothing.
+        hi=10_000,
+        unit="teams",
+        doc="teams in the field",
+        lever=(0, 64, 1),
+        why=" (20 times Liaoning's 473 county-to-township teams; more would revisit the same townships)",
+    )
     coverage_target: float = prob(
         0.0, doc="if above 0, field as many teams as it takes to visit this share of townships (overrides n_teams)"
     )

@@ -28,6 +28,10 @@ BYTES_PER_TIP = 100
 
 BYTES_FIXED = 200 * 2**20
 
+#: Bytes per inspection team: its township, days left, and each day's two draws (8 bytes each),
+#: with the day's temporary arrays (sim/interventions/team_inspection.py).
+BYTES_PER_TEAM = 64
+
 
 def memory_parts(cfg: SimConfig) -> dict[str, tuple[float, tuple[str, ...]]]:
     """Estimated bytes of each part of a run, with the keys that size it (arithmetic only: instant)."""
@@ -35,7 +39,8 @@ def memory_parts(cfg: SimConfig) -> dict[str, tuple[float, tuple[str, ...]]]:
     towns = float(w.n_townships)
     delegates = towns * float(w.delegates_per_township) * (1.0 + float(w.delegates_spread))
     brokers = towns * float(w.brokers_per_township)
-    days = float(s.campaign_days) + float(s.post_election_days) + 1.0
+    days = (float(s.campaign_days) + float(s.post_election_days) + 1.0) * float(s.terms)
+    teams = cfg.interventions.team_inspection
     peer = min(float(w.peer_degree), float(w.delegates_per_township) * (1.0 + float(w.delegates_spread)))
     return {
         "delegates": (delegates * BYTES_PER_DELEGATE, ("world.n_townships", "world.delegates_per_township")),
@@ -45,10 +50,14 @@ def memory_parts(cfg: SimConfig) -> dict[str, tuple[float, tuple[str, ...]]]:
             ("world.brokers_per_township", "world.broker_ties"),
         ),
         "candidates": (
-            towns * float(w.candidates_per_township) * BYTES_PER_CANDIDATE,
-            ("world.candidates_per_township",),
+            towns * (float(w.candidates_per_township) + float(w.reserves_per_township)) * BYTES_PER_CANDIDATE,
+            ("world.candidates_per_township", "world.reserves_per_township"),
         ),
-        "days": (days * BYTES_PER_DAY, ("schedule.campaign_days", "schedule.post_election_days")),
+        "inspection teams": (
+            float(teams.n_teams) * BYTES_PER_TEAM * teams.enabled,
+            ("interventions.team_inspection.n_teams",),
+        ),
+        "days": (days * BYTES_PER_DAY, ("schedule.campaign_days", "schedule.post_election_days", "schedule.terms")),
         "false tips": (
             towns * float(cfg.reporting.false_tips_per_township_day) * days * BYTES_PER_TIP,
             ("reporting.false_tips_per_township_day",),
@@ -92,7 +101,7 @@ def check_size(cfg: SimConfig, available: int | None = None) -> None:
         values = ", ".join(f"{k}={_get(cfg, k)}" for k in keys)
         if what == "delegates" or what == "peer ties":
             values = f"world.n_townships={cfg.world.n_townships}, " * (what == "peer ties") + values
-        elif "world.n_townships" not in values and what != "days":
+        elif "world.n_townships" not in values and what not in ("days", "inspection teams"):
             values += f" (with world.n_townships={cfg.world.n_townships})"
         raise ConfigError(
             f"{values}: the run would need an estimated {need / 2**30:,.1f} GiB of memory "

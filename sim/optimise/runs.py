@@ -23,6 +23,7 @@ from sim.levers import (
 from sim.model.streams import replicate_seed
 from sim.optimise.plan import BATCHES
 from sim.simulate import simulate
+from sim.sweeps.launcher import launcher_alive, leave_orphaned_job
 from sim.sweeps.manifest import code_id, fingerprint
 from sim.sweeps.store import ERROR, run_dir, verify_run, write_failure, write_run
 
@@ -125,6 +126,9 @@ def run_chunk(sweep_dir: Path, batch: str, chunk: int, base: SimConfig) -> dict[
     this_code = code_id()
     counts = {"done": 0, "skipped": 0, "failed": 0}
     for item in items:
+        if not launcher_alive():  # the optimisation was killed: stop rather than compute for nobody
+            log.warning("the optimisation's launching process is gone: chunk %s/%s stops", batch, chunk)
+            leave_orphaned_job()
         work = Work(**item)
         folder = run_dir(sweep_dir, work.arm, work.run_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -140,7 +144,7 @@ def run_chunk(sweep_dir: Path, batch: str, chunk: int, base: SimConfig) -> dict[
                         f"run {work.arm}/{work.run_id}: its inputs or the code differ from those planned in "
                         f"{BATCHES}/{batch}.json: rerun the command to re-plan"
                     )
-                result = simulate(cfg)
+                result = simulate(cfg, allow_long=True)  # the plan is bounded (sim.optimise.checks)
                 write_run(
                     folder, result.summary, result.timeseries, inputs, work.keys(), work.fingerprint, to_dict(cfg)
                 )

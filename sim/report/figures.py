@@ -263,7 +263,11 @@ def acceptability_plot(curves: pd.DataFrame, colours: dict[str, str], icers: pd.
     ax.set_xlabel("value placed on one bought seat prevented (staff-days, log scale)")
     ax.set_ylabel("chance the arm is the best buy (%)")
     ax.set_ylim(-2, 102)
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    # 1-2-5 ticks over a narrow range; powers of ten over a wide one, so that labels such as
+    # "50,000" and "100,000" never run into each other.
+    low, high = ax.get_xlim()
+    decades = np.log10(max(high, 1e-9) / max(low, 1e-9))
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.grid(alpha=0.3)

@@ -73,7 +73,9 @@ def first_screen(
     lines.append(harms_sentence(effects, [a for a in dict.fromkeys([top, near]) if a]))
     if base is not None and {"seats", HARM} <= set(runs):
         lines.append(net_benefit_sentence(runs, base, key, choice.harm_weight, best))
-    lines.append(distinguishable_sentence(effects, key) or "")
+    head = effects[effects.outcome == key]
+    if best is not None or head["distinguishable"].any():  # else the first sentence said it already
+        lines.append(distinguishable_sentence(effects, key) or "")
     lines += [line for sec in sections if sec.anchor != "cost-effectiveness" for line in sec.lines]
     head = effects[effects.outcome == key]
     lines.append(coverage_sentence(runs, links, head.arm[head.skewed].tolist() if "skewed" in head else None))

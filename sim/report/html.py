@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.atomic_io import atomic_write_with
+from sim.report.glossary import glossary_html, glossary_markdown, link_terms, used_entries
+from sim.report.numbers import with_footnotes
 from sim.report.style import legibility_problems
 
 log = logging.getLogger("sim")
@@ -24,6 +25,10 @@ log = logging.getLogger("sim")
 
 #: Resolution of the PNGs; the HTML shows them at 96 CSS px per inch, so text keeps its point size.
 DPI = 192
+
+
+#: Table cells of at most this many characters never wrap (numbers, intervals, short labels).
+SHORT_CELL = 18
 
 
 class ReportError(RuntimeError):
@@ -67,30 +72,32 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
     versions = meta.get("versions", {})
+
+    def when(key: str) -> str:
+        stamp = str(meta.get(key) or "")
+        return stamp.replace("T", " ", 1) if stamp else "not recorded"
+
     return [
-        f"Scenario: {runs['scenario'].iloc[0]}; base seed {meta.get('base_seed', '?')}; "
+        f"Scenario: {runs['scenario'].iloc[0]}; base seed {meta.get('base_seed', 'not recorded')}; "
         f"seeds shared across arms (common random numbers).",
-        f"Started {meta.get('started', '?')}, ended {meta.get('ended', '?')}; commit {meta.get('git_commit', '?')}.",
+        f"Started {when('started')}, ended {when('ended')}; commit {meta.get('git_commit') or 'not recorded'}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
     ]
 
 
 def _md_table(table: pd.DataFrame) -> list[str]:
-    """A markdown table; missing values (NaN, None, NA) are empty cells, as in the HTML."""
-
-    def cell(v: Any) -> str:
-        if v is None or (np.ndim(v) == 0 and pd.isna(v)):
-            return ""
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
-
+    """A markdown table: numbers for people, missing values empty, long notes as footnotes."""
+    cells, notes = with_footnotes(table)
     head = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
-    return [head, rule, *("| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False))]
+    rows = ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    return [head, rule, *rows, *(["", *notes] if notes else [])]
 
 
 def _markdown(
     screen: list[str], table: pd.DataFrame | None, sections: list[Section], runs: pd.DataFrame, meta: dict[str, Any]
 ) -> str:
+    screen = list(dict.fromkeys(screen))  # a finding said by two sections is said once
     parts = ["# Sweep report", "", "## The answer", "", *[f"- {s}" for s in screen], ""]
     if table is not None:
         parts += [*_md_table(table), "", "Data: headline.csv", ""]
@@ -101,6 +108,7 @@ def _markdown(
         for stem, caption in sec.figures:
             parts += [f"![{sec.title}]({stem}.png)", "", caption, ""]
     parts += ["## Metadata", "", *[f"- {line}" for line in _meta_lines(runs, meta)], ""]
+    parts += glossary_markdown(used_entries("\n".join(parts)))
     return "\n".join(parts)
 
 
@@ -114,9 +122,24 @@ def _inline(text: str) -> str:
 
 
 def _html_table(table: pd.DataFrame, csv: str) -> str:
-    body = table.to_html(index=False, float_format=lambda v: f"{v:,.4g}", na_rep="", border=0, classes="t")
+    """A table that fits the page: numbers for people, text that wraps, long notes as footnotes."""
+    cells, notes = with_footnotes(table)
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]) for c in table]
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    # Numbers and short texts (intervals, "-14.9 to -5.4") stay on one line; longer texts wrap.
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{"n" if n or len(v) <= SHORT_CELL else "s"}">{html.escape(v)}</td>'
+            for v, n in zip(row, numeric, strict=True)
+        )
+        + "</tr>"
+        for row in cells.itertuples(index=False)
+    )
+    foot = "".join(f'<p class="fn">{html.escape(note)}</p>' for note in notes)
     link = f'<p class="cap">Data: <a href="{html.escape(csv)}">{html.escape(csv)}</a></p>' if csv else ""
-    return f'<div class="tw">{body}</div>{link}'
+    table_html = f'<table class="t"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return f'<div class="tw">{table_html}</div>{foot}{link}'
 
 
 def _html(
@@ -127,10 +150,12 @@ def _html(
     runs: pd.DataFrame,
     meta: dict[str, Any],
 ) -> str:
+    screen = list(dict.fromkeys(screen))  # a finding said by two sections is said once
     toc = " · ".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
     body = [
         "<h1>Sweep report</h1>",
-        f'<nav>{toc} · <a href="#data">Data</a> · <a href="#metadata">Metadata</a></nav>',
+        f'<nav>{toc} · <a href="#data">Data</a> · <a href="#metadata">Metadata</a> · '
+        '<a href="#glossary">Glossary</a></nav>',
         '<section id="answer"><h2>The answer</h2><ul>',
         *[f"<li>{_inline(s)}</li>" for s in screen],
         "</ul>",
@@ -166,18 +191,22 @@ def _html(
         *[f"<li>{html.escape(x)}</li>" for x in _meta_lines(runs, meta)],
         "</ul>",
     ]
+    page = link_terms("".join(body))
+    page += glossary_html(used_entries(re.sub(r"<[^>]+>", " ", page)))
     style = (
         "body{font-family:sans-serif;max-width:1150px;margin:1.5em auto;padding:0 1em;color:#222;font-size:15px;"
         "line-height:1.45}img{max-width:100%;height:auto;border:1px solid #ddd}figure{margin:1em 0}"
         "figcaption,.cap{color:#555;font-size:13px}#answer{background:#f4f7fb;border:1px solid #c9d6e6;"
         "padding:.2em 1em .6em;border-radius:6px}#answer li{margin:.35em 0}nav{font-size:13px;margin-bottom:.5em}"
-        ".tw{overflow-x:auto}table.t{border-collapse:collapse;font-size:12.5px}table.t td,table.t th{padding:2px 7px;"
-        "white-space:nowrap;"
-        "border-bottom:1px solid #ddd;text-align:right}"
-        "table.t th{background:#eef2f6;white-space:normal;vertical-align:bottom;max-width:9em}table.t td:first-child,"
-        "table.t th:first-child{text-align:left}"
+        ".tw{overflow-x:auto;max-width:100%}table.t{border-collapse:collapse;font-size:12.5px}"
+        "table.t td,table.t th{padding:2px 6px;border-bottom:1px solid #ddd;text-align:right;vertical-align:top}"
+        "table.t td.n{white-space:nowrap}table.t td.s{white-space:normal;min-width:4em;max-width:16em}"
+        "table.t th{background:#eef2f6;white-space:normal;vertical-align:bottom;max-width:8em}"
+        "table.t td:first-child,table.t th:first-child{text-align:left;max-width:20em}"
+        ".fn{color:#555;font-size:12px;margin:.1em 0}a.g{color:inherit;text-decoration:underline dotted}"
+        "dl.gl dt{font-weight:bold;margin-top:.5em}dl.gl dd{margin:0 0 0 1.5em}"
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Sweep report</title>"
-        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+        f"<style>{style}</style></head><body>{page}</body></html>\n"
     )

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any, override
+from typing import Any, ClassVar, override
 
 from filelock import FileLock, Timeout
 from hydra.experimental.callback import Callback
@@ -31,6 +31,9 @@ log = logging.getLogger("sim")
 class SweepCallback(Callback):
     """Plans a sweep before it starts (locking its folder); collects, records and reports it at the end."""
 
+    #: The folder of the last sweep this process started (read by :func:`sim.cli.api.sweep`).
+    last_sweep_dir: ClassVar[Path | None] = None
+
     def __init__(self) -> None:
         self._lock: FileLock | None = None
         self._monitor: ProgressMonitor | None = None
@@ -45,6 +48,7 @@ class SweepCallback(Callback):
     @override
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        SweepCallback.last_sweep_dir = sweep_dir
         sweep_dir.mkdir(parents=True, exist_ok=True)
         self._lock = FileLock(str(sweep_dir / SWEEP_LOCK), timeout=0)
         try:

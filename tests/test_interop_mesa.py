@@ -67,6 +67,7 @@ def test_keyword_forms_are_the_same_run():
     assert all(c == configs[0] for c in configs)
     cfg = build_config(seed=5)
     assert ElectionModel(cfg).cfg == cfg  # a SimConfig is taken as it is
+    assert ElectionModel(cfg, interventions=[]).interventions == []  # hooks handed in, as the core takes them
 
 
 def test_bad_input_is_named_before_anything_is_built():

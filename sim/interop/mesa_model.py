@@ -27,8 +27,8 @@ for each dot, which a plain keyword argument can spell (``voting__compliance=0.6
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from mesa import DataCollector
@@ -40,6 +40,9 @@ from sim.interventions import INTERVENTION_NAMES, build_interventions
 from sim.model.election import ElectionModel as CoreElectionModel
 from sim.model.metrics import SERIES_COLUMNS, combine_terms, summarize
 from sim.simulate import COUNT_SERIES, resolve_config
+
+if TYPE_CHECKING:
+    from sim.model.hooks import InterventionHooks
 
 #: Summary keys the DataCollector reports every day by default (the election under way, so far).
 SUMMARY_KEYS = (
@@ -148,6 +151,8 @@ class ElectionModel(CoreElectionModel):
             Mesa ``Scenario`` object (SolaraViz passes one when it rebuilds a model) lends only its
             ``rng``.
         policy: A policy preset (``none``, ``all``, ``as_deployed``, one intervention's name).
+        interventions: Intervention objects to run instead of those the configuration enables (as
+            the core model takes them: ``ElectionModel(cfg, interventions=[...])``).
         **params: Dotted configuration keys, or the same with ``__`` for each dot
             (``voting__compliance=0.6``); numpy scalars are accepted.
 
@@ -172,13 +177,15 @@ class ElectionModel(CoreElectionModel):
         rng: Any = None,
         scenario: Any = None,
         policy: Any = None,
+        interventions: Sequence[InterventionHooks] | None = None,
         **params: Any,
     ) -> None:
         cfg = model_config(config, rng=rng, scenario=scenario, policy=policy, **params)
         clash = set(self.summary_keys) & set(SERIES_COLUMNS)
         if clash:
             raise ValueError(f"summary keys {sorted(clash)} are also daily series columns")
-        super().__init__(cfg, interventions=build_interventions(cfg.interventions))
+        hooks = build_interventions(cfg.interventions) if interventions is None else interventions
+        super().__init__(cfg, interventions=hooks)
         self.summary: dict[str, Any] | None = None
         self._so_far: dict[str, Any] = {}
         reporters: dict[str, Any] = {col: self._series_reporter(col) for col in SERIES_COLUMNS}

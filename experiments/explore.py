@@ -1,4 +1,4 @@
-"""Start the interactive view (Mesa's SolaraViz) of the election model.
+"""Start the interactive view of the election model (a Solara page around sim.ElectionModel).
 
     python experiments/explore.py               # http://localhost:8765, opens nothing
     python experiments/explore.py --port 9000

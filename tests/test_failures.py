@@ -20,7 +20,7 @@ from sim.simulate import resolve_config
 from tests.conftest import ROOT
 
 FAST = ["scenario=county", "schedule.campaign_days=12", "schedule.post_election_days=6"]
-FAST += ["investigation.direct_days=5", "investigation.supervised_days=6", "report=false"]
+FAST += ["investigation.direct_days=5", "investigation.supervised_days=6", "report.enabled=false"]
 
 
 def cli(*args: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -148,7 +148,7 @@ def test_a_sweep_estimated_over_ten_minutes_is_refused_before_planning(tmp_path)
 
 
 def test_yes_lets_a_long_sweep_past_its_estimate(tmp_path):
-    args = ["-m", f"hydra.sweep.dir={tmp_path}", "policy=none,all", "scenario=city", "report=false"]
+    args = ["-m", f"hydra.sweep.dir={tmp_path}", "policy=none,all", "scenario=city", "report.enabled=false"]
     assert cli(*args, "replicates=2").returncode == 0
     # The same long sweep with another base seed: refused by its estimate, and with --yes by the
     # folder's plan (another base seed), which is checked after the estimate: nothing runs either way.

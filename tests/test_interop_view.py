@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+TITLE = "Vote buying, day by day"
 
 pytestmark = [
     pytest.mark.slow,
@@ -89,33 +91,56 @@ def click_button(driver, label: str) -> None:
     buttons[0].click()
 
 
+def day_counter(driver) -> int:
+    """The day the page shows (``Day 7 of 76 ...``), read in the page itself (the panel is redrawn often)."""
+    heading = driver.execute_script("const h = document.querySelector('h3'); return h ? h.innerText : '';")
+    match = re.search(r"Day (\d+) of", heading)
+    return int(match.group(1)) if match else -1
+
+
 def test_view_loads_toggles_an_intervention_steps_and_draws(server, browser, tmp_path):
     browser.get(server)
     wait_for_text(browser, "Day 0 of 76")
-    assert "Interventions: none" in page_text(browser) and "Scale: county, 12 townships" in page_text(browser)
-    assert "Township 0" not in page_text(browser)  # the network is a picture, not text
+    text = page_text(browser)
+    # A title (in the bar and the browser tab), slider values shown, legends in words.
+    assert browser.title == TITLE
+    header = browser.find_element(By.TAG_NAME, "header")
+    assert TITLE in header.text and header.is_displayed()
+    assert "Seed: 0" in text and "Township drawn: 0" in text
+    for label in ("holds a bribe now", "tips filed that day", "tie carrying a bribe", "reported to the hotline"):
+        assert label in text, label
+    assert "Interventions: none" in text and "Scale: county, 12 townships" in text
 
-    # Switch team inspection on in the sidebar, then Reset builds the province with it.
-    label = browser.find_element(By.XPATH, "//label[normalize-space()='team inspection']")
-    box = label.find_element(By.XPATH, "./ancestor::div[contains(@class,'v-selection-control')][1]//input")
+    # Switch inspection teams on in the sidebar (its label fits: one line, not repeated), then Reset.
+    labels = browser.find_elements(By.XPATH, "//label[normalize-space()='Inspection teams']")
+    assert len(labels) == 1
+    box = labels[0].find_element(By.XPATH, "./ancestor::div[contains(@class,'v-selection-control')][1]//input")
     assert not box.is_selected()
-    label.click()
-    WebDriverWait(browser, 20).until(lambda d: box.is_selected(), "the checkbox did not toggle")
+    labels[0].click()
+    WebDriverWait(browser, 20).until(lambda d: box.is_selected(), "the switch did not toggle")
     click_button(browser, "Reset")
-    wait_for_text(browser, "Interventions: team_inspection")
-    assert "Scale: county, 12 townships" in page_text(browser)
+    wait_for_text(browser, "Interventions: Inspection teams")
 
     # Step: the day counter advances one day at a time.
-    click_button(browser, "Step")
-    wait_for_text(browser, "Day 1 of 76")
-    for day in range(2, 8):
+    for day in range(1, 8):
         click_button(browser, "Step")
         wait_for_text(browser, f"Day {day} of 76")
     text = page_text(browser)
     assert "campaign" in text
     # Teams start on day 5: by day 7 inspection has cost staff-days.
-    cost = text.split("cost (staff-days)")[1].split()[0]
+    cost = text.split("cost of the interventions (staff-days)")[1].split()[0]
     assert float(cost.replace(",", "")) > 0, text
+
+    # Play: the counter moves on by itself, and Pause stops it.
+    click_button(browser, "Play")
+    WebDriverWait(browser, 120).until(lambda d: day_counter(d) >= 12, "Play did not advance the day counter")
+    click_button(browser, "Pause")
+    WebDriverWait(browser, 30).until(
+        lambda d: "Play" in [b.text.strip().title() for b in d.find_elements(By.TAG_NAME, "button")]
+    )
+    paused_at = day_counter(browser)
+    click_button(browser, "Step")
+    wait_for_text(browser, f"Day {paused_at + 1} of 76")
 
     shot = tmp_path / "view.png"
     assert browser.save_screenshot(str(shot))

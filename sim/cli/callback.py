@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any, override
+from typing import Any, ClassVar, override
 
 from filelock import FileLock, Timeout
 from hydra.experimental.callback import Callback
@@ -57,6 +57,9 @@ def record_problem(line: str) -> None:
 class SweepCallback(Callback):
     """Plans a sweep before it starts (locking its folder); collects, records and reports it at the end."""
 
+    #: The folder of the last sweep this process started (read by :func:`sim.cli.api.sweep`).
+    last_sweep_dir: ClassVar[Path | None] = None
+
     def __init__(self) -> None:
         self._lock: FileLock | None = None
         self._monitor: ProgressMonitor | None = None
@@ -72,6 +75,7 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         # Hydra turns a callback's exceptions into warnings and goes on: every failure here exits.
         sweep_dir = Path(config.hydra.sweep.dir)
+        SweepCallback.last_sweep_dir = sweep_dir
         try:
             self._start(config, sweep_dir)
         except OSError as exc:

@@ -38,7 +38,26 @@ def strict_keys(cfg: DictConfig) -> None:
     plain = OmegaConf.to_container(cfg, resolve=False)
     assert isinstance(plain, dict)
     plain.pop("hydra", None)
-    check_keys(plain, RunConfig)
+    try:
+        check_keys(plain, RunConfig)
+    except ConfigError as exc:
+        key = str(exc).split("=", 1)[0]
+        if key in _appended_keys(cfg):  # Hydra advises "+key=value" for a key it does not know
+            raise ConfigError(
+                f"{exc}; +{key} adds a key, and this application takes only the keys it declares "
+                "(docs/PARAMETERS.md lists them)"
+            ) from exc
+        raise
+
+
+def _appended_keys(cfg: DictConfig) -> set[str]:
+    """Keys the command line added with ``+`` (Hydra's advice for a key it does not know)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    task = OmegaConf.select(cfg, "hydra.overrides.task", default=None)
+    if task is None and HydraConfig.initialized():
+        task = HydraConfig.get().overrides.task
+    return {t[1:].split("=", 1)[0] for t in task or [] if t.startswith("+") and not t.startswith("++")}
 
 
 def check_override_types(args: list[str]) -> None:

@@ -31,7 +31,8 @@ from sim.sweeps.launcher import mark_launcher, stop_children
 
 
 @hydra.main(version_base="1.3", config_path="pkg://sim.conf", config_name="config")
-def _hydra_main(cfg: DictConfig) -> None:
+def hydra_app(cfg: DictConfig) -> None:
+    """The Hydra application on the package's configuration (``pkg://sim.conf``); reads ``sys.argv``."""
     app_main(cfg)
 
 
@@ -52,7 +53,7 @@ def main() -> None:
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra lets failures through; they are said in one line below
     mark_launcher()
     try:
-        _hydra_main()
+        hydra_app()
     except (Exception, KeyboardInterrupt) as exc:
         if user_wants_traceback:
             raise

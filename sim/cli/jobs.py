@@ -19,7 +19,7 @@ from sim.cli.folder import ARM_LOCK
 from sim.cli.optimise import run_optimise_job
 from sim.config import ConfigError, build_config, flatten, to_dict
 from sim.simulate import simulate
-from sim.sweeps.experiment import arm_label, plan_runs
+from sim.sweeps.experiment import NON_ARM_KEYS, arm_label, plan_runs
 from sim.sweeps.launcher import launcher_alive, leave_orphaned_job
 from sim.sweeps.manifest import (
     Plan,
@@ -179,6 +179,39 @@ def _is_group(key: str, repository: Any) -> bool:
         return True
 
 
+#: What to do instead of sweeping a key that describes how the sweep runs rather than an arm.
+SWEPT_SETTING_ADVICE = {
+    "seed": (
+        "a sweep's runs take their seeds from replicates= and base_seed= (every arm runs replicate seeds "
+        "derived from base_seed, the same in every arm): e.g. replicates=2 base_seed=1; seed= sets the seed "
+        "of a single run"
+    ),
+    "scenario": "a sweep runs at one scale: run one sweep per scenario (each in its own folder)",
+    "replicates": "give one number of replicates (rerunning with more extends the sweep)",
+    "experiment": "run one sweep per experiment",
+}
+
+
+def refuse_swept_run_settings(jobs: list[list[str]], arm_keys: list[str]) -> None:
+    """Refuse a sweep over a key that says how the sweep runs (``seed``, ``scenario`` ...), saying what to do.
+
+    Such keys never make arms, so two of its values would be two jobs running the same arm.
+
+    Raises:
+        ConfigError: Naming the key, its values and what to write instead.
+    """
+    for key in arm_keys:
+        if key.split(".")[0] not in NON_ARM_KEYS:
+            continue
+        values = dict.fromkeys(
+            item.split("=", 1)[1] for job in jobs for item in job if item.split("=", 1)[0].lstrip("+~") == key
+        )
+        advice = SWEPT_SETTING_ADVICE.get(
+            key, "give one value (run one sweep per value, each in its own hydra.sweep.dir)"
+        )
+        raise ConfigError(f"{key}={','.join(values)}: {key} is not swept into arms; {advice}")
+
+
 def make_plan(config: DictConfig, before_runs: Callable[[Plan, list[Any]], None] | None = None) -> Plan:
     """Compose every job's configuration as the launcher will, validate it, and list its runs.
 
@@ -192,6 +225,7 @@ def make_plan(config: DictConfig, before_runs: Callable[[Plan, list[Any]], None]
     """
     validated(config)
     jobs, arm_keys = sweep_jobs(config)
+    refuse_swept_run_settings(jobs, arm_keys)
     replicates, base_seed, sens = int(config.replicates), int(config.base_seed), _sensitivity(config)
     planned = plan_runs(base_seed, replicates, sens)
     code = code_version()

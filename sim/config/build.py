@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -70,7 +71,9 @@ def build_config(source: SimConfig | Mapping[str, Any] | DictConfig | None = Non
             )
         for key, value in overrides.items():
             if not isinstance(key, str) or OmegaConf.select(schema, key, default=_MISSING) is _MISSING:
-                raise ConfigError(f"{key}={value!r}: unknown key (see docs/PARAMETERS.md for the keys)")
+                raise ConfigError(
+                    f"{key}={value!r}: unknown key{_did_you_mean(schema, key)} (see docs/PARAMETERS.md for the keys)"
+                )
             value = plain_values(value, key)
             node = OmegaConf.select(schema, key)
             if isinstance(node, DictConfig):
@@ -102,6 +105,18 @@ def field_hint(cls: type, dotted: str) -> Any:
     return hint
 
 
+def _did_you_mean(schema: DictConfig, key: Any) -> str:
+    """``; did you mean <key>?`` for the known key of the same section closest to a mistyped one."""
+    if not isinstance(key, str):
+        return ""
+    parent, _, leaf = key.rpartition(".")
+    section = OmegaConf.select(schema, parent, default=None) if parent else schema
+    if not isinstance(section, DictConfig):
+        return ""
+    close = difflib.get_close_matches(leaf, [str(k) for k in section], n=1)
+    return f"; did you mean {parent + '.' if parent else ''}{close[0]}?" if close else ""
+
+
 def check_keys(data: Mapping[str, Any], cls: type, prefix: str = "") -> None:
     """Reject keys that ``cls`` (a configuration dataclass) does not have, and values of the wrong type.
 
@@ -117,7 +132,9 @@ def check_keys(data: Mapping[str, Any], cls: type, prefix: str = "") -> None:
     for key, value in data.items():
         if key not in fields:
             known = ", ".join(sorted(fields))
-            raise ConfigError(f"{prefix}{key}={value!r}: unknown key (known keys of this section: {known})")
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"; did you mean {prefix}{close[0]}?" if close else ""
+            raise ConfigError(f"{prefix}{key}={value!r}: unknown key{hint} (known keys of this section: {known})")
         hint = hints.get(key)
         if dataclasses.is_dataclass(hint):
             if not isinstance(value, Mapping):

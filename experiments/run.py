@@ -27,7 +27,7 @@ if "-v" in sys.argv[1:]:  # per-run log lines (logger "sim" at DEBUG); quiet by 
     sys.argv = [a for a in sys.argv if a != "-v"] + ["hydra.verbose=sim"]
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="pkg://sim.conf", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Thin Hydra entry point; all the work is in :mod:`sim.cli`."""
     app_main(cfg)

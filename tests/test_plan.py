@@ -452,7 +452,7 @@ def test_bad_sweeps_stop_before_anything_runs(tmp_path, args, fragment):
 def test_glob_and_range_sweeps_plan_every_arm(tmp_path):
     ok(tmp_path / "glob", "policy=glob(*)", "replicates=1")
     arms = set(manifest(tmp_path / "glob")["arms"])
-    policies = {p.stem for p in (ROOT / "conf" / "policy").glob("*.yaml")}
+    policies = {p.stem for p in (ROOT / "sim" / "conf" / "policy").glob("*.yaml")}
     assert arms == policies and len(pd.read_parquet(tmp_path / "glob" / "runs.parquet")) == len(policies)
     ok(tmp_path / "range", "policy=team_inspection", "interventions.team_inspection.n_teams=range(0,3)", "replicates=1")
     assert set(manifest(tmp_path / "range")["arms"]) == {f"team_inspection.n_teams={n}" for n in range(3)}

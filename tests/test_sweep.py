@@ -87,7 +87,7 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     import sim.sweeps.manifest as manifest
 
     schema.register_schema()
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(ROOT / "sim" / "conf"), version_base="1.3"):
         cfg = compose(
             config_name="config",
             overrides=[*FAST, "replicates=3", "policy=team_inspection", f"hydra.sweep.dir={tmp_path}"],
@@ -97,7 +97,7 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
         cfg.hydra.mode = RunMode.MULTIRUN
         cfg.hydra.overrides.task = [*FAST, "replicates=3", "policy=team_inspection"]
     HydraConfig.instance().set_config(cfg)
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(ROOT / "sim" / "conf"), version_base="1.3"):
         manifest.write_plan(tmp_path, jobs.make_plan(cfg))  # as the sweep callback does before any job
     real = jobs.simulate
     bad_seed = experiment.plan_runs(cfg.base_seed, 3, configs._sensitivity(cfg))[1].seed

@@ -39,6 +39,7 @@ FORBIDDEN = {
     "optimise": ("sim.cli", "sim.interop"),
     "interop": ("sim.sweeps", "sim.stats", "sim.report", "sim.calibration", "sim.optimise", "sim.cli"),
     "cli": ("sim.interop",),
+    "conf": ("sim.",),  # the YAML presets; no code
 }
 
 #: What a package may import of itself (``config`` and ``stats`` import nothing else of ``sim``).

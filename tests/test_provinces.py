@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from omegaconf import open_dict
 
@@ -228,3 +229,30 @@ def test_experiment_provinces_own_world_puts_each_package_on_its_world_with_a_re
         "none_on_shanxi": 984,
         "shanxi": 984,
     }
+
+
+def test_experiment_provinces_own_world_runs_in_one_folder_and_reports_each_world(tmp_path):
+    # Run from another folder without naming the sweep's folder: every job must find the one the
+    # experiment names, although each arm chooses its own world (scenario).
+    fast = [f"{k}={v}" for k, v in FAST.items()]
+    cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", "experiment=provinces_own_world", "replicates=2"]
+    proc = subprocess.run([*cmd, *fast], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    folder = tmp_path / "results" / "provinces_own_world" / "worlds"
+    runs = pd.read_parquet(folder / "runs.parquet")
+    assert runs.groupby("arm").townships.first().to_dict() == {
+        **dict.fromkeys(["none_on_province", *(p for p in PACKAGES if p not in ("shaanxi", "shanxi"))], 841),
+        "none_on_shaanxi": 900,
+        "shaanxi": 900,
+        "none_on_shanxi": 984,
+        "shanxi": 984,
+    }
+    answer = (folder / "report" / "report.md").read_text().split("## Comparison")[0]
+    assert "13 arms on 3 worlds" in answer and "Shanxi (fast tip-off resolution)" in answer
+
+
+def test_a_sweep_whose_arms_would_write_into_different_folders_is_refused(tmp_path):
+    cmd = [sys.executable, str(ROOT / "experiments" / "run.py"), "-m", "province=shanxi,yunnan", "replicates=1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 2 and "would look for the sweep in results/single/shanxi" in proc.stderr
+    assert not list(tmp_path.glob("results/**/DONE"))

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from sim.atomic_io import atomic_write_with
 from sim.report.style import legibility_problems
+from sim.stats.worlds import several_worlds
 
 log = logging.getLogger("sim")
 
@@ -67,9 +68,11 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
     versions = meta.get("versions", {})
+    scenarios = ", ".join(dict.fromkeys(str(s) for s in runs["scenario"]))
+    shared = "within each world" if several_worlds(runs) else "across arms"
     return [
-        f"Scenario: {runs['scenario'].iloc[0]}; base seed {meta.get('base_seed', '?')}; "
-        f"seeds shared across arms (common random numbers).",
+        f"Scenario: {scenarios}; base seed {meta.get('base_seed', '?')}; "
+        f"seeds shared {shared} (common random numbers).",
         f"Started {meta.get('started', '?')}, ended {meta.get('ended', '?')}; commit {meta.get('git_commit', '?')}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
     ]

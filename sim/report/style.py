@@ -48,10 +48,10 @@ PALETTE = [
     "#33BBEE",
     "#CCBB44",
     "#EE3377",
-    "#666666",
     "#117733",
     "#882255",
     "#44AA99",
+    "#666666",  # last: grey is the no-intervention band of the time course
 ]
 
 

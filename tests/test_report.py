@@ -366,3 +366,12 @@ def test_sweep_sentence_counts_in_words():
     assert "2 arms, 3 replicates per arm (6 runs)" in sweep_sentence(many, {"experiment": "compare"})
     drawn = one.assign(sample=0, replicate=0)
     assert "1 uncertainty sample x 1 replicate = 1 run per arm" in sweep_sentence(drawn, {})
+
+
+def test_the_table_of_the_answer_gives_each_arm_cost_per_100_townships(real_sweep):
+    table = pd.read_csv(real_sweep / "report" / "headline.csv").set_index("arm")
+    runs = pd.read_parquet(real_sweep / "runs.parquet")
+    per_100 = (100 * runs.groupby("arm").cost_total.mean() / runs.groupby("arm").townships.mean()).round()
+    columns = list(table.columns)
+    assert columns.index("cost per 100 townships (staff-days)") == columns.index("cost (staff-days)") + 1
+    assert table.loc["Inspection teams", "cost per 100 townships (staff-days)"] == per_100["team_inspection"]

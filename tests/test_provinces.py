@@ -256,3 +256,9 @@ def test_a_sweep_whose_arms_would_write_into_different_folders_is_refused(tmp_pa
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert proc.returncode == 2 and "would look for the sweep in results/single/shanxi" in proc.stderr
     assert not list(tmp_path.glob("results/**/DONE"))
+
+
+def test_shaanxi_talks_to_candidates_and_signs_no_pledges():
+    # Shaanxi records talks, no pledges (article line 8): the schema's 0.5 of delegates must not sneak in.
+    s = simulate({"policy": "shaanxi"}, seed=1, **FAST).summary
+    assert s["pledges_talks_pledges"] == 0 and s["pledges_talks_talks"] == s["candidates"]

@@ -153,3 +153,13 @@ def test_a_sweep_over_two_worlds_is_reported_per_world_and_unpaired_across(tmp_p
     assert (out / "worlds_plane.png").exists() and not (out / "cost_effectiveness.png").exists()
     assert not list(out.glob("time_*.png"))  # one reference would not fit every arm
     assert "not computed" in text.split("## Cost-effectiveness")[1]
+
+
+def test_per_100_townships_scales_seat_shares_and_counts_and_refuses_other_shares():
+    from sim.stats.worlds import per_100_townships
+
+    runs = worlds_sweep({"a": (0, -0.02), "b": (1, -0.02)})  # worlds of 100 and 200 townships, 3 seats each
+    assert per_100_townships(runs, KEY).to_dict() == {"a": 300.0, "b": 300.0, "none_0": 300.0, "none_1": 300.0}
+    assert per_100_townships(runs, "honest_removed")["b"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="bribed_share is a share"):
+        per_100_townships(runs, "bribed_share")

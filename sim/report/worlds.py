@@ -94,7 +94,7 @@ def best_world_sentence(runs: pd.DataFrame, best: Best | None) -> str:
     """The largest effect, called the best only when separated from every other package."""
     if best is None:
         return "No package is distinguishable from no intervention on its own world, so none is named best."
-    e, per_100 = best.effect, per_100_townships(runs)
+    e, per_100 = best.effect, per_100_townships(runs, HEADLINE)
     cost = runs.loc[runs.arm == best.arm, "cost_per_100_townships"].mean()
     what = (
         f"{fmt_diff(HEADLINE, e['diff'])} on {outcome(HEADLINE).label.lower()} "
@@ -172,7 +172,7 @@ def worlds_table(runs: pd.DataFrame, effects: pd.DataFrame, order: list[str]) ->
     o, names = outcome(HEADLINE), arm_world_names(runs)
     head = packages(effects).set_index("arm")
     means = arm_means(runs, [HEADLINE, "cost_per_100_townships"]).set_index(["arm", "outcome"])
-    per_100 = per_100_townships(runs)
+    per_100 = per_100_townships(runs, HEADLINE)
     rows = []
     for arm in order:
         row: dict = {"arm": arm_name(arm), "world": names[arm]}
@@ -197,11 +197,8 @@ def worlds_table(runs: pd.DataFrame, effects: pd.DataFrame, order: list[str]) ->
         for key in HARMS:
             h = effects[(effects.outcome == key) & (effects.arm == arm)]
             value = float(h["diff"].iloc[0]) if len(h) else 0.0
-            scale, label = (
-                (100.0 / runs.loc[runs.arm == arm, "townships"].mean(), " per 100 townships")
-                if outcome(key).kind == "count"
-                else (1.0, "")
-            )
+            per_size = outcome(key).kind == "count"  # a count grows with the world; merit is per seat
+            scale, label = (per_100_townships(runs, key)[arm], " per 100 townships") if per_size else (1.0, "")
             row[f"{outcome(key).label.lower()}{label} (change)"] = round(value * scale, 2) + 0.0
         row[f"left: {o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[(arm, HEADLINE), "mean"]), 1)
         rows.append(row)
@@ -249,7 +246,7 @@ def worlds_section(runs: pd.DataFrame, effects: pd.DataFrame, colours: dict[str,
 
 def plane_table(runs: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
     """Seats prevented and cost per 100 townships of each package, with 95% intervals."""
-    per_100 = per_100_townships(runs)
+    per_100 = per_100_townships(runs, HEADLINE)
     rows = []
     for _, e in packages(effects).iterrows():
         k = per_100[e.arm]

@@ -164,6 +164,19 @@ def welch(x: np.ndarray, y: np.ndarray, level: float = LEVEL) -> tuple[float, fl
     return diff, float(ci.low), float(ci.high), float(res.pvalue)
 
 
-def per_100_townships(runs: pd.DataFrame) -> pd.Series:
-    """Seats per 100 townships of each arm's world (a share of seats times this is seats per 100 townships)."""
-    return 100.0 * runs.groupby("arm")["seats"].mean() / runs.groupby("arm")["townships"].mean()
+def per_100_townships(runs: pd.DataFrame, key: str) -> pd.Series:
+    """Each arm's factor turning a value of ``key`` (or a difference of two) into one per 100 townships.
+
+    A share of seats is multiplied by the seats of 100 townships, a count or a cost by 100 over
+    the townships, so that worlds of different sizes compare.
+
+    Raises:
+        ValueError: ``key`` is neither a share of seats nor a count or cost.
+    """
+    townships = runs.groupby("arm")["townships"].mean()
+    kind = outcome(key).kind
+    if kind == "share" and "seat" in key:
+        return 100.0 * runs.groupby("arm")["seats"].mean() / townships
+    if kind in ("count", "cost"):
+        return 100.0 / townships
+    raise ValueError(f"{key} is a {kind}, not seats, a count or a cost: it has no value per 100 townships")

@@ -262,3 +262,12 @@ def test_shaanxi_talks_to_candidates_and_signs_no_pledges():
     # Shaanxi records talks, no pledges (article line 8): the schema's 0.5 of delegates must not sneak in.
     s = simulate({"policy": "shaanxi"}, seed=1, **FAST).summary
     assert s["pledges_talks_pledges"] == 0 and s["pledges_talks_talks"] == s["candidates"]
+
+
+def test_a_mistyped_province_is_refused_naming_the_key_and_the_choices():
+    from sim.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"province='shanxy' is not a preset; choose one of: anhui, .*shanxi"):
+        simulate({"province": "shanxy"})
+    with pytest.raises(ConfigError, match=r"province=3 is not a preset"):
+        simulate({}, province=3)

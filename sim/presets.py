@@ -5,6 +5,11 @@
 (``sim/conf/config.yaml``) composes, in this order: the schema's defaults, the scenario preset
 (default ``county``), the policy preset (default ``none``), then the command line's overrides.
 :func:`compose` does the same with plain OmegaConf merges of the same files.
+
+A ``province`` preset (``sim/conf/province/``) chooses a scenario and a policy (a province's
+package on its own world) through ``override`` entries of its defaults list; a ``scenario`` or
+``policy`` named beside it wins, as on the command line, where ``province=shanxi policy=none`` runs
+no intervention on Shanxi's world.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 #: Preset groups in the order the root config's defaults list applies them, with their defaults.
 GROUPS = {"scenario": "county", "policy": "none"}
+
+#: Groups whose presets only choose presets of the groups above (``override /<group>: <name>``).
+SELECTORS = ("province",)
 
 
 def preset_names(group: str) -> list[str]:
@@ -47,15 +55,45 @@ def load_preset(group: str, name: Any) -> dict[str, Any]:
     return data
 
 
+def selected_presets(group: str, name: Any) -> dict[str, str]:
+    """The presets a selector preset (``province=shanxi``) chooses: group -> preset name.
+
+    Raises:
+        ConfigError: The name is not a preset of the group, or the preset holds anything but
+            ``override /<group>: <name>`` entries for the groups of :data:`GROUPS`.
+    """
+    if name is None:  # province=null: nothing chosen
+        return {}
+    names = preset_names(group)
+    if not isinstance(name, str) or name not in names:
+        raise ConfigError(f"{group}={name!r} is not a preset; choose one of: {', '.join(names)}")
+    data = OmegaConf.to_container(OmegaConf.load(CONF_DIR / group / f"{name}.yaml"))
+    assert isinstance(data, dict)
+    chosen: dict[str, str] = {}
+    for entry in data.pop("defaults", None) or []:
+        key, value = next(iter(entry.items())) if isinstance(entry, dict) and len(entry) == 1 else ("", None)
+        target = key.removeprefix("override /")
+        if target not in GROUPS or not key.startswith("override /") or not isinstance(value, str):
+            raise ConfigError(f"{group}={name}: {entry!r} is not an 'override /<scenario|policy>: <name>' entry")
+        chosen[target] = value
+    if data:
+        raise ConfigError(f"{group}={name}: a {group} preset only chooses presets; it holds {sorted(data)}")
+    return chosen
+
+
 def compose(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The layers to merge, in order, for a mapping that may name presets.
 
     Args:
-        config: A (partial, nested) configuration; its ``scenario`` and ``policy`` keys name presets.
+        config: A (partial, nested) configuration; its ``scenario`` and ``policy`` keys name presets,
+            its ``province`` key a preset choosing both (a ``scenario`` or ``policy`` key wins).
 
     Returns:
         The scenario preset, the policy preset and the rest of ``config``, to be merged in this order.
     """
     rest = dict(config)
-    layers = [load_preset(group, rest.pop(group, default)) for group, default in GROUPS.items()]
+    chosen: dict[str, str] = {}
+    for group in SELECTORS:
+        chosen.update(selected_presets(group, rest.pop(group, None)))
+    layers = [load_preset(group, rest.pop(group, chosen.get(group, default))) for group, default in GROUPS.items()]
     return [*layers, rest]

@@ -77,8 +77,9 @@ def simulate(
     """Build, run and summarise one simulation.
 
     A mapping is composed as the command line composes it: the ``scenario`` preset (default
-    ``county``) and the ``policy`` preset (default ``none``) are read from ``sim/conf/``, then the
-    mapping's other keys, then ``seed`` and the dotted overrides, so
+    ``county``) and the ``policy`` preset (default ``none``) are read from ``sim/conf/``, or chosen
+    by a ``province`` preset (a province's package on its own world), then the mapping's other
+    keys, then ``seed`` and the dotted overrides, so
     ``simulate({"scenario": "city", "policy": "all"}, seed=3)`` runs exactly what
     ``experiments/run.py scenario=city policy=all seed=3`` runs.  A :class:`SimConfig` is taken
     as it is.  Unknown keys at any level are rejected; numpy scalars are accepted.
@@ -145,7 +146,7 @@ def resolve_config(
     if config is None:
         config = {}
     # Presets named as keywords are presets too: simulate(scenario="city") loads the city.
-    presets = {key: overrides.pop(key) for key in ("scenario", "policy") if key in overrides}
+    presets = {key: overrides.pop(key) for key in ("scenario", "policy", "province") if key in overrides}
     if presets and isinstance(config, Mapping):
         config = {**config, **presets}
     if not isinstance(config, Mapping):

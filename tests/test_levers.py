@@ -12,6 +12,7 @@ from sim import ConfigError, build_config, simulate
 from sim.config import SimConfig, with_values
 from sim.levers import (
     BY_KEY,
+    INTERVENTIONS,
     LEVERS,
     OFF,
     describe,
@@ -101,7 +102,7 @@ def test_a_portfolio_costs_what_the_model_books_for_it(tiny):
             "interventions.pledges_talks.candidate_coverage": 0.0,
         }
     )
-    parts = [k for k in mix if k.startswith("cost_") and k != "cost_total"]
+    parts = [f"cost_{name}" for name in INTERVENTIONS]  # each intervention's cost
     assert math.isclose(mix["cost_total"], sum(mix[k] for k in parts))
     assert mix["cost_pledges_talks"] > 0 and mix["cost_team_inspection"] == few["cost_team_inspection"]
 

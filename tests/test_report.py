@@ -418,3 +418,12 @@ def test_the_report_ranks_by_the_outcome_the_sweep_chose_or_the_one_asked_for(re
         write_report(copy, harm_weight=-1.0)
     with pytest.raises(ConfigError, match=r"report.outcome='bribed_share' must be one of"):
         write_report(copy, outcome="bribed_share")
+
+
+def test_the_table_of_the_answer_gives_each_arm_cost_per_100_townships(real_sweep):
+    table = pd.read_csv(real_sweep / "report" / "headline.csv").set_index("arm")
+    runs = pd.read_parquet(real_sweep / "runs.parquet")
+    per_100 = (100 * runs.groupby("arm").cost_total.mean() / runs.groupby("arm").townships.mean()).round()
+    columns = list(table.columns)
+    assert columns.index("cost per 100 townships (staff-days)") == columns.index("cost (staff-days)") + 1
+    assert table.loc["Inspection teams", "cost per 100 townships (staff-days)"] == per_100["team_inspection"]

@@ -242,6 +242,12 @@ def make_plan(config: DictConfig, before_runs: Callable[[Plan, list[Any]], None]
             sim_cfg = validated(job_cfg)
         except ConfigError as exc:
             raise ConfigError(f"{exc} (in the job {' '.join(job)})") from exc
+        folder = str(OmegaConf.select(job_cfg, "hydra.sweep.dir", default=config.hydra.sweep.dir))
+        if folder != str(config.hydra.sweep.dir):  # e.g. results/<name>/${scenario} when an arm chooses the scenario
+            raise ConfigError(
+                f"the job {' '.join(job)} would look for the sweep in {folder}, not in {config.hydra.sweep.dir}: "
+                "its choices change the folder's name; give the sweep one folder (hydra.sweep.dir=...)"
+            )
         arm = arm_label([j for j in job if j.split("=", 1)[0].lstrip("+~") in set(arm_keys)])
         if arm in plan.arms:
             raise ConfigError(f"two jobs make the same arm {arm!r}: {plan.arms[arm]['overrides']} and {job}")

@@ -341,7 +341,11 @@ def congress_counts(model: ElectionModel) -> dict[str, Any]:
 
 
 def intervention_costs(model: ElectionModel) -> dict[str, Any]:
-    """Each intervention's units, cost (staff-days) and own outcomes, and the total cost."""
+    """Each intervention's units, cost (staff-days) and own outcomes, and the total cost.
+
+    ``cost_per_100_townships`` is the total per 100 townships, so that provinces of different sizes
+    compare: most costs grow with the townships, delegates or candidates reached.
+    """
     out: dict[str, Any] = {}
     total = 0.0
     for iv in model.interventions:
@@ -351,6 +355,7 @@ def intervention_costs(model: ElectionModel) -> dict[str, Any]:
             out[f"{iv.name}_{k}"] = v
         total += iv.cost()
     out["cost_total"] = total
+    out["cost_per_100_townships"] = 100.0 * total / model.world.n_townships
     return out
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from sim.levers import INTERVENTIONS
 from sim.report.style import arm_name
 from sim.stats.intervals import diff_bounds, holm, t_interval
 from sim.stats.outcomes import LEVEL, outcome
@@ -371,7 +372,7 @@ def budget_picks(
     effects = paired_effects(fresh, [HEADLINE, "honest_removed"], baseline=NONE, level=level)
     head = effects[effects.outcome == HEADLINE].set_index("arm")
     harm = effects[effects.outcome == "honest_removed"].set_index("arm")
-    spend_cols = [c for c in fresh.columns if c.startswith("cost_") and c != "cost_total"]
+    spend_cols = [f"cost_{name}" for name in INTERVENTIONS if f"cost_{name}" in fresh.columns]
     picks = []
     for budget in sorted(float(b) for b in budgets):
         ok = costs[costs <= budget + 1e-9].index

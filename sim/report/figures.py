@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import textwrap
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
@@ -152,7 +153,7 @@ def time_course(
         ax.plot(band.index, scale * band["mean"], color=colours[arm], lw=1.8)
         ax.fill_between(band.index, scale * band.low, scale * band.high, color=colours[arm], alpha=0.25, lw=0)
         ax.axvline(congress_day, color="grey", ls="--", lw=1)
-        ax.set_title(arm_name(arm))  # black: light hues are hard to read as text
+        ax.set_title(textwrap.fill(arm_name(arm), 30))  # black: light hues are hard to read as text
         ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(4))
         ax.grid(alpha=0.3)

@@ -249,7 +249,17 @@ def headline_table(
             row[f"{outcome(h_key).label.lower()} (change)"] = value + 0.0  # no "-0"
         row[f"left: {o.label.lower()} ({o.unit})"] = round(o.scale * float(means.loc[arm, "mean"]), 1)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return with_cost_per_100_townships(pd.DataFrame(rows), runs, order)
+
+
+def with_cost_per_100_townships(table: pd.DataFrame, runs: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """The table with each arm's mean cost per 100 townships beside its cost (worlds of any size compare)."""
+    if "cost_per_100_townships" not in runs:  # a sweep made before the key existed
+        return table
+    per_100 = runs.groupby("arm")["cost_per_100_townships"].mean()
+    at = table.columns.get_loc("cost (staff-days)") + 1 if "cost (staff-days)" in table else len(table.columns)
+    table.insert(at, "cost per 100 townships (staff-days)", [round(float(per_100[a])) for a in order])
+    return table
 
 
 def split_columns(effects: pd.DataFrame, arm: str, key: str) -> dict[str, float]:

@@ -19,6 +19,7 @@ from sim.atomic_io import atomic_write_with
 from sim.report.glossary import glossary_html, glossary_markdown, link_terms, used_entries
 from sim.report.numbers import with_footnotes
 from sim.report.style import legibility_problems
+from sim.stats.worlds import several_worlds
 
 log = logging.getLogger("sim")
 
@@ -77,9 +78,11 @@ def _meta_lines(runs: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
         stamp = str(meta.get(key) or "")
         return stamp.replace("T", " ", 1) if stamp else "not recorded"
 
+    scenarios = ", ".join(dict.fromkeys(str(s) for s in runs["scenario"]))
+    shared = "within each world" if several_worlds(runs) else "across arms"
     return [
-        f"Scenario: {runs['scenario'].iloc[0]}; base seed {meta.get('base_seed', 'not recorded')}; "
-        f"seeds shared across arms (common random numbers).",
+        f"Scenario: {scenarios}; base seed {meta.get('base_seed', 'not recorded')}; "
+        f"seeds shared {shared} (common random numbers).",
         f"Started {when('started')}, ended {when('ended')}; commit {meta.get('git_commit') or 'not recorded'}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
     ]

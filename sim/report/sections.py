@@ -95,7 +95,7 @@ def comparison_section(
     _csv(out / "effects_vs_baseline.csv", effects)
     sec.figures.append(
         _save(
-            forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a != base]),
+            forest_plot(effects[effects.arm.isin(shown)], colours, [a for a in shown if a in set(effects.arm)]),
             out,
             "effects_forest",
             forest_caption(int(effects.pairs.max())) + cut,

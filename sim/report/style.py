@@ -48,10 +48,10 @@ PALETTE = [
     "#33BBEE",
     "#CCBB44",
     "#EE3377",
-    "#666666",
     "#117733",
     "#882255",
     "#44AA99",
+    "#666666",  # last: grey is the no-intervention band of the time course
 ]
 
 
@@ -66,6 +66,21 @@ DISPLAY_NAMES = {
     "tipoff_resolution": "Fast tip-off resolution",
     "team_inspection": "Inspection teams",
     "pledges_talks": "Pledges and talks",
+    # Each province's package (policy/<province>.yaml), named by province and what it deploys.
+    "yunnan": "Yunnan (warning education)",
+    "qinghai": "Qinghai (education, risk screening)",
+    "hunan": "Hunan (education, pledges, talks)",
+    "guangxi": "Guangxi (graded screening, supervision groups)",
+    "liaoning": "Liaoning (screening, inspection of 37.8%)",
+    "jiangxi": "Jiangxi (four checks before nomination)",
+    "inner_mongolia": "Inner Mongolia (political screening)",
+    "shanxi": "Shanxi (fast tip-off resolution)",
+    "anhui": "Anhui (double coverage, talks)",
+    "shaanxi": "Shaanxi (talks with key officials)",
+    # The references of experiment=provinces_own_world (province/none_on_<world>.yaml).
+    "none_on_province": "No intervention (default province)",
+    "none_on_shaanxi": "No intervention (Shaanxi's world)",
+    "none_on_shanxi": "No intervention (Shanxi's world)",
 }
 
 

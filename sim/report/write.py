@@ -35,9 +35,11 @@ from sim.report.style import arm_colours
 from sim.report.terms import terms_section
 from sim.report.township import township_section
 from sim.report.uncertainty import posterior_report_section
+from sim.report.worlds import NO_FRONTIER, worlds_first_screen, worlds_section, worlds_table
 from sim.stats.cea import cost_effectiveness
 from sim.stats.outcomes import outcomes_for
 from sim.stats.paired import AnalysisError, baseline_arm, paired_effects
+from sim.stats.worlds import several_worlds, world_effects
 from sim.sweeps.experiment import ReportSettings
 
 
@@ -101,9 +103,10 @@ def write_report(sweep_dir: Path, outcome: str | None = None, harm_weight: float
     for stale in [*out.glob("*.png"), *out.glob("*.svg"), *out.glob("*.csv")]:
         stale.unlink()  # figures of sections this sweep no longer has
     outcomes = [o for o in outcomes_for(key) if o in runs.columns]
+    worlds = several_worlds(runs)  # then each arm is compared with no intervention on its own world
     try:
         base: str | None = baseline_arm(runs)
-        effects = paired_effects(runs, outcomes, base)
+        effects = world_effects(runs, outcomes) if worlds else paired_effects(runs, outcomes, base)
         note = ""
     except AnalysisError as exc:
         base, effects, note = None, None, str(exc)
@@ -111,8 +114,8 @@ def write_report(sweep_dir: Path, outcome: str | None = None, harm_weight: float
         effects, note = None, "this sweep has only the baseline arm; add arms to compare them against it"
     order = arm_order(runs, effects, key)
     colours = arm_colours(order)
-    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None = None
-    if effects is not None and {"seats", "cost_total"} <= set(runs):
+    ce: tuple[pd.DataFrame, pd.DataFrame] | str | None = NO_FRONTIER if worlds and effects is not None else None
+    if effects is not None and not worlds and {"seats", "cost_total"} <= set(runs):
         try:
             ce = cost_effectiveness(runs, key, base)
         except ValueError as exc:  # said in the report, not hidden
@@ -120,9 +123,10 @@ def write_report(sweep_dir: Path, outcome: str | None = None, harm_weight: float
 
     sections = [
         comparison_section(runs, effects, base, order, colours, outcomes, out),
+        worlds_section(runs, effects, colours, out) if worlds and effects is not None else None,
         cost_section(ce, colours, out),
-        time_section(ts, order, colours, base, out),
-        terms_section(runs, base, colours, out),
+        None if worlds else time_section(ts, order, colours, base, out),  # one reference would not fit all
+        None if worlds else terms_section(runs, base, colours, out),
         factorial_section(runs, out, key),
         dose_section(runs, out, key),
         sensitivity_section(runs, meta, colours, out, key),
@@ -133,8 +137,12 @@ def write_report(sweep_dir: Path, outcome: str | None = None, harm_weight: float
     sections = [s for s in sections if s is not None]
     anchors = uncertainty_links(sections, sweep_dir)
     ce_tables = ce if isinstance(ce, tuple) else None
-    screen = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections, choice)
-    table = headline_table(runs, effects, ce_tables, base, choice) if effects is not None else None
+    if worlds and effects is not None:
+        screen = worlds_first_screen(runs, effects, meta, anchors, sections)
+        table = worlds_table(runs, effects, order)
+    else:
+        screen = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections, choice)
+        table = headline_table(runs, effects, ce_tables, base, choice) if effects is not None else None
     if table is not None:
         _csv(out / "headline.csv", table)
     atomic_write_text(out / "report.md", _markdown(screen, table, sections, runs, meta))

@@ -91,6 +91,7 @@ REGISTRY: dict[str, Outcome] = {
         Outcome("merit_loss_buying", "Merit lost per seat through vote buying", "merit"),
         Outcome("merit_loss", "Merit lost per seat against a clean election", "merit"),
         Outcome("cost_total", "Cost", "cost"),
+        Outcome("cost_per_100_townships", "Cost per 100 townships", "cost"),
     )
 }
 

@@ -223,7 +223,8 @@ def plan_runs(base_seed: int, replicates: int, sensitivity: SensitivityConfig) -
 def arm_label(task_overrides: list[str]) -> str:
     """A short, readable name for an arm from the overrides that define it.
 
-    ``policy=all`` gives ``all``; ``interventions.team_inspection.enabled=true`` gives
+    ``policy=all`` gives ``all`` (and ``province=shanxi`` gives ``shanxi``: a preset names its arm);
+    ``interventions.team_inspection.enabled=true`` gives
     ``team_inspection``; ``interventions.team_inspection.n_teams=8`` gives
     ``team_inspection.n_teams=8``; no distinguishing override gives ``none``.
     """
@@ -232,7 +233,7 @@ def arm_label(task_overrides: list[str]) -> str:
         key, _, value = item.lstrip("+~").partition("=")
         if key.split(".")[0] in NON_ARM_KEYS:
             continue
-        if key == "policy":
+        if key in ("policy", "province"):
             parts.append(value)
         elif key.endswith(".enabled"):
             if value.lower() == "true":

@@ -37,7 +37,7 @@ from sim.report.sentences import (
 from sim.stats.cea import cost_effectiveness
 from sim.stats.dose import slope_table
 from sim.stats.factorial import factorial_effects
-from sim.stats.outcomes import HEADLINE
+from sim.stats.outcomes import HEADLINE, OPTIMISED
 from sim.stats.paired import paired_effects
 
 pytestmark = pytest.mark.slow
@@ -240,7 +240,7 @@ def fresh(kind: str, seeds: int, effects: dict[str, float], costs: dict[str, flo
         y = base if arm == "none" else base + effects[arm] + arm_noise(rng, kind, seeds)
         cost = costs.get(arm, 0.0)
         rows += [
-            {"stage": "fresh", "arm": arm, "sample": -1, "seed": s, KEY: v, "honest_removed": 0.0}
+            {"stage": "fresh", "arm": arm, "sample": -1, "seed": s, KEY: v, OPTIMISED: v, "honest_removed": 0.0}
             | {"cost_total": cost, "cost_team_inspection": cost}
             for s, v in enumerate(y)
         ]

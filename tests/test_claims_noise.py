@@ -336,7 +336,7 @@ def term_runs(kind: str, seeds: int, seed: int, later: float = 0.0) -> pd.DataFr
         for t in (1, 2, 3):
             effect = 0.0 if arm == "none" else (-5 / SEATS if t == 1 else later)
             noise = 0.0 if arm == "none" else arm_noise(rng, kind, seeds)
-            cols[f"term{t}_{KEY}"] = levels[t] + effect + noise
+            cols[f"term{t}_bought_seat_rate_final"] = levels[t] + effect + noise  # the term section's outcome
             cols[f"term{t}_patronage_rents"] = np.zeros(seeds)
         for s in range(seeds):
             row = {"arm": arm, "seed": s, "in.interventions.x.enabled": arm != "none"}

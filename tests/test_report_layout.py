@@ -84,7 +84,7 @@ def test_every_glossary_term_has_a_plain_explanation():
 
 
 def _page(screen: list[str], table: pd.DataFrame | None, tmp_path: Path) -> str:
-    runs = pd.DataFrame({"scenario": ["county"]})
+    runs = pd.DataFrame({"arm": ["a"], "scenario": ["county"]})
     return _html(screen, table, [], tmp_path, runs, {"ended": "2026-01-02T03:04:05+0000"})
 
 

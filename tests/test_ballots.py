@@ -94,3 +94,19 @@ def test_talks_are_held_with_the_candidates_standing_not_with_reserves(small):
     assert s["pledges_talks_talks"] == small["world"]["n_townships"] * 5 - (
         s["vetting_removed"] - s["reserves_nominated"]
     )
+
+
+@pytest.mark.parametrize("screening", [False, True])
+def test_vetting_coverage_is_the_share_of_the_slate_vetted_with_or_without_screening(small, screening):
+    # No check finds anything, so nobody is excluded and no reserve is promoted: every check is
+    # of the slate.  Screening orders who is vetted first; it must not change how many.
+    arm = with_intervention(small, "candidate_vetting", coverage=0.5, hit_rate=0.0, false_alarm_rate=0.0)
+    arm["interventions"]["risk_screening"] = {"enabled": screening}
+    m = build_model(build_config(arm, seed=3))
+    n_slate = m.world.n_townships * m.cfg.world.candidates_per_township
+    assert m.counters["reserves_nominated"] == 0
+    assert m.counters["candidates_vetted"] == round(0.5 * n_slate)
+    # Nearly the whole slate at 0.7 is still not all of it: the lever has no flat stretch.
+    arm["interventions"]["candidate_vetting"]["coverage"] = 0.7
+    m = build_model(build_config(arm, seed=3))
+    assert m.counters["candidates_vetted"] == round(0.7 * n_slate) < n_slate

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 class CandidateVetting(Intervention):
     """Checks run before nomination remove tainted candidates, and some honest ones by mistake.
 
-    A share ``coverage`` of candidates is vetted: when risk screening ran, the highest graded
-    first (then at random), otherwise at random.  A vetted tainted candidate is excluded with
+    A share ``coverage`` of the slate is vetted, and the same share of the reserves should they be
+    promoted: when risk screening ran, the highest graded first (then at random), otherwise at
+    random.  A vetted tainted candidate is excluded with
     probability ``completion x hit_rate`` (a check not completed cannot find anything; Jiangxi
     completed 54% to 100% of the four checks); a vetted honest one with ``false_alarm_rate``.
     Vetting runs in rounds: the slate first, then the reserves promoted into the places of those
@@ -40,11 +41,17 @@ class CandidateVetting(Intervention):
         cfg, w = self.config, model.world
         rng = self.rng(model)
         u_order, u_check = rng.random(w.n_candidates), rng.random(w.n_candidates)
-        # Who would be vetted if they stood: the first ``coverage`` of all candidates by priority
-        # (high grade first), fixed before any round so that every arm vets the same people.
+        # Who would be vetted if they stood: the first ``coverage`` of the slate by priority (high
+        # grade first), and the first ``coverage`` of the reserves, fixed before any round so that
+        # every arm vets the same people.  The share is taken of each group on its own: reserves
+        # are never graded, so a quota over slate and reserves together would vet the whole slate
+        # at a coverage of 5/7 whenever screening ran.
         priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64)))
+        slate = model.cand_status == CandidateStatus.NOMINATED
         selected = np.zeros(w.n_candidates, dtype=bool)
-        selected[priority[: round(cfg.coverage * w.n_candidates)]] = True
+        for group in (slate, model.cand_status == CandidateStatus.RESERVE):
+            ranked = priority[group[priority]]
+            selected[ranked[: round(cfg.coverage * len(ranked))]] = True
         p_exclude = np.where(w.cand_tainted, cfg.completion * cfg.hit_rate, cfg.false_alarm_rate)
         vetted = np.zeros(w.n_candidates, dtype=bool)
         for _ in range(w.slots_per_township - model.cfg.world.candidates_per_township + 1):

@@ -316,3 +316,27 @@ def test_the_same_sanction_implicates_the_same_clients_in_every_arm(small):
         sanction_brokers(model, brokers, "hotline")
         implicated.append(np.flatnonzero(model.cand_status != before).tolist())
     assert implicated[0] and implicated[0] == implicated[1] == implicated[2]
+
+
+def test_false_tips_name_only_candidates_who_stood_and_a_wrong_finding_falls_on_one(small):
+    # Many false tips and every one wrongly substantiated; two reserves per township who never stand.
+    from sim.model.agents import CandidateStatus
+    from sim.model.tips import TipSource, TipTarget
+
+    cfg = {
+        **small,
+        "reporting": {"false_tips_per_township_day": 0.2},
+        "investigation": {"p_substantiate_false": 1.0, "capacity_per_day": 50.0},
+    }
+    named = wrong = 0
+    for seed in range(3):
+        m = simulate(cfg, seed=seed, keep_model=True).model
+        t = m.tips
+        on_cand = (t.source == TipSource.FALSE) & (t.target_type == TipTarget.CANDIDATE)
+        assert on_cand.sum() > 20
+        assert not (m.cand_status[t.target[on_cand]] == CandidateStatus.RESERVE).any()
+        named += int(on_cand.sum())
+        # A false township tip found against someone (all of them here) removes a candidate who stood.
+        wrong += int((m.cand_removed_by == "hotline").sum())
+        assert not ((m.cand_removed_by != "") & (m.cand_status == CandidateStatus.RESERVE)).any()
+    assert named > 0 and wrong > 0

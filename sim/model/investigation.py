@@ -17,6 +17,7 @@ from sim.config import InvestigationConfig, ReportingConfig
 from sim.model.agents import CandidateStatus, TipKind
 from sim.model.enforcement import sanction_brokers, sanction_candidates
 from sim.model.network import group_offsets
+from sim.model.reporting import nth_standing_candidate
 from sim.model.tips import TipStatus, TipTarget
 
 if TYPE_CHECKING:
@@ -110,14 +111,12 @@ def process_queue(model: ElectionModel) -> None:
         town_broker = np.zeros(0, dtype=np.int64)
     tips.substantiated[due[found & (target_type != TipTarget.TOWNSHIP)]] = True
     tips.substantiated[true_town[town_broker >= 0]] = True
-    # A false vague tip "substantiated" by mistake falls on a random candidate of the township.
-    k = model.world.slots_per_township
+    # A false vague tip "substantiated" by mistake falls on a random candidate who stood there.
     if len(false_town):
         # Given that a tip was substantiated (evidence < p), evidence / p is a uniform draw of its
         # own, fixed when the tip was filed: it picks the candidate, whatever else is in the queue.
         p_found = np.minimum(hot.p_false, 1.0)
-        pick = np.minimum((tips.evidence[false_town] / p_found * k).astype(np.int64), k - 1)
-        wrongly = tips.target[false_town] * k + pick
+        wrongly = nth_standing_candidate(model, tips.target[false_town], tips.evidence[false_town] / p_found)
         tips.substantiated[false_town] = True
         sanction_candidates(model, wrongly, "hotline")
 

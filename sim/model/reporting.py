@@ -34,6 +34,22 @@ def top_buyer_per_township(model: ElectionModel) -> tuple[np.ndarray, np.ndarray
     return np.arange(held.shape[0]) * k + local, held.max(axis=1)
 
 
+def nth_standing_candidate(model: ElectionModel, towns: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """For each township in ``towns``, the candidate who stood there picked by the uniform draw ``u``.
+
+    A candidate *stood* when it was put on the ballot (standing, elected, defeated, or removed
+    since); reserves who were never nominated are not candidates, so nobody names them.  The draw
+    is one per tip whatever the state, so the same tip names the same slot of the standing list in
+    every arm (common random numbers).
+    """
+    k = model.world.slots_per_township
+    reserve = (model.cand_status == CandidateStatus.RESERVE).reshape(-1, k)
+    slots = np.argsort(reserve, axis=1, kind="stable")  # the slots who stood first, in slot order
+    n_stood = k - reserve.sum(axis=1)
+    pick = np.minimum((u * n_stood[towns]).astype(np.int64), np.maximum(n_stood[towns] - 1, 0))
+    return towns * k + slots[towns, pick]
+
+
 def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.ndarray, campaign: bool) -> None:
     """File the day's tips.
 
@@ -48,7 +64,6 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     day = model.day
     tips = model.tips
     n_del, n_cand, n_town = w.n_delegates, w.n_candidates, w.n_townships
-    k = model.world.slots_per_township
 
     # False and malicious tips: their number never depends on the state of the run.
     n_false = rng.poisson(r.false_tips_per_township_day, n_town)
@@ -62,7 +77,7 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     top_buyer, top_held = top_buyer_per_township(model)
     town_buying = top_held > 0
     names_candidate = u_target < 0.5
-    cand = towns * k + (u_pick * k).astype(np.int64)
+    cand = nth_standing_candidate(model, towns, u_pick)
     ct = towns[names_candidate]
     tips.add(
         day,

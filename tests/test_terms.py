@@ -360,3 +360,22 @@ def test_one_replicate_leaves_whether_an_effect_lasts_untested():
     ten = synthetic_terms(0.0, seed=3, n=10)
     text = outlives_sentences(term_effects(ten, "none"), ten, {})
     assert "not distinguishable from no intervention" in text[0] and "not tested" not in text[0]
+
+
+def test_candidates_carried_to_the_next_election_stand_and_leave_the_reserves_fresh(small):
+    # Patrons sell many posts and every appointee wants to stand: more are carried to some
+    # townships than the ballot holds.  Those carried stand; the reserve slots stay fresh nominees.
+    cfg = {
+        **small,
+        "terms": {"incumbent_renomination": 1.0},
+        "patronage": {"posts_per_patron": 6.0, "appointee_candidate": 1.0, "appointee_broker": 0.0},
+    }
+    model, _ = close_first_term(cfg)
+    model.step()  # the term closes: winners serve, the next slate is drawn, the campaign opens
+    k, n_ballot = model.world.slots_per_township, model.cfg.world.candidates_per_township
+    carried = np.flatnonzero(model.cand_patronage)
+    per_town = np.bincount(carried // k, minlength=model.world.n_townships)
+    assert per_town.max() == n_ballot  # the case: a ballot filled by those carried
+    assert (carried % k < n_ballot).all()
+    assert not (model.cand_status[carried] == CandidateStatus.RESERVE).any()
+    assert model.inherited["appointees_on_slate"] + model.inherited["incumbents_standing"] >= len(carried)

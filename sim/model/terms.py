@@ -324,7 +324,10 @@ def nominate_next_slate(
     order = np.lexsort((np.arange(len(carried_town)), carried_town))
     carried_town, kind, source = carried_town[order], kind[order], source[order]
     rank = group_offsets(np.bincount(carried_town, minlength=n_town))
-    fits = rank < k_slots
+    # Those carried stand on the ballot; the reserve slots keep fresh nominees drawn by the same
+    # rule as the first term's (a carried candidate put in a reserve slot would never stand, and
+    # vetting would promote the patronage networks' people first).
+    fits = rank < cfg.world.candidates_per_township
     slot = carried_town[fits] * k_slots + rank[fits]
     kind, source = kind[fits], source[fits]
 

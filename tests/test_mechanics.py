@@ -310,6 +310,8 @@ def test_the_same_sanction_implicates_the_same_clients_in_every_arm(small):
     # Arms that leave the campaign's start untouched (same buyers, same contracts).
     for cfg in (small, with_intervention(small, "team_inspection"), with_intervention(small, "tipoff_resolution")):
         model = build_model(build_config(cfg, seed=4))
+        for _ in range(3):  # the clients pay; neither intervention has acted yet
+            model.step()
         brokers = np.flatnonzero(model.contract_client >= 0)[:6]
         brokers = np.unique(model.world.contract_broker[brokers])
         before = model.cand_status.copy()
@@ -340,3 +342,24 @@ def test_false_tips_name_only_candidates_who_stood_and_a_wrong_finding_falls_on_
         wrong += int((m.cand_removed_by == "hotline").sum())
         assert not ((m.cand_removed_by != "") & (m.cand_status == CandidateStatus.RESERVE)).any()
     assert named > 0 and wrong > 0
+
+
+def test_a_sanctioned_broker_implicates_only_clients_who_paid(small):
+    from sim.model.enforcement import sanction_brokers
+
+    cfg = {**small, "investigation": {"implicate_candidate": 1.0}}
+    model = build_model(build_config(cfg, seed=4))
+    hired = np.flatnonzero(model.contract_client >= 0)
+    brokers = np.unique(model.world.contract_broker[hired])
+    assert len(brokers) and not model.vote_buyers().any()  # the campaign opens: nobody has paid yet
+    before = model.cand_status.copy()
+    sanction_brokers(model, brokers[:3], "hotline")
+    assert (model.cand_status == before).all()
+    # Once clients pay, the same sanction implicates them, and only them.
+    model = build_model(build_config(cfg, seed=4))
+    for _ in range(3):
+        model.step()
+    before = model.cand_status.copy()
+    sanction_brokers(model, brokers[:3], "hotline")
+    hit = np.flatnonzero(model.cand_status != before)
+    assert len(hit) and model.vote_buyers()[hit].all()

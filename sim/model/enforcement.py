@@ -68,6 +68,9 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     implicating[brokers[model.broker_implicate_u[brokers] < model.cfg.investigation.implicate_candidate]] = True
     client = model.contract_client[implicating[w.contract_broker]]
     implicated = client[client >= 0]
+    # Only a client who paid brokers can be implicated: intent alone is invisible (a buyer who quit
+    # before handing over any money left nothing for the broker to reveal).
+    implicated = implicated[model.vote_buyers()[implicated]]
     sanction_candidates(model, implicated, cause)
 
 

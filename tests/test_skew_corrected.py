@@ -95,3 +95,16 @@ def test_paired_effects_claims_from_the_corrected_p_value():
     t_p = stats.ttest_1samp(d, 0.0).pvalue
     assert effects.p_value.iloc[0] > t_p
     assert effects.p_value.iloc[0] == pytest.approx(skew_corrected_pvalues([d], np.array([t_p]))[0], rel=1e-6)
+
+
+def test_a_frontier_step_from_skewed_differences_that_only_t_calls_distinguishable_is_not_shown():
+    import pandas as pd
+
+    from sim.stats.cea import frontier_steps
+
+    # seats prevented per seed: frequent gains and one large loss, left-skewed as a lognormal's mirror
+    d = np.array([0.43, 0.34, 0.55, 0.29, 0.14, -0.33, 0.4, 0.22, 0.64, 0.47])
+    assert stats.ttest_1samp(d, 0.0).pvalue < 0.01
+    table = pd.DataFrame({"arm": ["none", "a"], "status": ["efficient", "efficient"], "reference": ["", "none"]})
+    steps = frontier_steps(table, pd.DataFrame({"none": np.zeros(10), "a": d}))
+    assert steps.step_p.iloc[1] > 0.05 and not steps.shown.iloc[1]

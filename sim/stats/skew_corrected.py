@@ -84,6 +84,19 @@ def hall_pvalue(values: np.ndarray, gamma: float) -> float:
     return float(2 * stats.t.sf(abs(t), n - 1))
 
 
+def skew_corrected_pvalue(values: np.ndarray, t_pvalue: float, pooled: float) -> float:
+    """The larger of ``t_pvalue`` and Hall's p-values of ``values`` with its own and the ``pooled`` skewness.
+
+    Samples of fewer than two values, or with no spread, keep ``t_pvalue``.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2 or np.ptp(values) == 0:
+        return float(t_pvalue)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return max(float(t_pvalue), hall_pvalue(values, pooled), hall_pvalue(values, unbiased_skewness(values)))
+
+
 def skew_corrected_pvalues(samples: list[np.ndarray], t_pvalues: np.ndarray) -> np.ndarray:
     """For each sample of a family, the larger of its t test's p-value and Hall's with its own and the pooled skewness.
 
@@ -95,12 +108,4 @@ def skew_corrected_pvalues(samples: list[np.ndarray], t_pvalues: np.ndarray) -> 
         The p-values a claim is made from, one per sample.
     """
     pooled = pooled_skewness(samples)
-    out = np.asarray(t_pvalues, dtype=float).copy()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for i, v in enumerate(samples):
-            v = np.asarray(v, dtype=float)
-            if len(v) < 2 or np.ptp(v) == 0:
-                continue  # flat or single: the t branch's p-value stands
-            out[i] = max(out[i], hall_pvalue(v, pooled), hall_pvalue(v, unbiased_skewness(v)))
-    return out
+    return np.array([skew_corrected_pvalue(v, p, pooled) for v, p in zip(samples, t_pvalues, strict=True)])

@@ -108,3 +108,21 @@ def test_a_frontier_step_from_skewed_differences_that_only_t_calls_distinguishab
     table = pd.DataFrame({"arm": ["none", "a"], "status": ["efficient", "efficient"], "reference": ["", "none"]})
     steps = frontier_steps(table, pd.DataFrame({"none": np.zeros(10), "a": d}))
     assert steps.step_p.iloc[1] > 0.05 and not steps.shown.iloc[1]
+
+
+def test_best_by_net_benefit_is_not_claimed_from_skewed_differences_only_t_calls_distinguishable():
+    import pandas as pd
+
+    from sim.stats.net_benefit import best_by_net_benefit
+    from sim.stats.outcomes import HEADLINE
+
+    prevented = np.array([0.43, 0.34, 0.55, 0.29, 0.14, -0.33, 0.4, 0.22, 0.64, 0.47])  # seats, t p = 0.005
+    rows = []
+    for arm, shift in (("none", 0.0), ("a", 1.0)):
+        for s, d in enumerate(prevented):
+            level = 0.2 - shift * d / 36
+            rows.append(
+                {"arm": arm, "interventions": arm, "seed": s, HEADLINE: level, "seats": 36}
+                | {"cost_total": 10.0 * shift, "honest_removed": 0.0}
+            )
+    assert best_by_net_benefit(pd.DataFrame(rows), HEADLINE, "none", 1.0) is None

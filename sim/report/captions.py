@@ -51,7 +51,8 @@ def forest_caption(n: int) -> str:
     return (
         "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
         "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
-        "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction."
+        "(the t test corrected for skewed differences, Holm's adjustment over the arms, family-wise error 5%: "
+        "an interval clear of zero may still be open); the arrow shows the better direction."
     )
 
 

@@ -41,8 +41,8 @@ NO_INTERVAL = "no 95% CI: one replicate"
 def no_interval(n: int | None = None) -> str:
     """Why a t interval is missing: one replicate (:data:`NO_INTERVAL`), or ``n`` values all the same.
 
-    ``n`` identical values are judged by the sign test, which bounds them only from six values on
-    (:func:`sim.stats.intervals.t_interval`).
+    ``n`` identical values have an interval only when the outcome's range is known
+    (:func:`sim.stats.intervals.flat_interval`); a count or cost has none.
     """
     if n is None or n < 2:
         return NO_INTERVAL

@@ -34,7 +34,10 @@ def effects_table_caption(n: int) -> str:
     """Caption of the effects table: paired differences with 95% CIs, or without (one replicate)."""
     if n < 2:
         return f"Differences on the one seed every arm ran, in display units ({NO_INTERVALS})."
-    return "Paired differences (display units) with 95% CIs and Holm-adjusted p-values."
+    return (
+        "Paired differences (display units) with 95% t CIs; p-values from the paired t test corrected for "
+        "skewed differences (the larger of the two), then Holm-adjusted over the arms."
+    )
 
 
 def forest_caption(n: int) -> str:
@@ -48,7 +51,8 @@ def forest_caption(n: int) -> str:
     return (
         "Differences from the no-intervention arm computed seed by seed (common random numbers), with paired "
         "t 95% intervals; shares in percentage points. Filled markers are distinguishable from no intervention "
-        "after Holm's adjustment over the arms (family-wise error 5%); the arrow shows the better direction."
+        "(the t test corrected for skewed differences, Holm's adjustment over the arms, family-wise error 5%: "
+        "an interval clear of zero may still be open); the arrow shows the better direction."
     )
 
 

@@ -41,8 +41,8 @@ NO_INTERVAL = "no 95% CI: one replicate"
 def no_interval(n: int | None = None) -> str:
     """Why a t interval is missing: one replicate (:data:`NO_INTERVAL`), or ``n`` values all the same.
 
-    ``n`` identical values are judged by the sign test, which bounds them only from six values on
-    (:func:`sim.stats.intervals.t_interval`).
+    ``n`` identical values have an interval only when the outcome's range is known
+    (:func:`sim.stats.intervals.flat_interval`); a count or cost has none.
     """
     if n is None or n < 2:
         return NO_INTERVAL
@@ -372,8 +372,9 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str], skewed: list
 
     One run per arm gives no interval whatever was sampled; parameters count as covered only when
     two or more samples of them were drawn. ``skewed`` names the arms whose paired differences are
-    detectably skewed (:func:`sim.stats.intervals.skewed`): the t intervals and tests assume
-    near-normal differences, which the sentence then says.
+    detectably skewed (:func:`sim.stats.intervals.skewed`): the t intervals assume near-normal
+    differences, which the sentence then says (the claims are tested with
+    :mod:`sim.stats.skew_corrected`).
     """
     n = int(runs.groupby("arm").size().min())
     samples = int(runs.loc[runs["sample"] >= 0, "sample"].nunique()) if "sample" in runs.columns else 0
@@ -398,8 +399,9 @@ def coverage_sentence(runs: pd.DataFrame, sections: dict[str, str], skewed: list
     if skewed and n >= 2:
         text += (
             " The paired differences of " + ", ".join(display_name(a) for a in skewed) + " are skewed (D'Agostino's "
-            "test): t intervals and tests assume near-normal differences, and on skewed ones cover less than "
-            f"{LEVEL:.0%} and claim more often than 5% (docs/CLAIMS.md)."
+            "test): t intervals assume near-normal differences and on skewed ones cover less than "
+            f"{LEVEL:.0%}; whether an arm is distinguishable is tested with a correction for skewness "
+            "(docs/CLAIMS.md)."
         )
     links = [f"[{name}]({href})" if href else name for name, href in sections.items()]
     if links:

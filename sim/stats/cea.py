@@ -33,6 +33,7 @@ from scipy import stats
 from sim.stats.intervals import t_interval
 from sim.stats.outcomes import LEVEL, outcome
 from sim.stats.paired import pair_keys
+from sim.stats.skew_corrected import pooled_skewness, skew_corrected_pvalue
 
 DOMINATED = "dominated"
 
@@ -220,10 +221,12 @@ def frontier_steps(table: pd.DataFrame, effect: pd.DataFrame, level: float = LEV
     table["shown"] = efficient & (table.reference == "")
     start = table[efficient & (table.reference == "")]
     last = str(start.arm.iloc[0]) if len(start) else None
+    pooled = pooled_skewness([effect[a].dropna().to_numpy(dtype=float) for a in effect.columns])
     for i in steps.index:
         arm = table.at[i, "arm"]
         d = (effect[arm] - effect[last]).to_numpy(dtype=float)
         m, lo, hi, p = (float(v) for v in t_interval(d, level))
+        p = skew_corrected_pvalue(d, p, pooled)  # skewed steps: as "distinguishable" (sim.stats.skew_corrected)
         table.loc[i, ["step", "step_low", "step_high", "step_p"]] = [m, lo, hi, p]
         table.at[i, "step_p_adjusted"] = min(1.0, p * factor)
         table.at[i, "step_from"] = last

@@ -8,11 +8,11 @@ one honest candidate removed is worth (``report.harm_weight``); net benefit is i
 election round.
 
 The arm with the largest mean net benefit is *best by net benefit* only when its net benefit is
-distinguishable from no intervention's (above zero) and from every other arm's (paired t tests,
-Holm-adjusted, as :func:`sim.stats.paired.paired_effects`): on noise the claim is made in at most
-5% of sweeps (``tests/test_net_benefit.py``).  Where the point estimates put the choice of the
-best arm as the weight grows is :func:`flip_weight` (means only: a statement about the estimates,
-not a claim).
+distinguishable from no intervention's (above zero) and from every other arm's (paired t tests
+corrected for skewed differences, Holm-adjusted, as :func:`sim.stats.paired.paired_effects`): on
+noise the claim is made in at most 5% of sweeps (``tests/test_net_benefit.py``).  Where the point
+estimates put the choice of the best arm as the weight grows is :func:`flip_weight` (means only:
+a statement about the estimates, not a claim).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sim.stats.cea import per_pair
 from sim.stats.intervals import holm, t_interval
 from sim.stats.outcomes import HARM, LEVEL
 from sim.stats.paired import pair_keys
+from sim.stats.skew_corrected import skew_corrected_pvalues
 
 
 def net_benefit_pairs(runs: pd.DataFrame, key: str, baseline: str, weight: float, harm: str = HARM) -> pd.DataFrame:
@@ -60,10 +61,13 @@ def net_benefit_effects(
 def _effects(nb: pd.DataFrame, baseline: str, level: float) -> pd.DataFrame:
     """:func:`net_benefit_effects` from the pairs' net benefits."""
     rows = []
-    for arm in [a for a in nb.columns if a != baseline]:
+    arms = [a for a in nb.columns if a != baseline]
+    for arm in arms:
         m, lo, hi, p = t_interval(nb[arm].to_numpy(dtype=float), level)
         rows.append({"arm": arm, "pairs": len(nb), "net_benefit": m, "ci_low": lo, "ci_high": hi, "p_value": p})
     table = pd.DataFrame(rows, columns=["arm", "pairs", "net_benefit", "ci_low", "ci_high", "p_value"])
+    if len(table):  # skewed differences: the larger of t's and Hall's p-values (sim.stats.skew_corrected)
+        table["p_value"] = skew_corrected_pvalues([nb[a].to_numpy(dtype=float) for a in arms], table.p_value)
     table["p_holm"] = holm(table["p_value"].to_numpy()) if len(table) else []
     table["distinguishable"] = table["p_holm"] < 1 - level
     return table
@@ -113,7 +117,8 @@ def best_by_net_benefit(
     tied = good[np.isclose(good.net_benefit, top.net_benefit, rtol=1e-12, atol=1e-12)].arm.tolist()
     tied = [a for a in tied if a != top.arm]
     others = [a for a in nb.columns if a not in (baseline, top.arm, *tied)]
-    p = [t_interval((nb[top.arm] - nb[a]).to_numpy(dtype=float), level)[3] for a in others]
+    diffs = [(nb[top.arm] - nb[a]).to_numpy(dtype=float) for a in others]
+    p = skew_corrected_pvalues(diffs, np.array([t_interval(d, level)[3] for d in diffs], dtype=float))
     adjusted = holm(np.asarray(p, dtype=float)) if others else np.zeros(0)
     indistinct = [a for a, q in zip(others, adjusted, strict=True) if not q < 1 - level]
     return NetBest(str(top.arm), top, indistinct, tied, float(weight))

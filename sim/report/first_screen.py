@@ -30,8 +30,8 @@ from sim.report.sentences import (
 )
 from sim.report.style import arm_name, count
 from sim.stats.cea import MIN_BOOTSTRAP_PAIRS, bootstrap_means, icer_interval, per_pair
-from sim.stats.net_benefit import flip_weight
 from sim.stats.dose import dose_key
+from sim.stats.net_benefit import flip_weight
 from sim.stats.outcomes import HARM, HARMS, HEADLINE, SPLIT, outcome
 from sim.stats.paired import arm_means, paired_effects
 from sim.sweeps.experiment import ReportSettings

@@ -38,14 +38,17 @@ class Columns:
 
     @property
     def prevented(self) -> str:
+        """Seats prevented against no intervention (positive: fewer)."""
         return f"{self.seats} prevented per 100 seats"
 
     @property
     def between(self) -> str:
+        """The interval of seats prevented."""
         return "95% CI (between)"
 
     @property
     def left(self) -> str:
+        """The seats still counted under the arm."""
         return f"{self.seats} left per 100 seats"
 
     cost: str = "cost (staff-days)"
@@ -141,12 +144,13 @@ def best_words(best: Best | None, table: pd.DataFrame, key: str, alone: bool = F
     if best is None:
         return best_sentence(None, key, 0.0)  # the detailed sentence's words: said once on the page
     row = _cells(table)[arm_name(best.arm)]
-    how = f"{row[cols.prevented]} {word} per 100 seats (between {row[cols.between].replace(' to ', ' and ')})"
+    how = f"{row[cols.prevented]} per 100 seats (between {row[cols.between].replace(' to ', ' and ')})"
     if best.tied:
         names = " and ".join(f"**{arm_name(a)}**" for a in [best.arm, *best.tied])
         return f"{names} tie for preventing most {word}: {how} each."
     if alone:
-        return f"**{arm_name(best.arm)}**, the only arm run, prevents {how}, distinguishably more than doing nothing."
+        only = f"**{arm_name(best.arm)}**, the only arm run, prevents {word}"
+        return f"{only}: {how}, distinguishably more than doing nothing."
     text = f"**{arm_name(best.arm)}** prevents the most {word}: {how}"
     if best.indistinct:
         return text + f", though {_names(best.indistinct)} cannot be told apart from it."
@@ -167,7 +171,7 @@ def value_words(
         row = cells[arm_name(near)]
         return (
             f"Best value for money: **{arm_name(near)}** gives {share}, {row[cols.prevented]} per 100 seats, "
-            f"for {row[cost]} {unit} against {cells[arm_name(best.arm)][cost]}."
+            f"for {row[cost]} {unit} against {cells[arm_name(best.arm)][cost]} for {arm_name(best.arm)}."
         )
     step = _shown_step(best.arm, ce)
     if step is None:
@@ -203,20 +207,24 @@ def harm_words(arms: list[str], table: pd.DataFrame, key: str) -> list[str]:
         row = cells.get(arm_name(arm))
         if row is None or cols.honest not in row:
             continue
-        bits = [f"{_more(row[cols.honest])} honest candidates removed a round"]
+        values = [row[cols.honest]]
+        bits = [f"removes {_more(row[cols.honest])} honest candidates a round"]
         if cols.vacated in row:
-            bits.append(f"{_more(row[cols.vacated])} vacated seats per 100")
+            values.append(row[cols.vacated])
+            bits.append(f"leaves {_more(row[cols.vacated])} seats vacated per 100")
         if cols.merit in row:
-            bits.append(f"{_more(row[cols.merit])} merit lost per seat")
+            values.append(row[cols.merit])
+            bits.append(f"loses {_more(row[cols.merit])} merit per seat")
+        but = "but" if any(v not in ("", "0") and not v.startswith("-") for v in values) else "and"
+        listed = ", ".join(bits[:-1]) + " and " + bits[-1] if len(bits) > 1 else bits[0]
         out.append(
-            f"**{arm_name(arm)}** prevents {row[cols.prevented]} {seats_word(key)} per 100 seats, "
-            f"at the price of {', '.join(bits[:-1])} and {bits[-1]}."
+            f"**{arm_name(arm)}** prevents {row[cols.prevented]} {seats_word(key)} per 100 seats {but} {listed}."
         )
     return out
 
 
 def _more(text: str) -> str:
-    """``1.2 more``, ``0.3 fewer`` or ``no change in`` from a signed table cell."""
+    """``1.2 more``, ``0.3 fewer`` or ``no more`` from a signed table cell."""
     if text in ("0", ""):
         return "no more"
     return f"{text.lstrip('-')} fewer" if text.startswith("-") else f"{text} more"
@@ -232,7 +240,8 @@ def left_words(best: Best | None, base: str | None, table: pd.DataFrame, key: st
         return f"With no intervention, {none[cols.left]} of every 100 seats are {_state(key)}."
     row = cells[arm_name(best.arm)]
     against = f", against {none[cols.left]} with no intervention" if none is not None else ""
-    return f"What is left: under {arm_name(best.arm)}, {row[cols.left]} of every 100 seats are still {_state(key)}{against}."
+    under = f"What is left: under {arm_name(best.arm)}"
+    return f"{under}, {row[cols.left]} of every 100 seats are still {_state(key)}{against}."
 
 
 def sure_words(runs: pd.DataFrame, best: Best | None, flip: Any | None, weight: float, key: str) -> str:
@@ -248,7 +257,7 @@ def sure_words(runs: pd.DataFrame, best: Best | None, flip: Any | None, weight: 
     side = "below" if weight < flip.weight else "at or above"
     return (
         f"How sure: {reps}; the choice changes if one honest candidate removed counts as more than "
-        f"{flip.weight:.2g} {seats_word(key)} (this report weighs it {weight:g}, {side} that)."
+        f"{flip.weight:.2g} {seats_word(key)} (this report counts it as {weight:g}, {side} that)."
     )
 
 

@@ -106,7 +106,7 @@ def test_a_planted_best_arm_is_named_with_its_interval_value_harms_and_what_is_l
     first = plain(sentences[0])
     assert first.startswith("Strong prevents the most captured seats") and "between" in first
     row = table.set_index("arm").loc["Strong"]
-    assert row["captured seats prevented per 100 seats"] == pytest.approx(8.0, abs=1.0)
+    assert float(row["captured seats prevented per 100 seats"]) == pytest.approx(8.0, abs=1.0)
     assert f"between {row['95% CI (between)'].replace(' to ', ' and ')}" in first
     assert "Best value for money: Cheap" in plain(sentences[1])
     harms = [plain(s) for s in sentences if "honest candidates removed" in s]

@@ -110,6 +110,7 @@ def _markdown(
     parts = ["# Sweep report", "", "## The answer", "", *[f"- {s}" for s in screen], ""]
     if table is not None:
         parts += [*_md_table(table), "", f"Data: {'first_screen' if full is not None else 'headline'}.csv", ""]
+        parts += [*_shown_note(table, full), ""]
     if details or full is not None:
         parts += ["### In detail", "", *[f"- {s}" for s in details], ""]
     if full is not None:
@@ -143,6 +144,13 @@ def _column_parts(table: pd.DataFrame) -> list[pd.DataFrame]:
     n = -(-len(rest) // (MAX_COLUMNS - 1))  # parts needed
     size = -(-len(rest) // n)  # columns in each, evened out
     return [table[[first, *rest[i : i + size]]] for i in range(0, len(rest), size)]
+
+
+def _shown_note(table: pd.DataFrame, full: pd.DataFrame | None) -> list[str]:
+    """Says the first screen's table shows only some arms, when it does."""
+    if full is None or len(table) >= len(full):
+        return []
+    return [f"The first {len(table)} of {len(full)} arms, most effective first; every arm is in the full table below."]
 
 
 def _inline(text: str) -> str:
@@ -198,6 +206,7 @@ def _html(
     ]
     if table is not None:
         body.append(_html_table(table, "first_screen.csv" if full is not None else "headline.csv"))
+        body += [f'<p class="cap">{html.escape(x)}</p>' for x in _shown_note(table, full)]
     if details or full is not None:
         body += ['<h3 id="details">In detail</h3><ul>', *[f"<li>{_inline(s)}</li>" for s in details], "</ul>"]
     if full is not None:

@@ -63,15 +63,20 @@ def _signed(value: float, digits: int) -> float:
     return round(float(value), digits) + 0.0
 
 
+def _tenth(value: float) -> str:
+    """Seats per 100 to one decimal, as the sentences say them ("1.0", not "1")."""
+    return f"{_signed(value, 1):.1f}"
+
+
 def _effect_row(e: pd.Series | None, key: str, cols: Columns) -> dict[str, Any]:
     """Seats prevented per 100 seats (positive: fewer seats) and its interval in words."""
     o = outcome(key)
     sign = -1.0 if o.better == "lower" else 1.0
     if e is None:
-        return {cols.prevented: 0.0, cols.between: "(reference)"}
+        return {cols.prevented: "0.0", cols.between: "(reference)"}
     lo, hi = sorted((sign * o.scale * e.ci_low, sign * o.scale * e.ci_high))
     ci = f"{_signed(lo, 1):.1f} to {_signed(hi, 1):.1f}" if pd.notna(lo) and pd.notna(hi) else "no interval"
-    return {cols.prevented: _signed(sign * o.scale * e["diff"], 1), cols.between: ci}
+    return {cols.prevented: _tenth(sign * o.scale * e["diff"]), cols.between: ci}
 
 
 def _harm_row(effects: pd.DataFrame, arm: str, cols: Columns) -> dict[str, float]:
@@ -104,7 +109,8 @@ def key_table(
         effects: Paired effects against no intervention (one row per arm and outcome).
         order: Arms, no intervention first, most effective next.
         key: The ranking outcome.
-        ce: The cost-effectiveness table (its ICER is shown), or None.
+        ce: The cost-effectiveness table, or None; an arm's ICER is shown when its step up the frontier
+            is shown distinguishable from zero (the full table has every ICER).
         cost_column: ``cost_total`` or ``cost_per_100_townships`` (worlds of different sizes).
         named: Arms the sentences name; kept when the table is cut to :data:`KEY_ROWS` arms.
     """
@@ -122,9 +128,10 @@ def key_table(
         row[cost_name] = round(float(costs[arm]))
         if icers is not None:
             c = icers.loc[arm] if arm in icers.index else None
-            row[cols.icer] = fmt_icer(c.icer) if c is not None and c.reference else ""
+            shown = c is not None and bool(c.reference) and bool(c.get("shown", False))
+            row[cols.icer] = fmt_icer(c.icer) if shown else ""  # only a step shown distinguishable
         row.update(_harm_row(effects, arm, cols))
-        row[cols.left] = _signed(outcome(key).scale * float(left[arm]), 1)
+        row[cols.left] = _tenth(outcome(key).scale * float(left[arm]))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -153,7 +160,8 @@ def best_words(best: Best | None, table: pd.DataFrame, key: str, alone: bool = F
         return f"{only}: {how}, distinguishably more than doing nothing."
     text = f"**{arm_name(best.arm)}** prevents the most {word}: {how}"
     if best.indistinct:
-        return text + f", though {_names(best.indistinct)} cannot be told apart from it."
+        others = _names(best.indistinct) if len(best.indistinct) <= 2 else f"{len(best.indistinct)} other arms"
+        return text + f", though {others} cannot be told apart from it."
     return text + ", distinguishably more than any other arm."
 
 
@@ -252,7 +260,9 @@ def sure_words(runs: pd.DataFrame, best: Best | None, flip: Any | None, weight: 
     reps = f"{n} replicates per arm"
     if best is None:
         return f"How sure: {reps}; more replicates could show an effect too small for this sweep to see."
-    if flip is None or flip.weight is None:
+    if flip is None:  # not weighed (worlds of different sizes): the replicates alone
+        return f"How sure: {reps}; the details below say what each interval covers."
+    if flip.weight is None:
         return f"How sure: {reps}; the answer holds however the harm to honest candidates is weighed."
     side = "below" if weight < flip.weight else "at or above"
     return (

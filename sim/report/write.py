@@ -1,6 +1,7 @@
 """The report of a sweep: figures (PNG and SVG), the tables behind them (CSV), report.md and report.html.
 
-The first screen answers the analyst's question: the seats vote buying changes, split into captured,
+The first screen answers the analyst's question in five plain sentences over a small table whose
+cells they quote (:mod:`sim.report.plain`); under "In detail" follow the seats vote buying changes, split into captured,
 vacated and displaced; the best arm on the ranking outcome (``report.outcome``, captured seats by
 default) and the cheapest arm close to it, each with its effect, interval, cost and the incremental
 cost between them; the problem left under the best arm; the harms; the best arm by net benefit

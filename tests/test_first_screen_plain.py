@@ -98,7 +98,7 @@ def check_plain(sentences: list[str]) -> None:
 
 
 def test_a_planted_best_arm_is_named_with_its_interval_value_harms_and_what_is_left():
-    runs = sweep({"strong": -0.08, "cheap": -0.075, "weak": -0.01}, seeds=12)
+    runs = sweep({"strong": -0.08, "cheap": -0.075, "weak": -0.01}, harms={"cheap": -0.5}, seeds=12)
     runs.loc[runs.arm == "cheap", "cost_total"] = 50.0  # cheaper than the strong arm, most of its effect
     sentences, table = screen(runs)
     check_plain(sentences)
@@ -111,6 +111,9 @@ def test_a_planted_best_arm_is_named_with_its_interval_value_harms_and_what_is_l
     assert "Best value for money: Cheap" in plain(sentences[1])
     harms = [plain(s) for s in sentences if "honest candidates a round" in s]
     assert [h.split(" prevents")[0] for h in harms] == ["Strong", "Cheap"]
+    fewer = cell_text(table.set_index("arm").loc["Cheap", "honest candidates removed (change)"])
+    assert float(fewer) == pytest.approx(-0.5, abs=0.1)  # the cheap arm removes fewer honest candidates
+    assert f"and removes {fewer.lstrip('-')} fewer honest candidates a round" in harms[1]
     assert any(plain(s).startswith("What is left: under Strong") for s in sentences)
     assert plain(sentences[-1]).startswith("How sure: 12 replicates per arm")
 

@@ -4,6 +4,7 @@ in the metadata, tick labels that never run together; checked in Chromium at 1,2
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -130,11 +131,23 @@ def test_acceptability_ticks_never_run_together():
 # ------------------------------------------------------------------------------------ real sweeps
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, Path]:
-    """A comparison and a 64-arm factorial, written by the sweep command (so the metadata is real)."""
+    """A comparison, a 64-arm factorial and a single arm, written by the sweep command (so the metadata is real)."""
     base = tmp_path_factory.mktemp("layout")
     run_sweep(base / "compare", "policy=none,team_inspection,pledges_talks,all", "replicates=5", *FAST)
     run_sweep(base / "factorial", "experiment=factorial", "replicates=2", *FAST)
-    return {name: base / name / "report" / "report.html" for name in ("compare", "factorial")}
+    run_sweep(base / "single", "policy=none,team_inspection", "replicates=3", *FAST)
+    return {name: base / name / "report" / "report.html" for name in ("compare", "factorial", "single")}
+
+
+def test_the_first_screen_says_only_numbers_its_table_prints(reports):
+    from tests.test_first_screen_plain import numbers_match
+
+    for page in reports.values():
+        answer = html.unescape(page.read_text().split('id="answer"')[1].split('id="details"')[0])
+        sentences = [re.sub(r"<[^>]+>", "", i) for i in re.findall(r"<li>(.*?)</li>", answer)]
+        cells = set(re.findall(r"<td[^>]*>([^<]*)</td>", answer))
+        assert 1 <= len(sentences) <= 6 and sentences[-1].startswith(("How sure", "One replicate")), sentences
+        assert numbers_match(sentences[:-1], cells) == [], sentences  # the last says the replicates
 
 
 def test_the_report_says_no_finding_twice(reports):
@@ -170,7 +183,7 @@ def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed (CI installs it)")
-@pytest.mark.parametrize("name", ["compare", "factorial"])
+@pytest.mark.parametrize("name", ["compare", "factorial", "single"])
 def test_nothing_overflows_a_1280_by_800_window_in_chromium(reports, name, tmp_path):
     page = reports[name]
     probe = page.with_name("probe.html")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sim.report.html import Section
 from sim.report.net_benefit import net_benefit_column, net_benefit_sentence, seats_word, split_sentence
+from sim.report.plain import five_sentences, key_table
 from sim.report.sections import arm_order
 from sim.report.sentences import (
     NEAR_BEST_SHARE,
@@ -30,6 +31,7 @@ from sim.report.sentences import (
 from sim.report.style import arm_name, count
 from sim.stats.cea import MIN_BOOTSTRAP_PAIRS, bootstrap_means, icer_interval, per_pair
 from sim.stats.dose import dose_key
+from sim.stats.net_benefit import flip_weight
 from sim.stats.outcomes import HARM, HARMS, HEADLINE, SPLIT, outcome
 from sim.stats.paired import arm_means, paired_effects
 from sim.sweeps.experiment import ReportSettings
@@ -80,6 +82,31 @@ def first_screen(
     head = effects[effects.outcome == key]
     lines.append(coverage_sentence(runs, links, head.arm[head.skewed].tolist() if "skewed" in head else None))
     return [x for x in lines if x]
+
+
+def plain_screen(
+    runs: pd.DataFrame,
+    effects: pd.DataFrame,
+    base: str | None,
+    ce: tuple[pd.DataFrame, pd.DataFrame] | None,
+    choice: ReportSettings | None = None,
+) -> tuple[list[str], pd.DataFrame]:
+    """The first screen in five plain sentences and the small table whose cells they quote.
+
+    The best arm, the cheapest near-best arm and the harm weight at which the choice flips are the
+    same results the detailed sentences below use (:func:`find_best`, :func:`near_best_arm`,
+    :func:`sim.stats.net_benefit.flip_weight`); :mod:`sim.report.plain` words them.
+    """
+    choice = choice or ReportSettings()
+    key = choice.outcome
+    costs = runs.groupby("arm")["cost_total"].mean()
+    best = find_best(runs, effects, key)
+    near = near_best_arm(effects, costs, best, key)
+    frontier = ce[0] if ce is not None else None
+    named = [a for a in (best.arm if best else None, near) if a]
+    table = key_table(runs, effects, arm_order(runs, effects, key), key, frontier, named=named)
+    flip = flip_weight(runs, key, base) if base is not None and {"seats", HARM} <= set(runs) else None
+    return five_sentences(runs, best, near, base, table, key, frontier, flip, choice.harm_weight), table
 
 
 def sweep_sentence(runs: pd.DataFrame, meta: dict[str, Any]) -> str:

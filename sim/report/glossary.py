@@ -56,6 +56,16 @@ GLOSSARY: dict[str, tuple[str, str]] = {
         "the true mean over all seeds.",
     ),
     "staff-days": ("staff-days", "The unit of cost: one official working for one day."),
+    "captured seats": (
+        "captured",
+        "Seats won by a candidate who paid for votes and would have lost without them, counted after "
+        "winners found to have bought votes are unseated (docs/MODEL.md, Outcomes).",
+    ),
+    "net benefit": (
+        "net-benefit",
+        "Captured seats an arm prevents less report.harm_weight for each extra honest candidate it removes: "
+        "benefit and harm in one number, in seats per election round.",
+    ),
 }
 
 _PATTERN = re.compile(

@@ -98,12 +98,23 @@ def _md_table(table: pd.DataFrame) -> list[str]:
 
 
 def _markdown(
-    screen: list[str], table: pd.DataFrame | None, sections: list[Section], runs: pd.DataFrame, meta: dict[str, Any]
+    screen: list[str],
+    table: pd.DataFrame | None,
+    sections: list[Section],
+    runs: pd.DataFrame,
+    meta: dict[str, Any],
+    details: list[str] | None = None,
+    full: pd.DataFrame | None = None,
 ) -> str:
-    screen = list(dict.fromkeys(screen))  # a finding said by two sections is said once
+    screen, details = _said_once(screen, details or [])
     parts = ["# Sweep report", "", "## The answer", "", *[f"- {s}" for s in screen], ""]
     if table is not None:
-        parts += [*_md_table(table), "", "Data: headline.csv", ""]
+        parts += [*_md_table(table), "", f"Data: {'first_screen' if full is not None else 'headline'}.csv", ""]
+        parts += [*_shown_note(table, full), ""]
+    if details or full is not None:
+        parts += ["### In detail", "", *[f"- {s}" for s in details], ""]
+    if full is not None:
+        parts += [*_md_table(full), "", "Data: headline.csv", ""]
     for sec in sections:
         parts += [f"## {sec.title}", "", *sec.lines, ""]
         for title, t, csv, caption in sec.tables:
@@ -113,6 +124,33 @@ def _markdown(
     parts += ["## Metadata", "", *[f"- {line}" for line in _meta_lines(runs, meta)], ""]
     parts += glossary_markdown(used_entries("\n".join(parts)))
     return "\n".join(parts)
+
+
+def _said_once(screen: list[str], details: list[str]) -> tuple[list[str], list[str]]:
+    """The first screen and the details, each finding said once (a finding said by two sections too)."""
+    screen = list(dict.fromkeys(screen))
+    return screen, [d for d in dict.fromkeys(details) if d not in screen]
+
+
+#: A table with more columns than this is shown in parts, each repeating its first column (a 1,280 px window).
+MAX_COLUMNS = 9
+
+
+def _column_parts(table: pd.DataFrame) -> list[pd.DataFrame]:
+    """The table cut into parts of at most :data:`MAX_COLUMNS` columns, each starting with the first column."""
+    if len(table.columns) <= MAX_COLUMNS:
+        return [table]
+    first, rest = table.columns[0], list(table.columns[1:])
+    n = -(-len(rest) // (MAX_COLUMNS - 1))  # parts needed
+    size = -(-len(rest) // n)  # columns in each, evened out
+    return [table[[first, *rest[i : i + size]]] for i in range(0, len(rest), size)]
+
+
+def _shown_note(table: pd.DataFrame, full: pd.DataFrame | None) -> list[str]:
+    """Says the first screen's table shows only some arms, when it does."""
+    if full is None or len(table) >= len(full):
+        return []
+    return [f"The first {len(table)} of {len(full)} arms, most effective first; every arm is in the full table below."]
 
 
 def _inline(text: str) -> str:
@@ -152,8 +190,11 @@ def _html(
     out: Path,
     runs: pd.DataFrame,
     meta: dict[str, Any],
+    details: list[str] | None = None,
+    full: pd.DataFrame | None = None,
 ) -> str:
-    screen = list(dict.fromkeys(screen))  # a finding said by two sections is said once
+    """The page: the first screen (sentences and ``table``), its ``details`` and ``full`` table, the sections."""
+    screen, details = _said_once(screen, details or [])
     toc = " · ".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
     body = [
         "<h1>Sweep report</h1>",
@@ -164,7 +205,13 @@ def _html(
         "</ul>",
     ]
     if table is not None:
-        body.append(_html_table(table, "headline.csv"))
+        body.append(_html_table(table, "first_screen.csv" if full is not None else "headline.csv"))
+        body += [f'<p class="cap">{html.escape(x)}</p>' for x in _shown_note(table, full)]
+    if details or full is not None:
+        body += ['<h3 id="details">In detail</h3><ul>', *[f"<li>{_inline(s)}</li>" for s in details], "</ul>"]
+    if full is not None:
+        parts = _column_parts(full)
+        body += [_html_table(part, "headline.csv" if i == len(parts) - 1 else "") for i, part in enumerate(parts)]
     body.append("</section>")
     for sec in sections:
         body.append(f'<h2 id="{sec.anchor}">{html.escape(sec.title)}</h2>')
@@ -178,11 +225,10 @@ def _html(
                 f'<a href="{stem}.svg">SVG</a></figcaption></figure>'
             ]
         for title, t, csv, caption in sec.tables:
-            body += [
-                f"<h3>{html.escape(title)}</h3>",
-                _html_table(t, csv),
-                f"<p class='cap'>{html.escape(caption)}</p>",
-            ]
+            parts = _column_parts(t)
+            body += [f"<h3>{html.escape(title)}</h3>"]
+            body += [_html_table(part, csv if i == len(parts) - 1 else "") for i, part in enumerate(parts)]
+            body += [f"<p class='cap'>{html.escape(caption)}</p>"]
     csvs = sorted(p.name for p in out.glob("*.csv"))
     body += [
         '<h2 id="data">Data</h2><p>Every table behind the figures: '

@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.report.first_screen import harms_sentence
 from sim.report.html import Section, _csv, _save
+from sim.report.plain import five_sentences, key_table
 from sim.report.sentences import (
     NEAR_BEST_SHARE,
     Best,
@@ -304,3 +305,18 @@ def worlds_plane(plane: pd.DataFrame, colours: dict[str, str], worlds: dict[str,
     ax.set_title("Each package on its own world, per 100 townships")
     fig.tight_layout()
     return fig
+
+
+def worlds_plain_screen(runs: pd.DataFrame, effects: pd.DataFrame, order: list[str]) -> tuple[list[str], pd.DataFrame]:
+    """The first screen of a sweep over several worlds in five plain sentences, and the table they quote.
+
+    Costs are per 100 townships so that worlds of different sizes compare; the best package and the
+    cheapest near-best one are :func:`find_best_across_worlds` and :func:`near_best_arm`'s.
+    """
+    costs = runs.groupby("arm")["cost_per_100_townships"].mean()
+    best = find_best_across_worlds(runs, effects)
+    near = near_best_arm(effects, costs, best, HEADLINE)
+    named = [a for a in (best.arm if best else None, near) if a]
+    table = key_table(runs, effects, order, HEADLINE, cost_column="cost_per_100_townships", named=named)
+    base = references(runs).get(arm_worlds(runs)[best.arm]) if best is not None else None
+    return five_sentences(runs, best, near, base, table, HEADLINE), table

@@ -1,6 +1,7 @@
 """The report of a sweep: figures (PNG and SVG), the tables behind them (CSV), report.md and report.html.
 
-The first screen answers the analyst's question: the seats vote buying changes, split into captured,
+The first screen answers the analyst's question in five plain sentences over a small table whose
+cells they quote (:mod:`sim.report.plain`); under "In detail" follow the seats vote buying changes, split into captured,
 vacated and displaced; the best arm on the ranking outcome (``report.outcome``, captured seats by
 default) and the cheapest arm close to it, each with its effect, interval, cost and the incremental
 cost between them; the problem left under the best arm; the harms; the best arm by net benefit
@@ -20,7 +21,7 @@ import pandas as pd
 from sim.atomic_io import atomic_write_text
 from sim.config import check_fields
 from sim.report.calibration import calibration_section
-from sim.report.first_screen import first_screen, headline_table, uncertainty_links
+from sim.report.first_screen import first_screen, headline_table, plain_screen, uncertainty_links
 from sim.report.html import ReportError, _csv, _html, _markdown
 from sim.report.sections import (
     arm_order,
@@ -35,7 +36,7 @@ from sim.report.style import arm_colours
 from sim.report.terms import terms_section
 from sim.report.township import township_section
 from sim.report.uncertainty import posterior_report_section
-from sim.report.worlds import NO_FRONTIER, worlds_first_screen, worlds_section, worlds_table
+from sim.report.worlds import NO_FRONTIER, worlds_first_screen, worlds_plain_screen, worlds_section, worlds_table
 from sim.stats.cea import cost_effectiveness
 from sim.stats.outcomes import outcomes_for
 from sim.stats.paired import AnalysisError, baseline_arm, paired_effects
@@ -137,14 +138,23 @@ def write_report(sweep_dir: Path, outcome: str | None = None, harm_weight: float
     sections = [s for s in sections if s is not None]
     anchors = uncertainty_links(sections, sweep_dir)
     ce_tables = ce if isinstance(ce, tuple) else None
+    plain: tuple[list[str], pd.DataFrame | None] = ([], None)
     if worlds and effects is not None:
-        screen = worlds_first_screen(runs, effects, meta, anchors, sections)
+        details = worlds_first_screen(runs, effects, meta, anchors, sections)
         table = worlds_table(runs, effects, order)
+        plain = worlds_plain_screen(runs, effects, order)
     else:
-        screen = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections, choice)
+        details = first_screen(runs, effects, base, ce_tables, meta, note, anchors, sections, choice)
         table = headline_table(runs, effects, ce_tables, base, choice) if effects is not None else None
+        if effects is not None:
+            plain = plain_screen(runs, effects, base, ce_tables, choice)
     if table is not None:
         _csv(out / "headline.csv", table)
-    atomic_write_text(out / "report.md", _markdown(screen, table, sections, runs, meta))
-    atomic_write_text(out / "report.html", _html(screen, table, sections, out, runs, meta))
+    screen, key = plain
+    if key is not None:
+        _csv(out / "first_screen.csv", key)
+    if not screen:  # nothing compared: the detailed sentences are the first screen
+        screen, key, details, table = details, table, [], None
+    atomic_write_text(out / "report.md", _markdown(screen, key, sections, runs, meta, details, table))
+    atomic_write_text(out / "report.html", _html(screen, key, sections, out, runs, meta, details, table))
     return out / "report.html"

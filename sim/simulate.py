@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -144,6 +144,63 @@ def _series_frame(model: ElectionModel) -> pd.DataFrame:
         term_day < model.congress_day, "campaign", np.where(term_day == model.congress_day, "congress", "post")
     )
     return pd.DataFrame(columns)
+
+
+def simulate_many(configs: Sequence[SimConfig], *, allow_long: bool = False) -> list[RunResult]:
+    """Run several configurations (typically one arm's replicates) and return their results in order.
+
+    Every caller that runs more than one configuration (sweep jobs, the optimiser's chunks, the
+    calibration's particles, EMA's replicator) goes through here, so a batched engine that runs
+    the replicates of a configuration as one computation serves them all.  Each result equals
+    what :func:`simulate` returns for the same configuration alone (``tests/test_simulate_many.py``).
+
+    Args:
+        configs: Typed configurations (see :func:`sim.config.build_config`), each with its seed.
+        allow_long: Run even configurations estimated to take over 10 minutes.
+
+    Returns:
+        One :class:`RunResult` per configuration, in the order given.
+
+    Raises:
+        ConfigError: Naming the key and the value of a bad configuration (and its position),
+            before anything runs.
+    """
+    checked = []
+    for i, cfg in enumerate(configs):
+        if not isinstance(cfg, SimConfig):
+            raise ConfigError(f"configs[{i}]={cfg!r} must be a SimConfig (see sim.config.build_config)")
+        cfg = build_config(cfg)
+        check_runtime(cfg, confirmed=allow_long)
+        checked.append(cfg)
+    return [simulate(cfg, allow_long=True) for cfg in checked]
+
+
+def simulate_each(configs: Sequence[SimConfig], *, allow_long: bool = False) -> list[RunResult | Exception]:
+    """:func:`simulate_many`, where a configuration that fails fails alone.
+
+    The configurations run as one batch; if the batch raises, they run again one at a time, so
+    each failing configuration gets its own exception (its traceback attached) and the others
+    their results.  Sweep jobs and the optimiser use this to record a failed run and go on.
+
+    Args:
+        configs: Typed configurations, each with its seed.
+        allow_long: As for :func:`simulate_many`.
+
+    Returns:
+        For each configuration, in order, its result or the exception it raised.
+    """
+    try:
+        return list(simulate_many(configs, allow_long=allow_long))
+    except Exception as exc:  # each configuration is retried alone and keeps its own error
+        if len(configs) == 1:
+            return [exc]
+    out: list[RunResult | Exception] = []
+    for cfg in configs:
+        try:
+            out.extend(simulate_many([cfg], allow_long=allow_long))
+        except Exception as exc:  # returned to the caller, who records it
+            out.append(exc)
+    return out
 
 
 def resolve_config(

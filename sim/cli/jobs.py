@@ -45,8 +45,8 @@ def run_sweep_job(cfg: DictConfig) -> None:
     The arm's unfinished runs go to :func:`sim.simulate.simulate_many` in batches of
     :data:`RUNS_PER_BATCH` (a batch's runs are written as soon as it is done, so a killed job loses
     at most one batch).  A run whose files fail verification is redone and named; a run that
-    fails is recorded and the others go on.  The job holds the arm's lock while it works, so no
-    run is computed twice even by jobs of two sweeps.
+    fails is recorded and the others go on.  The job holds the arm's lock while it works on a
+    batch, so no run is computed twice even by jobs of two sweeps (see :func:`run_arm`).
     """
     hc = HydraConfig.get()
     sweep_dir = Path(hc.sweep.dir)
@@ -57,19 +57,41 @@ def run_sweep_job(cfg: DictConfig) -> None:
     if plan is None:
         raise ConfigError(f"{sweep_dir} holds no manifest.json: sweep jobs run only under the sweep callback")
     arm = arm_label(_arm_overrides(plan, list(hc.overrides.task)))
-    base = checked_config(cfg)
-    planned = {r["run_id"]: r for r in plan.runs_of(arm)}
+    planned = {r["run_id"] for r in plan.runs_of(arm)}
     runs = [r for r in plan_runs(int(cfg.base_seed), plan.replicates, _sensitivity(cfg)) if r.run_id in planned]
-    with FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK))):
-        for start in range(0, len(runs), RUNS_PER_BATCH):
-            if not launcher_alive():  # the sweep was killed: stop rather than compute for nobody
-                log.warning("the sweep's launching process is gone: job %s stops", arm)
-                leave_orphaned_job()
-            batch = [
-                _ArmRun(sweep_dir, arm, run, planned[run.run_id]["fingerprint"])
-                for run in runs[start : start + RUNS_PER_BATCH]
-            ]
-            _run_batch(sweep_dir, plan, base, [r for r in batch if r.needed()])
+    run_arm(sweep_dir, plan, arm, checked_config(cfg), runs)
+
+
+def run_arm(
+    sweep_dir: Path, plan: Plan, arm: str, base: SimConfig, runs: list[PlannedRun], this_code: str | None = None
+) -> None:
+    """Compute the unfinished ones of some planned runs of one arm, holding the arm's lock for each batch.
+
+    Runs are verified under the lock, so no run is computed twice, even by jobs of two sweeps or
+    by a job and a worker of the sweep's pool working on the same arm at once.
+
+    A sweep job runs all of its arm's runs through here; so does a worker of the sweep's own
+    process pool (:mod:`sim.cli.pool`) for a part of them.
+
+    Args:
+        sweep_dir: The sweep's folder.
+        plan: The sweep's plan (``manifest.json``).
+        arm: The arm's label.
+        base: The arm's configuration; each run sets its seed and overrides on it.
+        runs: Planned runs of the arm.
+        this_code: The running code's :func:`sim.sweeps.manifest.code_id` if known (reading the
+            source to compute it takes about 0.1 s).
+    """
+    this_code = code_id() if this_code is None else this_code
+    expected = {r["run_id"]: r["fingerprint"] for r in plan.runs_of(arm)}
+    lock = FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK)))
+    for start in range(0, len(runs), RUNS_PER_BATCH):
+        if not launcher_alive():  # the sweep was killed: stop rather than compute for nobody
+            log.warning("the sweep's launching process is gone: job %s stops", arm)
+            leave_orphaned_job()
+        with lock:  # a batch at a time: the job and the pool's workers share an arm's runs
+            batch = [_ArmRun(sweep_dir, arm, run, expected[run.run_id]) for run in runs[start : start + RUNS_PER_BATCH]]
+            _run_batch(sweep_dir, plan, base, [r for r in batch if r.needed()], this_code)
 
 
 @dataclasses.dataclass
@@ -102,9 +124,8 @@ class _ArmRun:
         record_event(self.sweep_dir, self.name, "failed")
 
 
-def _run_batch(sweep_dir: Path, plan: Plan, base: SimConfig, batch: list[_ArmRun]) -> None:
+def _run_batch(sweep_dir: Path, plan: Plan, base: SimConfig, batch: list[_ArmRun], this_code: str) -> None:
     """Build, check, run and write one batch of an arm's runs; a failing run is recorded alone."""
-    this_code = code_id()
     ready: list[tuple[_ArmRun, SimConfig, dict[str, Any]]] = []
     for item in batch:
         try:
@@ -113,7 +134,9 @@ def _run_batch(sweep_dir: Path, plan: Plan, base: SimConfig, batch: list[_ArmRun
                     f"the code changed since the sweep was planned (code {plan.code['id']}, now {this_code}): "
                     "rerun the sweep command to re-plan"
                 )
-            run_cfg = build_config(dataclasses.replace(base, seed=item.run.seed), **item.run.overrides)
+            run_cfg = dataclasses.replace(base, seed=item.run.seed)  # checked again by simulate_many
+            if item.run.overrides:
+                run_cfg = build_config(run_cfg, **item.run.overrides)
             inputs = flatten(to_dict(run_cfg))
             if fingerprint(inputs, this_code) != item.expected:
                 raise ConfigError(f"run {item.name}: its inputs differ from those planned in manifest.json")

@@ -129,6 +129,7 @@ def run_chunk(sweep_dir: Path, batch: str, chunk: int, base: SimConfig) -> dict[
     spec = json.loads((sweep_dir / BATCHES / f"{batch}.json").read_text())
     items = spec["items"][chunk :: spec["chunks"]]
     counts = {"done": 0, "skipped": 0, "failed": 0}
+    this_code = code_id()
     for start in range(0, len(items), RUNS_PER_GROUP):
         if not launcher_alive():  # the optimisation was killed: stop rather than compute for nobody
             log.warning("the optimisation's launching process is gone: chunk %s/%s stops", batch, chunk)
@@ -144,13 +145,14 @@ def run_chunk(sweep_dir: Path, batch: str, chunk: int, base: SimConfig) -> dict[
                     counts["skipped"] += 1
                     continue
                 group.append((work, folder))
-            _run_group(group, base, batch, counts)
+            _run_group(group, base, batch, counts, this_code)
     return counts
 
 
-def _run_group(group: list[tuple[Work, Path]], base: SimConfig, batch: str, counts: dict[str, int]) -> None:
+def _run_group(
+    group: list[tuple[Work, Path]], base: SimConfig, batch: str, counts: dict[str, int], this_code: str
+) -> None:
     """Build, check, run (as one batch) and write a group of runs; a failing run is recorded alone."""
-    this_code = code_id()
     ready: list[tuple[Work, Path, SimConfig, dict[str, Any]]] = []
     for work, folder in group:
         try:

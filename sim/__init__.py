@@ -16,7 +16,7 @@ from typing import Any
 
 from sim.config import ConfigError, SimConfig, build_config
 from sim.interop.mesa_model import ElectionModel
-from sim.simulate import RunResult, simulate
+from sim.simulate import RunResult, simulate, simulate_many
 from sim.sweeps.store import SweepResults, load_results
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "build_config",
     "load_results",
     "simulate",
+    "simulate_many",
     "sweep",
 ]
 __version__ = "0.1.0"

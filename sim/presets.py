@@ -10,10 +10,18 @@ A ``province`` preset (``sim/conf/province/``) chooses a scenario and a policy (
 package on its own world) through ``override`` entries of its defaults list; a ``scenario`` or
 ``policy`` named beside it wins, as on the command line, where ``province=shanxi policy=none`` runs
 no intervention on Shanxi's world.
+
+Parsing a YAML file through OmegaConf costs milliseconds, more than building and validating the
+configuration itself, and a sweep, a calibration or an EMA experiment composes thousands: each
+file is parsed once per version (its modification time and size) and handed out as a copy, and a
+group's names are listed once per version of its folder, so an edited or added preset is read
+anew.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +42,30 @@ SELECTORS = ("province",)
 
 def preset_names(group: str) -> list[str]:
     """The presets of one group (``scenario`` or ``policy``)."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    folder = CONF_DIR / group
+    try:
+        stamp = folder.stat().st_mtime_ns  # adding, removing or renaming a preset changes it
+    except OSError:
+        stamp = None
+    return list(_names(folder, stamp))
+
+
+@functools.lru_cache(maxsize=32)
+def _names(folder: Path, stamp: int | None) -> tuple[str, ...]:
+    """The preset names of a folder, once per version of the folder (``stamp``)."""
+    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+
+
+def _read(path: Path, resolve: bool) -> dict[str, Any]:
+    """A preset file as plain data: a fresh copy of the file parsed once per version."""
+    info = path.stat()
+    return copy.deepcopy(_parsed(path, info.st_mtime_ns, info.st_size, resolve))
+
+
+@functools.lru_cache(maxsize=128)
+def _parsed(path: Path, mtime_ns: int, size: int, resolve: bool) -> Any:
+    """A preset file parsed by OmegaConf, once per version of the file (its time and size)."""
+    return OmegaConf.to_container(OmegaConf.load(path), resolve=resolve)
 
 
 def load_preset(group: str, name: Any) -> dict[str, Any]:
@@ -48,7 +79,7 @@ def load_preset(group: str, name: Any) -> dict[str, Any]:
         if not names:
             raise ConfigError(f"{group}={name!r}: no presets found in {CONF_DIR / group}")
         raise ConfigError(f"{group}={name!r} is not a preset; choose one of: {', '.join(names)}")
-    data = OmegaConf.to_container(OmegaConf.load(CONF_DIR / group / f"{name}.yaml"), resolve=True)
+    data = _read(CONF_DIR / group / f"{name}.yaml", resolve=True)
     assert isinstance(data, dict)
     if "defaults" in data:  # not used by the presets today; refuse rather than half-apply
         raise ConfigError(f"{group}={name}: presets with a defaults list are not supported outside Hydra")
@@ -67,7 +98,7 @@ def selected_presets(group: str, name: Any) -> dict[str, str]:
     names = preset_names(group)
     if not isinstance(name, str) or name not in names:
         raise ConfigError(f"{group}={name!r} is not a preset; choose one of: {', '.join(names)}")
-    data = OmegaConf.to_container(OmegaConf.load(CONF_DIR / group / f"{name}.yaml"))
+    data = _read(CONF_DIR / group / f"{name}.yaml", resolve=False)
     assert isinstance(data, dict)
     chosen: dict[str, str] = {}
     for entry in data.pop("defaults", None) or []:

@@ -19,7 +19,14 @@ from ema_workbench.analysis import prim
 from ema_workbench.util import EMAError
 
 from sim import simulate
-from sim.interop.ema import SimulationFunction, config_key, ema_model, fixed_arm_samples, prim_inputs
+from sim.interop.ema import (
+    BatchReplicatorModel,
+    SimulationFunction,
+    config_key,
+    ema_model,
+    fixed_arm_samples,
+    prim_inputs,
+)
 from sim.interop.params import plain, run_overrides, select_params
 from sim.levers import LEVERS
 from sim.model.streams import replicate_seed
@@ -148,7 +155,7 @@ def test_model_types_and_seeds():
     assert isinstance(m.levers["interventions__pledges_talks__enabled"], IntegerParameter)  # 0 off, 1 on
     assert m.constants["seed"].value == replicate_seed(0, 0)
     r = ema_model(UNCERTAIN, outcomes=OUTCOMES, replications=3, base_seed=7)
-    assert type(r) is ReplicatorModel
+    assert type(r) is BatchReplicatorModel and isinstance(r, ReplicatorModel)
     assert [rep["seed"] for rep in r.replications] == [replicate_seed(7, i) for i in range(3)]
     with pytest.raises(ValueError, match="both uncertainty and lever"):
         ema_model(UNCERTAIN, ["reporting"])

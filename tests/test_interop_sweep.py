@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import subprocess
@@ -123,16 +124,15 @@ def test_bad_input_is_named_before_anything_runs(tmp_path):
 
 def test_failed_runs_are_said_and_the_finished_ones_kept(tmp_path, monkeypatch):
     # A run that raises (here: every team_inspection run) is recorded; the sweep says so.
-    import sim.cli.jobs
+    simulate_module = importlib.import_module("sim.simulate")
+    real = simulate_module.simulate_many
 
-    real = sim.cli.jobs.simulate
-
-    def failing(cfg, *args, **kwargs):
-        if cfg.interventions.team_inspection.enabled:
+    def failing(cfgs, *args, **kwargs):  # a batch holding such a run fails as a whole
+        if any(cfg.interventions.team_inspection.enabled for cfg in cfgs):
             raise RuntimeError("broken on purpose")
-        return real(cfg, *args, **kwargs)
+        return real(cfgs, *args, **kwargs)
 
-    monkeypatch.setattr(sim.cli.jobs, "simulate", failing)
+    monkeypatch.setattr(simulate_module, "simulate_many", failing)
     with pytest.raises(SweepFailedError, match="2 runs failed") as info:
         sim.sweep(
             policy=["none", "team_inspection"],

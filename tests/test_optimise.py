@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -57,6 +58,15 @@ def trials(folder: Path) -> pd.DataFrame:
     return pd.read_parquet(folder / "trials.parquet")[keep]
 
 
+#: The module (``sim.simulate`` as an attribute of ``sim`` is the function).
+simulate_module = importlib.import_module("sim.simulate")
+
+
+def one_by_one(fake):
+    """A stand-in for simulate_many running ``fake`` (one configuration in, one result out) on each."""
+    return lambda configs, **_: [fake(cfg) for cfg in configs]
+
+
 def fake_simulate(cfg: SimConfig, **_: object) -> RunResult:
     """A known answer: education costs and does nothing; pledges are free and cut bought seats to 0 at full coverage."""
     edu = cfg.interventions.warning_education
@@ -75,7 +85,7 @@ def fake_simulate(cfg: SimConfig, **_: object) -> RunResult:
 
 
 def test_optimiser_finds_the_known_answer_of_a_synthetic_problem(tmp_path, tiny, monkeypatch):
-    monkeypatch.setattr(optimise_runs, "simulate", fake_simulate)
+    monkeypatch.setattr(simulate_module, "simulate_many", one_by_one(fake_simulate))
     opt = small_plan(levers=[EDU, PLEDGES], generations=8, seed=SAMPLER_SEED)
     run(tmp_path, tiny, opt)
     t = pd.read_parquet(tmp_path / "trials.parquet")
@@ -260,7 +270,7 @@ def harm_folder(tmp_path_factory, tiny) -> Path:
     """A finished optimisation of the harm trade-off, through every stage (robustness included)."""
     folder = tmp_path_factory.mktemp("harm")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(optimise_runs, "simulate", harmful_simulate)
+        mp.setattr(simulate_module, "simulate_many", one_by_one(harmful_simulate))
         run(folder, tiny, small_plan(**HARM_PLAN, seed=SAMPLER_SEED))
     return folder
 

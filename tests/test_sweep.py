@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -111,15 +112,16 @@ def test_failed_run_is_reported_and_the_rest_collected(tmp_path, monkeypatch):
     HydraConfig.instance().set_config(cfg)
     with initialize_config_dir(config_dir=str(ROOT / "sim" / "conf"), version_base="1.3"):
         manifest.write_plan(tmp_path, jobs.make_plan(cfg))  # as the sweep callback does before any job
-    real = jobs.simulate
+    simulate_module = importlib.import_module("sim.simulate")
+    real = simulate_module.simulate_many
     bad_seed = experiment.plan_runs(cfg.base_seed, 3, configs._sensitivity(cfg))[1].seed
 
-    def flaky(run_cfg, **kw):
-        if run_cfg.seed == bad_seed:
+    def flaky(run_cfgs, **kw):  # a batch holding the bad run fails as a whole
+        if any(run_cfg.seed == bad_seed for run_cfg in run_cfgs):
             raise RuntimeError("injected failure")
-        return real(run_cfg, **kw)
+        return real(run_cfgs, **kw)
 
-    monkeypatch.setattr(jobs, "simulate", flaky)
+    monkeypatch.setattr(simulate_module, "simulate_many", flaky)
     jobs.run_sweep_job(cfg)
     counts = callback.finish_sweep(tmp_path, report=False)
     assert counts["done"] == 2 and counts["failed"] == 1 and not counts["ok"]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.calibration.inference import (
     Posterior,
-    simulate_many,
+    statistics_of_many,
     weighted_moments,
     weighted_quantile,
 )
@@ -39,7 +39,7 @@ def posterior_predictive(
     draws = resample(posterior.sample, design.predictive_draws, design.seed + seed_offset)
     thetas = [{k: float(v) for k, v in row.items()} for _, row in draws.iterrows()]
     # each draw on its own fresh seeds: the interval then holds seed-to-seed noise as well
-    stats = simulate_many(thetas, design, targets, posterior.priors, [seed_offset + i for i in range(len(thetas))])
+    stats = statistics_of_many(thetas, design, targets, posterior.priors, [seed_offset + i for i in range(len(thetas))])
     return pd.DataFrame([{"draw": i, **theta, **st} for i, (theta, st) in enumerate(zip(thetas, stats, strict=True))])
 
 

@@ -36,7 +36,7 @@ from sim.calibration.targets import AT_LEAST, AT_MOST, TARGETS, Target, distance
 from sim.config import ConfigError, SimConfig, build_config, check_fields
 from sim.model.streams import replicate_seed
 from sim.presets import CONF_DIR
-from sim.simulate import simulate
+from sim.simulate import simulate_many
 
 
 @dataclass(frozen=True)
@@ -175,10 +175,10 @@ def with_values(cfg: SimConfig, values: dict[str, Any]) -> SimConfig:
     return build_config(out)
 
 
-def _run(cfg: SimConfig, seed: int, values: dict[str, Any]) -> dict[str, float]:
-    summary = dict(simulate(with_values(cfg, {**values, "seed": seed})).summary)
-    summary["counties"] = cfg.world.n_counties
-    return summary
+def _runs(cfg: SimConfig, seeds: Sequence[int], values: dict[str, Any]) -> list[dict[str, float]]:
+    """The summaries of one configuration with ``values`` set, one per seed, run as one batch."""
+    results = simulate_many([with_values(cfg, {**values, "seed": seed}) for seed in seeds])
+    return [{**r.summary, "counties": cfg.world.n_counties} for r in results]
 
 
 def replicate_seeds(design: Design, offset: int = 0) -> list[int]:
@@ -195,9 +195,9 @@ def simulate_statistics(
 ) -> dict[str, float]:
     """Each target's statistic for one parameter vector: means over the design's replicates.
 
-    Only the policies the targets need are simulated, one after another in this process (the
-    callers run particles or draws in parallel; a city run takes about 0.1 s, less than what
-    dispatching it to another process costs).
+    Only the policies the targets need are simulated, each policy's replicates as one batch
+    (:func:`sim.simulate.simulate_many`) in this process (the callers run particles or draws in
+    parallel; a city run takes about 0.1 s, less than what dispatching it to another process costs).
     """
     values = {**design.fixed, **overrides(theta, priors)}
     policies = sorted({t.policy for t in targets})
@@ -205,12 +205,12 @@ def simulate_statistics(
     out: dict[str, float] = {}
     for pol in policies:
         cfg = base_config(design.scale, pol, design.world)
-        runs = [_run(cfg, s, values) for s in seeds]
+        runs = _runs(cfg, seeds, values)
         out.update(mean_statistics(runs, [t for t in targets if t.policy == pol]))
     return out
 
 
-def simulate_many(
+def statistics_of_many(
     thetas: Sequence[dict[str, float]],
     design: Design,
     targets: Sequence[Target],
@@ -293,7 +293,7 @@ def run_abc(
 
     def evaluate(thetas: np.ndarray) -> np.ndarray:
         rows = [dict(zip((p.name for p in priors), map(float, row), strict=True)) for row in thetas]
-        return np.array([distance(st, targets) for st in simulate_many(rows, design, targets, priors)])
+        return np.array([distance(st, targets) for st in statistics_of_many(rows, design, targets, priors)])
 
     floor = design.min_epsilon
     if floor is None:
@@ -366,7 +366,7 @@ def seed_noise(
     repeats: int = 5,
 ) -> np.ndarray:
     """Distance of one parameter vector on ``repeats`` independent sets of replicate seeds."""
-    stats = simulate_many([theta] * repeats, design, targets, priors, [5000 + k for k in range(repeats)])
+    stats = statistics_of_many([theta] * repeats, design, targets, priors, [5000 + k for k in range(repeats)])
     return np.array([distance(st, targets) for st in stats])
 
 
@@ -378,7 +378,7 @@ def statistic_noise(
     repeats: int = 6,
 ) -> dict[str, float]:
     """Standard deviation of each target's statistic across independent sets of replicate seeds."""
-    stats = simulate_many([theta] * repeats, design, targets, priors, [9000 + k for k in range(repeats)])
+    stats = statistics_of_many([theta] * repeats, design, targets, priors, [9000 + k for k in range(repeats)])
     return {t.statistic: float(np.nanstd([t.scale_value(s[t.statistic]) for s in stats], ddof=1)) for t in targets}
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.simulate import simulate
+from sim.simulate import resolve_config, simulate, simulate_many
 from sim.stats.intervals import mean_ci
 
 COUNTY = {"n_cities": 1, "n_counties": 1, "n_townships": 12, "delegates_per_township": 67.0}
@@ -72,7 +72,7 @@ def threshold_grid(seeds: list[int]) -> pd.DataFrame:
                 delegates={"sanction": sanction},
                 candidates={"sanction": sanction},
             )
-            caps = [simulate(cfg, seed=s).summary["payer_seat_rate"] for s in seeds]
+            caps = [r.summary["payer_seat_rate"] for r in simulate_many([resolve_config(cfg, seed=s) for s in seeds])]
             rows.append({"brokers_per_township": b, "sanction": sanction, "payer_seat_rate": float(np.mean(caps))})
     return pd.DataFrame(rows)
 
@@ -114,7 +114,8 @@ def threshold(grid: pd.DataFrame) -> list[dict[str, Any]]:
 
 def defection(seeds: list[int]) -> dict[str, Any]:
     """Pattern 3: the secret ballot lets some bought delegates defect."""
-    rates = [simulate(_cfg(COUNTY), seed=s).summary["defection_rate"] for s in seeds]
+    runs = simulate_many([resolve_config(_cfg(COUNTY), seed=s) for s in seeds])
+    rates = [r.summary["defection_rate"] for r in runs]
     mean = float(np.mean(rates))
     return {
         "pattern": "some bought delegates defect under the secret ballot",

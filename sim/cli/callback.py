@@ -16,19 +16,22 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.atomic_io import atomic_write_json
 from sim.cli.app import CONFIRMED
-from sim.cli.configs import _config_without_hydra, is_optimisation
+from sim.cli.configs import _config_without_hydra, _sensitivity, is_optimisation
 from sim.cli.errors import os_error_line
 from sim.cli.folder import SWEEP_LOCK
 from sim.cli.jobs import make_plan, sweep_seconds
 from sim.cli.optimise import launcher_parallelism
+from sim.cli.pool import SweepPool, WorkerDiedError, arm_bases, pool_workers, tasks
 from sim.config import ConfigError
 from sim.config.runtime import LONG_RUN_SECONDS, describe_seconds
+from sim.sweeps.experiment import plan_runs
+from sim.sweeps.launcher import stop_children
 from sim.sweeps.manifest import (
     Plan,
     reconcile,
     write_plan,
 )
-from sim.sweeps.progress import ProgressMonitor
+from sim.sweeps.progress import EVENTS, ProgressMonitor
 from sim.sweeps.store import collect, run_dir, verify_run
 
 log = logging.getLogger("sim")
@@ -63,6 +66,7 @@ class SweepCallback(Callback):
     def __init__(self) -> None:
         self._lock: FileLock | None = None
         self._monitor: ProgressMonitor | None = None
+        self._pool: SweepPool | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Launchers pickle the callbacks with each job; the lock and the bar stay in this process.
@@ -98,7 +102,7 @@ class SweepCallback(Callback):
             stale.unlink(missing_ok=True)
         if is_optimisation(config):
             return  # the optimisation's sweeper plans, runs and reports (run_optimise_sweep)
-        workers = launcher_parallelism(config, 0)[0]
+        workers = max(launcher_parallelism(config, 0)[0], pool_workers(config))
 
         def refuse_if_long(arms_only: Plan, runs: list[Any]) -> None:
             # Before the runs are listed (slow for a huge plan): a run counts as done if its
@@ -159,13 +163,18 @@ class SweepCallback(Callback):
             file=sys.stderr,
         )
         ACTIVE["sweep_dir"] = sweep_dir
-        self._monitor = ProgressMonitor(sweep_dir, total=len(plan.runs), resumed=resumed)
+        # Forked before the progress bar's threads start; the workers compute while Hydra composes
+        # and runs the jobs here, which share the runs with them (a batch at a time, under the arm's lock).
+        self._pool = _start_pool(config, sweep_dir, plan)
+        self._monitor = ProgressMonitor(sweep_dir, total=len(plan.runs), resumed=resumed, clear=self._pool is None)
         self._monitor.start()
         ACTIVE["monitor"] = self._monitor
 
     @override
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        if self._pool is not None:
+            _wait_for(self._pool)  # the jobs are done; so are the workers, or soon
         ACTIVE.pop("monitor", None)
         if self._monitor is not None:
             self._monitor.stop()
@@ -180,6 +189,39 @@ class SweepCallback(Callback):
                 self._lock.release()
         if not outcome["ok"]:
             raise SystemExit(1)
+
+
+def _start_pool(config: DictConfig, sweep_dir: Path, plan: Plan) -> SweepPool | None:
+    """Fork the processes that compute the sweep's unfinished runs (None: the jobs compute them)."""
+    workers = pool_workers(config)
+    if workers <= 1:
+        return None
+    to_do = {
+        (r["arm"], r["run_id"])
+        for r in plan.runs
+        if verify_run(run_dir(sweep_dir, r["arm"], r["run_id"]), r["fingerprint"])
+    }
+    runs = plan_runs(int(config.base_seed), int(config.replicates), _sensitivity(config))
+    work = tasks(plan, runs, to_do, workers)
+    if not work:
+        return None
+    (sweep_dir / EVENTS).unlink(missing_ok=True)  # events of an earlier invocation are not this one's
+    return SweepPool(sweep_dir, plan, arm_bases(plan), work, workers)
+
+
+def _wait_for(pool: SweepPool) -> None:
+    """Wait for the sweep's workers; a worker that died fails the sweep in one line (its finished runs kept)."""
+    try:
+        pool.wait()
+    except WorkerDiedError as exc:
+        line = (
+            f"a worker process was killed ({exc}) while running the sweep; the finished runs are kept: "
+            "rerun the same command to resume"
+        )
+        stop_children()
+        record_problem(line)
+        print(f"error: {line}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def finish_sweep(sweep_dir: Path, report: bool = True) -> dict[str, Any]:

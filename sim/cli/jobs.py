@@ -17,9 +17,9 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from sim.cli.configs import _sensitivity, checked_config, validated
 from sim.cli.folder import ARM_LOCK
 from sim.cli.optimise import run_optimise_job
-from sim.config import ConfigError, build_config, flatten, to_dict
-from sim.simulate import simulate
-from sim.sweeps.experiment import NON_ARM_KEYS, arm_label, plan_runs
+from sim.config import ConfigError, SimConfig, build_config, flatten, to_dict
+from sim.simulate import simulate_each
+from sim.sweeps.experiment import NON_ARM_KEYS, PlannedRun, arm_label, plan_runs
 from sim.sweeps.launcher import launcher_alive, leave_orphaned_job
 from sim.sweeps.manifest import (
     Plan,
@@ -33,13 +33,20 @@ from sim.sweeps.store import run_dir, verify_run, write_failure, write_run
 
 log = logging.getLogger("sim")
 
+#: Runs of an arm handed to :func:`sim.simulate.simulate_many` at once: enough replicates for a
+#: batched engine to share its per-day work among them, few enough that a killed job loses little.
+RUNS_PER_BATCH = 32
+
 
 # ------------------------------------------------------------------------------------------ sweeps
 def run_sweep_job(cfg: DictConfig) -> None:
     """Run the planned runs of one arm (as ``manifest.json`` lists them), skipping verified ones.
 
-    A run whose files fail verification is redone and named.  The job holds the arm's lock while
-    it works, so no run is computed twice even by jobs of two sweeps.
+    The arm's unfinished runs go to :func:`sim.simulate.simulate_many` in batches of
+    :data:`RUNS_PER_BATCH` (a batch's runs are written as soon as it is done, so a killed job loses
+    at most one batch).  A run whose files fail verification is redone and named; a run that
+    fails is recorded and the others go on.  The job holds the arm's lock while it works on a
+    batch, so no run is computed twice even by jobs of two sweeps (see :func:`run_arm`).
     """
     hc = HydraConfig.get()
     sweep_dir = Path(hc.sweep.dir)
@@ -50,42 +57,111 @@ def run_sweep_job(cfg: DictConfig) -> None:
     if plan is None:
         raise ConfigError(f"{sweep_dir} holds no manifest.json: sweep jobs run only under the sweep callback")
     arm = arm_label(_arm_overrides(plan, list(hc.overrides.task)))
-    base = checked_config(cfg)
-    planned = {r["run_id"]: r for r in plan.runs_of(arm)}
+    planned = {r["run_id"] for r in plan.runs_of(arm)}
     runs = [r for r in plan_runs(int(cfg.base_seed), plan.replicates, _sensitivity(cfg)) if r.run_id in planned]
-    this_code = code_id()
-    with FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK))):
-        for run in runs:
-            if not launcher_alive():  # the sweep was killed: stop rather than compute for nobody
-                log.warning("the sweep's launching process is gone: job %s stops", arm)
-                leave_orphaned_job()
-            folder = run_dir(sweep_dir, arm, run.run_id)
-            keys = run.keys(arm)
-            expected = planned[run.run_id]["fingerprint"]
-            problem = verify_run(folder, expected)
-            if not problem:
-                continue
-            if problem != "not finished":
-                log.warning("redoing %s/%s: %s", arm, run.run_id, problem)
-            try:
-                if this_code != plan.code["id"]:
-                    raise ConfigError(
-                        f"the code changed since the sweep was planned (code {plan.code['id']}, now {this_code}): "
-                        "rerun the sweep command to re-plan"
-                    )
-                run_cfg = build_config(dataclasses.replace(base, seed=run.seed), **run.overrides)
-                inputs = flatten(to_dict(run_cfg))
-                if fingerprint(inputs, this_code) != expected:
-                    raise ConfigError(f"run {arm}/{run.run_id}: its inputs differ from those planned in manifest.json")
-                result = simulate(run_cfg, allow_long=True)  # the sweep's estimate was confirmed
-                write_run(folder, result.summary, result.timeseries, inputs, keys, expected, to_dict(run_cfg))
-            except Exception:  # a failed run is recorded and the sweep goes on
-                write_failure(folder, keys, traceback.format_exc())
-                log.error("run %s/%s failed; see %s", arm, run.run_id, folder / "ERROR")
-                record_event(sweep_dir, f"{arm}/{run.run_id}", "failed")
-                continue
-            log.debug("run %s/%s done", arm, run.run_id)
-            record_event(sweep_dir, f"{arm}/{run.run_id}", "done")
+    run_arm(sweep_dir, plan, arm, checked_config(cfg), runs)
+
+
+def run_arm(
+    sweep_dir: Path, plan: Plan, arm: str, base: SimConfig, runs: list[PlannedRun], this_code: str | None = None
+) -> None:
+    """Compute the unfinished ones of some planned runs of one arm, holding the arm's lock for each batch.
+
+    Runs are verified under the lock, so no run is computed twice, even by jobs of two sweeps or
+    by a job and a worker of the sweep's pool working on the same arm at once.
+
+    A sweep job runs all of its arm's runs through here; so does a worker of the sweep's own
+    process pool (:mod:`sim.cli.pool`) for a part of them.
+
+    Args:
+        sweep_dir: The sweep's folder.
+        plan: The sweep's plan (``manifest.json``).
+        arm: The arm's label.
+        base: The arm's configuration; each run sets its seed and overrides on it.
+        runs: Planned runs of the arm.
+        this_code: The running code's :func:`sim.sweeps.manifest.code_id` if known (reading the
+            source to compute it takes about 0.1 s).
+    """
+    this_code = code_id() if this_code is None else this_code
+    expected = {r["run_id"]: r["fingerprint"] for r in plan.runs_of(arm)}
+    lock = FileLock(str(run_dir(sweep_dir, arm, ARM_LOCK)))
+    for start in range(0, len(runs), RUNS_PER_BATCH):
+        if not launcher_alive():  # the sweep was killed: stop rather than compute for nobody
+            log.warning("the sweep's launching process is gone: job %s stops", arm)
+            leave_orphaned_job()
+        with lock:  # a batch at a time: the job and the pool's workers share an arm's runs
+            batch = [_ArmRun(sweep_dir, arm, run, expected[run.run_id]) for run in runs[start : start + RUNS_PER_BATCH]]
+            _run_batch(sweep_dir, plan, base, [r for r in batch if r.needed()], this_code)
+
+
+@dataclasses.dataclass
+class _ArmRun:
+    """One planned run of an arm, on its way through a sweep job."""
+
+    sweep_dir: Path
+    arm: str
+    run: PlannedRun
+    expected: str  # its fingerprint in the plan
+
+    @property
+    def folder(self) -> Path:
+        return run_dir(self.sweep_dir, self.arm, self.run.run_id)
+
+    @property
+    def name(self) -> str:
+        return f"{self.arm}/{self.run.run_id}"
+
+    def needed(self) -> bool:
+        """False if the run is verified done; a run with damaged files is named and redone."""
+        problem = verify_run(self.folder, self.expected)
+        if problem and problem != "not finished":
+            log.warning("redoing %s: %s", self.name, problem)
+        return bool(problem)
+
+    def fail(self, error: str) -> None:
+        write_failure(self.folder, self.run.keys(self.arm), error)
+        log.error("run %s failed; see %s", self.name, self.folder / "ERROR")
+        record_event(self.sweep_dir, self.name, "failed")
+
+
+def _run_batch(sweep_dir: Path, plan: Plan, base: SimConfig, batch: list[_ArmRun], this_code: str) -> None:
+    """Build, check, run and write one batch of an arm's runs; a failing run is recorded alone."""
+    ready: list[tuple[_ArmRun, SimConfig, dict[str, Any]]] = []
+    for item in batch:
+        try:
+            if this_code != plan.code["id"]:
+                raise ConfigError(
+                    f"the code changed since the sweep was planned (code {plan.code['id']}, now {this_code}): "
+                    "rerun the sweep command to re-plan"
+                )
+            run_cfg = dataclasses.replace(base, seed=item.run.seed)  # checked again by simulate_many
+            if item.run.overrides:
+                run_cfg = build_config(run_cfg, **item.run.overrides)
+            inputs = flatten(to_dict(run_cfg))
+            if fingerprint(inputs, this_code) != item.expected:
+                raise ConfigError(f"run {item.name}: its inputs differ from those planned in manifest.json")
+            ready.append((item, run_cfg, inputs))
+        except Exception:  # a failed run is recorded and the sweep goes on
+            item.fail(traceback.format_exc())
+    results = simulate_each([c for _, c, _ in ready], allow_long=True)  # the sweep's estimate was confirmed
+    for (item, run_cfg, inputs), result in zip(ready, results, strict=True):
+        try:
+            if isinstance(result, Exception):
+                raise result
+            write_run(
+                item.folder,
+                result.summary,
+                result.timeseries,
+                inputs,
+                item.run.keys(item.arm),
+                item.expected,
+                to_dict(run_cfg),
+            )
+        except Exception:  # a failed run is recorded and the sweep goes on
+            item.fail(traceback.format_exc())
+            continue
+        log.debug("run %s done", item.name)
+        record_event(sweep_dir, item.name, "done")
 
 
 def _arm_overrides(plan: Plan, task: list[str]) -> list[str]:

@@ -20,7 +20,7 @@ this face.
 """
 
 from sim.config.behaviour import BrokerConfig, CandidateConfig, DelegateConfig, PatronageConfig, VotingConfig
-from sim.config.build import build_config, check_keys, flatten, plain_values, to_dict, with_values
+from sim.config.build import build_config, check_keys, flatten, merge_plain, plain_values, to_dict, with_values
 from sim.config.fields import SEED_RANGE, ConfigError, param, prob, same_as, setting
 from sim.config.institutions import BeliefConfig, InvestigationConfig, ReportingConfig
 from sim.config.interventions import (
@@ -68,6 +68,7 @@ __all__ = [
     "flatten",
     "iter_params",
     "memory_estimate",
+    "merge_plain",
     "param",
     "plain_values",
     "prob",

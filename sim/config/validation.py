@@ -87,15 +87,29 @@ def check_fields(node: Any, prefix: str = "") -> None:
     Raises:
         ConfigError: Naming the key and the value, and why the bound is there where it says.
     """
-    hints = _type_hints(type(node))
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        key = f"{prefix}{f.name}"
+    for name, hint, declared in _plan(type(node)):
+        value = getattr(node, name)
+        key = prefix + name
         if dataclasses.is_dataclass(value):
             check_fields(value, key + ".")
             continue
-        _check_type(key, value, hints.get(f.name))
-        _check_bounds(key, value, f.metadata)
+        _check_type(key, value, hint)
+        _check_bounds(key, value, declared)
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[str, Any, tuple[Any, ...]], ...]:
+    """Each field of a configuration class with its type and declared rules, read once.
+
+    Validation runs on every configuration built (every run of a sweep): reading the dataclass
+    fields, their type hints and their metadata anew each time cost more than the checks.
+    """
+    hints = _type_hints(cls)
+    keys = ("why", "choices", "lo", "hi", "above", "below")
+    return tuple(
+        (f.name, hints.get(f.name), tuple(f.metadata.get(k, "" if k == "why" else None) for k in keys))
+        for f in dataclasses.fields(cls)
+    )
 
 
 def _fmt(bound: float) -> str:
@@ -103,12 +117,10 @@ def _fmt(bound: float) -> str:
     return f"{bound:,}" if isinstance(bound, int) and abs(bound) >= 10_000 else str(bound)
 
 
-def _check_bounds(key: str, value: Any, meta: Any) -> None:
-    why = meta.get("why", "")
-    choices = meta.get("choices")
+def _check_bounds(key: str, value: Any, declared: tuple[Any, ...]) -> None:
+    why, choices, lo, hi, above, below = declared
     if choices is not None and value not in choices:
         raise ConfigError(f"{key}={value!r} must be one of: {', '.join(map(str, choices))}{why}")
-    lo, hi, above, below = (meta.get(k) for k in ("lo", "hi", "above", "below"))
     values = value if isinstance(value, list) else [value]
     for v in values:
         if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
@@ -147,20 +159,21 @@ def _check_type(key: str, value: Any, hint: Any) -> None:
     """Values set directly on a typed configuration are checked like those merged by OmegaConf."""
     if hint is None:
         return
-    if typing.get_origin(hint) is list:
+    accepts = _TYPES.get(hint)
+    if accepts is not None:
+        if not accepts[0](value):
+            raise ConfigError(f"{key}={value!r} must be {accepts[1]} ({hint.__name__}), not {type(value).__name__}")
+        return
+    origin = typing.get_origin(hint)
+    if origin is list:
         if not isinstance(value, list):
             raise ConfigError(f"{key}={value!r} must be a list")
         item = typing.get_args(hint)[0]
         for v in value:
             _check_type(key, v, item)
         return
-    if typing.get_origin(hint) is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{key}={value!r} must be a mapping")
-        return
-    accepts = _TYPES.get(hint)
-    if accepts is not None and not accepts[0](value):
-        raise ConfigError(f"{key}={value!r} must be {accepts[1]} ({hint.__name__}), not {type(value).__name__}")
+    if origin is dict and not isinstance(value, dict):
+        raise ConfigError(f"{key}={value!r} must be a mapping")
 
 
 def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict[str, Any]]]:

@@ -42,8 +42,10 @@ from ema_workbench import (
     ReplicatorModel,
     ScalarOutcome,
 )
+from ema_workbench.em_framework.model import Replicator
 from ema_workbench.em_framework.parameters import Parameter
-from ema_workbench.em_framework.points import Sample
+from ema_workbench.em_framework.points import ExperimentReplication, Sample
+from ema_workbench.em_framework.util import combine
 
 from sim.config import ConfigError, build_config
 from sim.interop.params import DECISION, ParamSpec, check_no_idle_parameters, run_overrides, select_params
@@ -51,7 +53,7 @@ from sim.levers import BY_KEY, deployed_levers, fixed_arms
 from sim.model.metrics import SERIES_COLUMNS
 from sim.model.streams import replicate_seed
 from sim.presets import GROUPS
-from sim.simulate import resolve_config, simulate
+from sim.simulate import resolve_config, simulate_many
 
 #: Outcomes reported when none are named: the primary outcome, what it cost, and false alarms.
 DEFAULT_OUTCOMES = ("bought_seat_rate_final", "seats_bought_final", "cost_total", "honest_removed")
@@ -130,15 +132,59 @@ class SimulationFunction:
         Raises:
             ValueError: An outcome is not a key of the summary.
         """
-        values = {config_key(name): value for name, value in experiment.items()}
-        result = simulate(self.base, **run_overrides(values, self.specs))
-        missing = [k for k in self.outcomes if k not in result.summary]
-        if missing:
-            raise ValueError(f"outcomes {missing} are not summary keys; some are: {sorted(result.summary)[:20]}")
-        out: dict[str, Any] = {k: result.summary[k] for k in self.outcomes}
-        for column in self.series:
-            out[f"daily_{column}"] = result.timeseries[column].to_numpy(dtype=float)
-        return out
+        return self.many([experiment])[0]
+
+    def many(self, experiments: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Run several experiments (an experiment's replications) as one batch of simulations.
+
+        Args:
+            experiments: Each experiment's parameters as :meth:`__call__` takes them.
+
+        Returns:
+            Each experiment's outcomes, in order, as :meth:`__call__` returns them.
+
+        Raises:
+            ValueError: An outcome is not a key of the summary.
+        """
+        configs = []
+        for experiment in experiments:
+            values = {config_key(name): value for name, value in experiment.items()}
+            configs.append(resolve_config(self.base, **run_overrides(values, self.specs)))
+        outputs = []
+        for result in simulate_many(configs):
+            missing = [k for k in self.outcomes if k not in result.summary]
+            if missing:
+                raise ValueError(f"outcomes {missing} are not summary keys; some are: {sorted(result.summary)[:20]}")
+            out: dict[str, Any] = {k: result.summary[k] for k in self.outcomes}
+            for column in self.series:
+                out[f"daily_{column}"] = result.timeseries[column].to_numpy(dtype=float)
+            outputs.append(out)
+        return outputs
+
+
+class BatchReplicatorModel(ReplicatorModel):
+    """EMA's ``ReplicatorModel`` running an experiment's replications as one batch of simulations.
+
+    EMA's own ``Replicator.run_model`` calls the function once per replication; this one hands all
+    of them to :meth:`SimulationFunction.many` (:func:`sim.simulate.simulate_many`), so a batched
+    engine runs them together.  The outputs are laid out as EMA's (one list per outcome, in the
+    order of the replications), and the outcomes are the same run for run.
+    """
+
+    def run_model(self, scenario: Sample, policy: Sample, constants: Sample) -> None:
+        """Run the model's replications of one experiment (see EMA's ``Replicator.run_model``)."""
+        super(Replicator, self).run_model(scenario, policy, constants)
+        fixed = {c.name: c.value for c in self.constants}
+        experiments = []
+        for i, rep in enumerate(self.replications):
+            rep.id = i
+            experiments.append(ExperimentReplication(scenario, self.policy, fixed, rep))
+        outputs: dict[str, list[Any]] = {name: [] for name in self.output_variables}
+        for output in self.function.many(experiments):
+            for name in self.output_variables:
+                outputs[name].append(output.get(name))
+        self.outcomes_output = outputs
+        self.constraints_output = (combine(scenario, self.policy, fixed), self.outcomes_output)
 
 
 def to_ema_parameter(spec: ParamSpec) -> Parameter:
@@ -223,7 +269,7 @@ def ema_model(
     ranges: Mapping[str, Any] | None = None,
     span: float = 0.5,
     name: str = "election",
-) -> Model | ReplicatorModel:
+) -> Model | BatchReplicatorModel:
     """An EMA Workbench model of the simulator.
 
     Args:
@@ -273,12 +319,12 @@ def ema_model(
     kinds = outcome_kinds(outcomes)
     function = SimulationFunction(base, tuple(kinds), series, [*unc, *lev])
     if replications is None:
-        model: Model | ReplicatorModel = Model(name, function=function)
+        model: Model | BatchReplicatorModel = Model(name, function=function)
         model.constants = [Constant("seed", replicate_seed(base_seed, 0))]
     else:
         if replications < 1:
             raise ValueError(f"replications={replications} must be at least 1")
-        model = ReplicatorModel(name, function=function)
+        model = BatchReplicatorModel(name, function=function)
         model.replications = [{"seed": replicate_seed(base_seed, r)} for r in range(replications)]
     model.uncertainties = [to_ema_parameter(s) for s in unc]
     model.levers = [to_ema_parameter(s) for s in lev]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -22,13 +23,16 @@ from sim.levers import (
 )
 from sim.model.streams import replicate_seed
 from sim.optimise.plan import BATCHES
-from sim.simulate import simulate
+from sim.simulate import simulate_each
 from sim.sweeps.launcher import launcher_alive, leave_orphaned_job
 from sim.sweeps.manifest import code_id, fingerprint
 from sim.sweeps.store import ERROR, run_dir, verify_run, write_failure, write_run
 
 log = logging.getLogger("sim")
 
+
+#: Runs of a chunk handed to :func:`sim.simulate.simulate_many` at once (each held under its lock).
+RUNS_PER_GROUP = 32
 
 #: Runs a SLURM job should carry at least (a job's start-up costs seconds; a city run 0.1 s).
 RUNS_PER_CLUSTER_JOB = 50
@@ -114,8 +118,9 @@ def seeds(base_seed: int, offset: int, n: int) -> list[int]:
 def run_chunk(sweep_dir: Path, batch: str, chunk: int, base: SimConfig) -> dict[str, int]:
     """Compute the runs of one chunk of a batch file (a launcher job's work); skip verified ones.
 
-    Each run is computed under its own lock, so two jobs never compute one run; a run that raises
-    is recorded (``ERROR``) and the chunk goes on.
+    The chunk's unfinished runs go to :func:`sim.simulate.simulate_many` in groups of
+    :data:`RUNS_PER_GROUP`, each run under its own lock, so two jobs never compute one run; a run
+    that raises is recorded (``ERROR``) and the chunk goes on.
 
     Returns:
         Counts of runs ``done``, ``skipped`` (already verified) and ``failed``.
@@ -123,37 +128,60 @@ def run_chunk(sweep_dir: Path, batch: str, chunk: int, base: SimConfig) -> dict[
     sweep_dir = Path(sweep_dir)
     spec = json.loads((sweep_dir / BATCHES / f"{batch}.json").read_text())
     items = spec["items"][chunk :: spec["chunks"]]
-    this_code = code_id()
     counts = {"done": 0, "skipped": 0, "failed": 0}
-    for item in items:
+    this_code = code_id()
+    for start in range(0, len(items), RUNS_PER_GROUP):
         if not launcher_alive():  # the optimisation was killed: stop rather than compute for nobody
             log.warning("the optimisation's launching process is gone: chunk %s/%s stops", batch, chunk)
             leave_orphaned_job()
-        work = Work(**item)
-        folder = run_dir(sweep_dir, work.arm, work.run_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(folder / ".run.lock")):
-            if not verify_run(folder, work.fingerprint):
-                counts["skipped"] += 1
-                continue
-            try:
-                cfg = with_values(dataclasses.replace(base, seed=work.seed), **work.overrides)
-                inputs = flatten(to_dict(cfg))
-                if fingerprint(inputs, this_code) != work.fingerprint:
-                    raise ConfigError(
-                        f"run {work.arm}/{work.run_id}: its inputs or the code differ from those planned in "
-                        f"{BATCHES}/{batch}.json: rerun the command to re-plan"
-                    )
-                result = simulate(cfg, allow_long=True)  # the plan is bounded (sim.optimise.checks)
-                write_run(
-                    folder, result.summary, result.timeseries, inputs, work.keys(), work.fingerprint, to_dict(cfg)
-                )
-                counts["done"] += 1
-            except Exception:  # recorded; the driver reports it and stops after the batch
-                write_failure(folder, work.keys(), traceback.format_exc())
-                log.error("run %s/%s failed; see %s", work.arm, work.run_id, folder / ERROR)
-                counts["failed"] += 1
+        with contextlib.ExitStack() as locks:
+            group = []
+            for item in items[start : start + RUNS_PER_GROUP]:
+                work = Work(**item)
+                folder = run_dir(sweep_dir, work.arm, work.run_id)
+                folder.mkdir(parents=True, exist_ok=True)
+                locks.enter_context(FileLock(str(folder / ".run.lock")))
+                if not verify_run(folder, work.fingerprint):
+                    counts["skipped"] += 1
+                    continue
+                group.append((work, folder))
+            _run_group(group, base, batch, counts, this_code)
     return counts
+
+
+def _run_group(
+    group: list[tuple[Work, Path]], base: SimConfig, batch: str, counts: dict[str, int], this_code: str
+) -> None:
+    """Build, check, run (as one batch) and write a group of runs; a failing run is recorded alone."""
+    ready: list[tuple[Work, Path, SimConfig, dict[str, Any]]] = []
+    for work, folder in group:
+        try:
+            cfg = with_values(dataclasses.replace(base, seed=work.seed), **work.overrides)
+            inputs = flatten(to_dict(cfg))
+            if fingerprint(inputs, this_code) != work.fingerprint:
+                raise ConfigError(
+                    f"run {work.arm}/{work.run_id}: its inputs or the code differ from those planned in "
+                    f"{BATCHES}/{batch}.json: rerun the command to re-plan"
+                )
+            ready.append((work, folder, cfg, inputs))
+        except Exception:  # recorded; the driver reports it and stops after the batch
+            _record_failure(work, folder, counts)
+    results = simulate_each([r[2] for r in ready], allow_long=True)  # the plan is bounded (sim.optimise.checks)
+    for (work, folder, cfg, inputs), result in zip(ready, results, strict=True):
+        try:
+            if isinstance(result, Exception):
+                raise result
+            write_run(folder, result.summary, result.timeseries, inputs, work.keys(), work.fingerprint, to_dict(cfg))
+            counts["done"] += 1
+        except Exception:  # recorded; the driver reports it and stops after the batch
+            _record_failure(work, folder, counts)
+
+
+def _record_failure(work: Work, folder: Path, counts: dict[str, int]) -> None:
+    """Record the exception being handled as the run's ``ERROR``."""
+    write_failure(folder, work.keys(), traceback.format_exc())
+    log.error("run %s/%s failed; see %s", work.arm, work.run_id, folder / ERROR)
+    counts["failed"] += 1
 
 
 def in_process(sweep_dir: Path, base: SimConfig) -> Launch:

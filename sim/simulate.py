@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -110,11 +110,39 @@ def simulate(
     t0 = perf_counter()
     model = build_model(cfg)
     model.run()
+    return _result(model, perf_counter() - t0, keep_model)
+
+
+def simulate_many(configs: Sequence[SimConfig]) -> list[RunResult]:
+    """Run several configurations; the results come back in the order of ``configs``.
+
+    Each result equals what :func:`simulate` returns for the same configuration (same seed, same
+    summary and daily series).  Sweeps, the optimiser, the calibration and EMA's replicator hand
+    their runs here, so that replicates can be run together.
+
+    Args:
+        configs: Typed configurations (see :func:`resolve_config`), e.g. one arm's replicates.
+
+    Returns:
+        One :class:`RunResult` per configuration (without the model).
+
+    Raises:
+        ConfigError: Naming the position and value of an entry that is not a :class:`SimConfig`.
+    """
+    configs = list(configs)
+    for i, cfg in enumerate(configs):
+        if not isinstance(cfg, SimConfig):
+            raise ConfigError(f"configs[{i}]={cfg!r} must be a SimConfig (see sim.simulate.resolve_config)")
+    return [simulate(cfg) for cfg in configs]
+
+
+def _result(model: ElectionModel, runtime_s: float, keep_model: bool) -> RunResult:
+    """The finished ``model``'s summary, series and terms (``runtime_s``: its build and run)."""
     if model.n_terms == 1:
-        summary = summarize(model, perf_counter() - t0)
+        summary = summarize(model, runtime_s)
     else:
         summary = combine_terms(model.term_summaries)
-        summary["runtime_s"] = perf_counter() - t0
+        summary["runtime_s"] = runtime_s
     for name in INTERVENTION_NAMES:
         summary.setdefault(f"units_{name}", 0.0)
         summary.setdefault(f"cost_{name}", 0.0)

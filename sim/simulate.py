@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter
 from typing import Any
 
@@ -13,6 +13,7 @@ import pandas as pd
 from sim.config import ConfigError, SimConfig, build_config, check_keys, plain_values
 from sim.config.runtime import check_runtime
 from sim.interventions import INTERVENTION_NAMES, build_interventions
+from sim.model.batch import BatchError, ElectionBatch
 from sim.model.election import ElectionModel
 from sim.model.metrics import TERM_KEYS, combine_terms, per_term_costs, summarize
 from sim.presets import compose
@@ -133,7 +134,67 @@ def simulate_many(configs: Sequence[SimConfig]) -> list[RunResult]:
     for i, cfg in enumerate(configs):
         if not isinstance(cfg, SimConfig):
             raise ConfigError(f"configs[{i}]={cfg!r} must be a SimConfig (see sim.simulate.resolve_config)")
-    return [simulate(cfg) for cfg in configs]
+        check_runtime(cfg)
+    results: list[RunResult | None] = [None] * len(configs)
+    for batch in plan_batches(configs):
+        if len(batch) > 1:
+            try:
+                for i, result in zip(batch, _run_batch([configs[i] for i in batch]), strict=True):
+                    results[i] = result
+                continue
+            except BatchError:
+                pass  # a layout the batch cannot split exactly: run these one at a time
+        for i in batch:
+            results[i] = simulate(configs[i])
+    return [r for r in results if r is not None]
+
+
+#: Townships a batch holds at most (memory and cache: 3,000 townships are ~250,000 delegates).
+BATCH_TOWNSHIPS = 3000
+
+
+def batchable(cfg: SimConfig) -> bool:
+    """Whether runs of ``cfg`` can be simulated together (:class:`sim.model.batch.ElectionBatch`).
+
+    Not yet: repeated terms, and the two interventions that act across the whole province
+    (risk screening's shares, inspection teams' routes).
+    """
+    enabled = set(cfg.enabled_interventions())
+    return BATCHING and cfg.schedule.terms == 1 and not enabled & {"risk_screening", "team_inspection"}
+
+
+#: Whether :func:`simulate_many` simulates replicates together (off: one at a time).
+BATCHING = True
+
+
+def plan_batches(configs: Sequence[SimConfig]) -> list[list[int]]:
+    """Positions of ``configs`` grouped into batches: equal configurations but for the seed."""
+    groups: list[tuple[SimConfig, list[int]]] = []  # configurations are not hashable
+    batches: list[list[int]] = []
+    for i, cfg in enumerate(configs):
+        if not batchable(cfg):
+            batches.append([i])
+            continue
+        key = replace(cfg, seed=0)
+        for other, members in groups:
+            if other == key:
+                members.append(i)
+                break
+        else:
+            groups.append((key, [i]))
+    for key, members in groups:
+        size = max(1, BATCH_TOWNSHIPS // max(key.world.n_townships, 1))
+        batches.extend(members[j : j + size] for j in range(0, len(members), size))
+    return batches
+
+
+def _run_batch(configs: list[SimConfig]) -> list[RunResult]:
+    """Simulate ``configs`` (equal but for the seed) together; one result each."""
+    t0 = perf_counter()
+    batch = ElectionBatch(configs, interventions=build_interventions(configs[0].interventions))
+    batch.run()
+    runtime = (perf_counter() - t0) / len(configs)
+    return [_result(batch.unit_result_model(u), runtime, False) for u in range(len(configs))]
 
 
 def _result(model: ElectionModel, runtime_s: float, keep_model: bool) -> RunResult:

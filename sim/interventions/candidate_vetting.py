@@ -42,9 +42,15 @@ class CandidateVetting(Intervention):
         u_order, u_check = rng.random(w.n_candidates), rng.random(w.n_candidates)
         # Who would be vetted if they stood: the first ``coverage`` of all candidates by priority
         # (high grade first), fixed before any round so that every arm vets the same people.
-        priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64)))
+        # (each run of a batch ranks its own candidates)
+        unit = model.unit_of("candidate")
+        priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64), unit))
+        n_units = int(unit[-1]) + 1 if len(unit) else 1
+        per_unit = np.bincount(unit, minlength=n_units)
+        rank = np.arange(w.n_candidates) - np.concatenate([[0], np.cumsum(per_unit)[:-1]])[unit[priority]]
+        quota = np.array([round(cfg.coverage * n) for n in per_unit])
         selected = np.zeros(w.n_candidates, dtype=bool)
-        selected[priority[: round(cfg.coverage * w.n_candidates)]] = True
+        selected[priority[rank < quota[unit[priority]]]] = True
         p_exclude = np.where(w.cand_tainted, cfg.completion * cfg.hit_rate, cfg.false_alarm_rate)
         vetted = np.zeros(w.n_candidates, dtype=bool)
         for _ in range(w.slots_per_township - model.cfg.world.candidates_per_township + 1):
@@ -54,11 +60,11 @@ class CandidateVetting(Intervention):
             excluded = due & (u_check < p_exclude)
             model.cand_status[excluded] = CandidateStatus.EXCLUDED
             model.cand_removed_by[excluded] = self.name
-        n_vet = int(vetted.sum())
+        n_vet = model.count_mask("candidate", vetted)
         model.count("candidates_vetted", n_vet)
         self.spend(n_vet * cfg.checks_per_candidate * cfg.completion, cfg.staff_days_per_check)
         excluded = model.cand_status == CandidateStatus.EXCLUDED
         self.outcomes = {
-            "excluded": float(excluded.sum()),
-            "excluded_tainted": float((excluded & w.cand_tainted).sum()),
+            "excluded": model.count_mask("candidate", excluded) * 1.0,
+            "excluded_tainted": model.count_mask("candidate", excluded & w.cand_tainted) * 1.0,
         }

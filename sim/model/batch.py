@@ -1,0 +1,516 @@
+"""Several runs of one configuration (different seeds) laid out as one province.
+
+A batch of ``U`` *units* (runs) stacks their worlds one after another: each entity (delegates,
+townships, counties, cities, candidates, brokers, ties, contracts) of unit ``u`` occupies a
+contiguous block, and every index into another entity is shifted by that entity's offset.  The
+model's rules are township- and county-local, so they run on the stacked province unchanged; the
+few that look at the whole province (tie-breaks, the contracts' running payouts, counters and
+outcomes) ask the model for per-unit answers.
+
+Each unit keeps its own :class:`~sim.model.streams.RandomStreams`: a draw of the stacked size is
+made unit by unit, each unit drawing its own block from its own generator in the order a lone run
+does (:class:`BatchGenerator`), so every unit's numbers are exactly those of its lone run.
+
+:func:`unit_view` gives a lone-run-shaped view of one unit, which the unchanged summaries and
+daily records read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections import defaultdict
+from collections.abc import Sequence
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+import scipy.sparse as sp
+
+from sim.config import SimConfig
+from sim.model.election import ElectionModel, draw_world
+from sim.model.metrics import TimeSeries, summarize
+from sim.model.streams import RandomStreams
+from sim.model.tips import _FIELDS as TIP_FIELDS
+from sim.model.tips import TipBook, TipTarget
+from sim.model.voting import merit_tie_break
+from sim.model.world import World
+
+if TYPE_CHECKING:
+    from sim.model.hooks import InterventionHooks
+
+#: The entities of a province, in the order the layout lists them.
+ENTITIES = ("delegate", "township", "county", "city", "candidate", "broker", "tie", "contract")
+
+#: World fields holding indices of another entity (shifted by that entity's offset when stacked).
+WORLD_INDEX = {
+    "town_county": "county",
+    "county_city": "city",
+    "town_start": "delegate",
+    "county_start": "delegate",
+    "township": "township",
+    "cand_township": "township",
+    "broker_township": "township",
+    "tie_broker": "broker",
+    "tie_delegate": "delegate",
+    "tie_contract": "contract",
+    "contract_broker": "broker",
+    "contract_town": "township",
+}
+
+#: The entity each world field belongs to (its first axis).
+WORLD_ENTITY = {
+    **dict.fromkeys(("town_county", "town_start", "town_size"), "township"),
+    **dict.fromkeys(("county_city", "county_start", "county_size"), "county"),
+    **dict.fromkeys(
+        (
+            "township",
+            "integrity",
+            "risk_aversion",
+            "reciprocity",
+            "report_propensity",
+            "retaliation_fear",
+            "base_belief",
+            "prior_acceptor",
+            "reservation_price",
+            "peer_count",
+        ),
+        "delegate",
+    ),
+    **dict.fromkeys(
+        ("cand_township", "cand_merit", "cand_integrity", "cand_ambition", "cand_budget", "cand_tainted"), "candidate"
+    ),
+    **dict.fromkeys(("broker_township", "broker_kind", "broker_cut"), "broker"),
+    **dict.fromkeys(("tie_broker", "tie_delegate", "tie_contract", "tie_active_at_start"), "tie"),
+    **dict.fromkeys(("contract_broker", "contract_town"), "contract"),
+}
+
+#: The entity of each array of the model's state, by name prefix, then by name.
+STATE_PREFIX = {
+    "del_": "delegate",
+    "tie_": "tie",
+    "contract_": "contract",
+    "town_": "township",
+    "cand_": "candidate",
+    "broker_": "broker",
+}
+STATE_ENTITY = {
+    "trust": "county",
+    "case_credit": "county",
+    "initial_slate": "candidate",
+    "votes": "candidate",
+    "elected_on_day": "candidate",
+    "posts_sold": "candidate",
+    "congress_slate": "candidate",
+    "cf_elected": "candidate",
+    "cf_elected_on_day": "candidate",
+    "cf_votes": "candidate",
+    "clean_elected": "candidate",
+}
+#: State arrays holding indices of another entity (-1: none).
+STATE_INDEX = {"contract_client": "candidate"}
+
+
+class BatchError(RuntimeError):
+    """A batch cannot be laid out or drawn exactly as its lone runs; run its units one at a time."""
+
+
+@dataclasses.dataclass
+class Layout:
+    """Where each unit's entities lie in the stacked province.
+
+    Attributes:
+        sizes: Per entity, the number of items of each unit.
+    """
+
+    sizes: dict[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        self.start = {k: np.concatenate([[0], np.cumsum(v)]).astype(np.int64) for k, v in self.sizes.items()}
+        self._unit_of: dict[str, np.ndarray] = {}
+
+    @property
+    def n_units(self) -> int:
+        """Units in the batch."""
+        return len(self.sizes["delegate"])
+
+    @classmethod
+    def of_worlds(cls, worlds: list[World]) -> Layout:
+        """The layout of ``worlds`` stacked in order."""
+        return cls(
+            {
+                "delegate": np.array([w.n_delegates for w in worlds]),
+                "township": np.array([w.n_townships for w in worlds]),
+                "county": np.array([len(w.county_size) for w in worlds]),
+                "city": np.array([int(w.county_city.max()) + 1 for w in worlds]),
+                "candidate": np.array([w.n_candidates for w in worlds]),
+                "broker": np.array([w.n_brokers for w in worlds]),
+                "tie": np.array([len(w.tie_broker) for w in worlds]),
+                "contract": np.array([w.n_contracts for w in worlds]),
+            }
+        )
+
+    def unit_of(self, entity: str) -> np.ndarray:
+        """The unit of each item of ``entity``."""
+        out = self._unit_of.get(entity)
+        if out is None:
+            out = self._unit_of[entity] = np.repeat(np.arange(self.n_units), self.sizes[entity])
+        return out
+
+    def block(self, entity: str, unit: int) -> slice:
+        """Unit ``unit``'s items of ``entity``."""
+        start = self.start[entity]
+        return slice(int(start[unit]), int(start[unit + 1]))
+
+    def ambiguous(self) -> bool:
+        """Whether two entities have the same total but different per-unit sizes.
+
+        A draw is split among units by its size, so such a batch could split a draw wrongly.
+        """
+        seen: dict[int, np.ndarray] = {}
+        for sizes in self.sizes.values():
+            total = int(sizes.sum())
+            if total in seen and not np.array_equal(seen[total], sizes):
+                return True
+            seen[total] = sizes
+        return False
+
+
+def stack_worlds(worlds: list[World]) -> tuple[World, Layout]:
+    """The worlds laid out one after another, and their layout.
+
+    Raises:
+        BatchError: If the worlds differ in ballot size or the layout is ambiguous.
+    """
+    layout = Layout.of_worlds(worlds)
+    if len({w.slots_per_township for w in worlds}) != 1:
+        raise BatchError("units differ in candidates per township")
+    if layout.ambiguous():
+        raise BatchError("two entities have the same total size but different per-unit sizes")
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(World):
+        name = f.name
+        if name == "slots_per_township":
+            fields[name] = worlds[0].slots_per_township
+        elif name == "peers":
+            fields[name] = sp.block_diag([w.peers for w in worlds], format="csr")
+        else:
+            parts = [getattr(w, name) for w in worlds]
+            if any(p is None for p in parts):
+                fields[name] = None
+                continue
+            entity = WORLD_INDEX.get(name)
+            if entity is not None:
+                parts = [p + layout.start[entity][u] for u, p in enumerate(parts)]
+            fields[name] = np.concatenate(parts)
+    return World(**fields), layout
+
+
+class BatchGenerator:
+    """One named stream of every unit: a draw of a stacked size is made unit by unit.
+
+    The size of a draw tells which entity it is for (the layout is unambiguous); a Poisson draw
+    sets the per-unit sizes of the draws that follow it with its total (false tips per township).
+
+    Args:
+        generators: Each unit's generator of this stream.
+        layout: The batch's layout.
+    """
+
+    def __init__(self, generators: list[np.random.Generator], layout: Layout) -> None:
+        self.generators = generators
+        self.layout = layout
+        self._by_total = {int(v.sum()): v for v in layout.sizes.values()}
+        self._pending: np.ndarray | None = None
+
+    def _parts(self, n: int) -> np.ndarray:
+        pending = self._pending
+        entity = self._by_total.get(n)
+        if pending is not None and int(pending.sum()) == n:
+            if entity is not None and not np.array_equal(entity, pending):
+                raise BatchError(f"a draw of {n} could be per entity or per earlier Poisson draw")
+            return pending
+        self._pending = None
+        if entity is None:
+            raise BatchError(f"no entity of the batch has {n} items in all")
+        return entity
+
+    def _draw(self, method: str, size: Any, *args: Any) -> np.ndarray:
+        shape = (size,) if np.ndim(size) == 0 else tuple(size)
+        parts = self._parts(int(shape[0]))
+        bounds = np.concatenate([[0], np.cumsum(parts)])
+        out = []
+        for u, gen in enumerate(self.generators):
+            a, b = int(bounds[u]), int(bounds[u + 1])
+            unit_args = [x[a:b] if isinstance(x, np.ndarray) and x.ndim and len(x) == shape[0] else x for x in args]
+            unit_shape = (b - a, *shape[1:]) if np.ndim(size) else b - a
+            out.append(getattr(gen, method)(*unit_args, unit_shape))
+        return np.concatenate(out)
+
+    def random(self, size: Any) -> np.ndarray:
+        """Uniforms on [0, 1), unit by unit (as ``Generator.random``)."""
+        return self._draw("random", size)
+
+    def standard_normal(self, size: Any) -> np.ndarray:
+        """Standard normals, unit by unit."""
+        return self._draw("standard_normal", size)
+
+    def normal(self, loc: Any, scale: Any, size: Any) -> np.ndarray:
+        """Normals, unit by unit."""
+        return self._draw("normal", size, loc, scale)
+
+    def lognormal(self, mean: Any, sigma: Any, size: Any) -> np.ndarray:
+        """Log-normals, unit by unit."""
+        return self._draw("lognormal", size, mean, sigma)
+
+    def beta(self, a: Any, b: Any, size: Any) -> np.ndarray:
+        """Betas, unit by unit."""
+        return self._draw("beta", size, a, b)
+
+    def poisson(self, lam: Any, size: Any) -> np.ndarray:
+        """Poisson counts, unit by unit; their per-unit totals size the draws that follow."""
+        out = self._draw("poisson", size, lam)
+        parts = self._parts(int(size))
+        self._pending = _unit_sums(out, parts)
+        return out
+
+
+def _unit_sums(values: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    bounds = np.concatenate([[0], np.cumsum(parts)])
+    return np.array([int(values[a:b].sum()) for a, b in itertools.pairwise(bounds)], dtype=np.int64)
+
+
+class BatchStreams:
+    """Named streams of a batch: each unit's :class:`RandomStreams`, drawn unit by unit.
+
+    Args:
+        units: Each unit's streams.
+        layout: The batch's layout.
+    """
+
+    def __init__(self, units: list[RandomStreams], layout: Layout) -> None:
+        self.units = units
+        self.layout = layout
+        self._generators: dict[str, BatchGenerator] = {}
+
+    def __getitem__(self, name: str) -> BatchGenerator:
+        gen = self._generators.get(name)
+        if gen is None:
+            gen = self._generators[name] = BatchGenerator([s[name] for s in self.units], self.layout)
+        return gen
+
+    def __getattr__(self, name: str) -> BatchGenerator:
+        if name.startswith("_") or name in ("units", "layout"):
+            raise AttributeError(name)
+        return self[name]
+
+
+# ---------------------------------------------------------------------------------------- views
+def state_entity(name: str) -> str | None:
+    """The entity of the model's state array ``name`` (None if it is not per entity)."""
+    if name in STATE_ENTITY:
+        return STATE_ENTITY[name]
+    for prefix, entity in STATE_PREFIX.items():
+        if name.startswith(prefix):
+            return entity
+    return None
+
+
+def world_view(world: World, layout: Layout, unit: int) -> World:
+    """Unit ``unit``'s own world, indices as in its lone run."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(World):
+        name = f.name
+        value = getattr(world, name)
+        if name == "slots_per_township" or value is None:
+            fields[name] = value
+        elif name == "peers":
+            d = layout.block("delegate", unit)
+            fields[name] = value[d, d]
+        else:
+            part = value[layout.block(WORLD_ENTITY[name], unit)]
+            entity = WORLD_INDEX.get(name)
+            fields[name] = part - layout.start[entity][unit] if entity is not None else part
+    return World(**fields)
+
+
+def tips_view(tips: TipBook, layout: Layout, unit: int) -> TipBook:
+    """Unit ``unit``'s tips, in their order, with indices as in its lone run."""
+    counties = layout.block("county", unit)
+    mine = (tips.county >= counties.start) & (tips.county < counties.stop)
+    out = TipBook()
+    for name in TIP_FIELDS:
+        setattr(out, name, getattr(tips, name)[mine])
+    start = layout.start
+    out.county = out.county - start["county"][unit]
+    out.township = out.township - start["township"][unit]
+    shift = np.select(
+        [out.target_type == TipTarget.BROKER, out.target_type == TipTarget.TOWNSHIP],
+        [start["broker"][unit], start["township"][unit]],
+        start["candidate"][unit],
+    )
+    out.target = out.target - shift
+    out.reporter = np.where(out.reporter >= 0, out.reporter - start["delegate"][unit], -1)
+    return out
+
+
+class UnitIntervention:
+    """What the summaries read of an intervention, for one unit."""
+
+    def __init__(self, name: str, units: float, staff_days: float, outcomes: dict[str, float]) -> None:
+        self.name, self.units, self.staff_days, self.outcomes = name, units, staff_days, outcomes
+
+    def cost(self) -> float:
+        """Staff-days used."""
+        return self.staff_days
+
+
+def unit_view(model: ElectionModel, unit: int, world: World) -> ElectionModel:
+    """A lone-run-shaped copy of unit ``unit``'s current state (slices; indices shifted).
+
+    Args:
+        model: The batch model.
+        unit: The unit.
+        world: The unit's own world (:func:`world_view`).
+    """
+    layout = model.layout
+    view = object.__new__(ElectionModel)
+    state = view.__dict__
+    for name, value in model.__dict__.items():
+        if name in ("counters", "results", "interventions", "world", "tips", "streams", "layout", "unit_series"):
+            continue
+        if name in ("offers_today", "accepted_today") and isinstance(value, np.ndarray):
+            state[name] = int(value[unit])
+            continue
+        entity = state_entity(name)
+        if entity is not None and isinstance(value, np.ndarray):
+            part = value[layout.block(entity, unit)]
+            index = STATE_INDEX.get(name)
+            if index is not None:
+                part = np.where(part >= 0, part - layout.start[index][unit], part)
+            state[name] = part
+        elif not isinstance(value, np.ndarray):
+            state[name] = value
+    view.world = world
+    view.cfg = model.unit_cfgs[unit]
+    view.tips = tips_view(model.tips, layout, unit)
+    view.counters = defaultdict(float, {k: float(v[unit]) for k, v in model.counters.items()})
+    view.results = {k: int(v[unit]) for k, v in model.results.items()}
+    view.interventions = [
+        UnitIntervention(
+            iv.name,
+            float(np.broadcast_to(iv.units, (layout.n_units,))[unit]),
+            float(np.broadcast_to(iv.staff_days, (layout.n_units,))[unit]),
+            {k: float(np.broadcast_to(v, (layout.n_units,))[unit]) for k, v in iv.outcomes.items()},
+        )
+        for iv in model.interventions
+    ]
+    return view
+
+
+# ---------------------------------------------------------------------------------------- the batch
+class ElectionBatch(ElectionModel):
+    """Runs of one configuration with different seeds, simulated together as one stacked province.
+
+    Every run (unit) draws its world and every number from its own streams, in its lone run's
+    order, and the model's rules are local to townships and counties, so each unit's outcomes and
+    daily series equal those of its lone run (:class:`ElectionModel` with the same configuration).
+
+    Args:
+        cfgs: The units' configurations: equal but for the seed.
+        interventions: The interventions (one set, acting on every unit).
+
+    Raises:
+        BatchError: If the units cannot be laid out exactly (run them one at a time).
+    """
+
+    def __init__(self, cfgs: list[SimConfig], interventions: Sequence[InterventionHooks] | None = None) -> None:
+        mesa.Model.__init__(self, rng=cfgs[0].seed)
+        t0 = perf_counter()
+        base = dataclasses.replace(cfgs[0], seed=0)
+        if any(dataclasses.replace(c, seed=0) != base for c in cfgs):
+            raise BatchError("the units' configurations differ in more than the seed")
+        self.unit_cfgs = list(cfgs)
+        self.cfg = cfgs[0]
+        units = [RandomStreams(c.seed) for c in cfgs]
+        worlds = [draw_world(c, s) for c, s in zip(cfgs, units, strict=True)]
+        self.world, self.layout = stack_worlds(worlds)
+        self.unit_worlds = worlds
+        self.streams = BatchStreams(units, self.layout)
+        n = self.layout.n_units
+        self.unit_series = [TimeSeries(self.cfg.schedule.terms * self._term_days()) for _ in range(n)]
+        self.unit_term_summaries: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+        self._setup(interventions, t0)
+
+    def _term_days(self) -> int:
+        s = self.cfg.schedule
+        return s.campaign_days + 1 + s.post_election_days
+
+    @property
+    def n_units(self) -> int:
+        """Runs in the batch."""
+        return self.layout.n_units
+
+    def _make_agents(self) -> None:
+        """No Mesa agents: a batch is read through :func:`unit_view`."""
+        self.candidate_agents, self.broker_agents = [], []
+
+    def _reset_election_state(self) -> None:
+        super()._reset_election_state()
+        n = self.layout.n_units
+        self.counters = defaultdict(lambda: np.zeros(n))
+        self.results = {}
+
+    def count(self, name: str, n: Any) -> None:
+        """Add each unit's ``n`` to the counter ``name``."""
+        if np.shape(n) != (self.layout.n_units,):
+            raise BatchError(f"counter {name!r} was given {n!r}, not one value per run")
+        self.counters[name] = self.counters[name] + n
+
+    def count_items(self, entity: str, items: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per unit, how many ``items`` of ``entity`` (or the sum of their ``weights``)."""
+        unit = self.layout.unit_of(entity)[np.asarray(items, dtype=np.int64)]
+        return np.bincount(unit, weights=weights, minlength=self.layout.n_units)
+
+    def count_mask(self, entity: str, mask: np.ndarray) -> np.ndarray:
+        """Per unit, how many items of ``entity`` ``mask`` marks."""
+        return np.bincount(self.layout.unit_of(entity)[mask], minlength=self.layout.n_units)
+
+    def unit_of(self, entity: str) -> np.ndarray:
+        """The unit of each item of ``entity``."""
+        return self.layout.unit_of(entity)
+
+    def running_sum(self, values: np.ndarray, entity: str, items: np.ndarray) -> np.ndarray:
+        """The cumulative sum of ``values``, restarting with each unit (as its lone run sums)."""
+        unit = self.layout.unit_of(entity)[items]
+        cuts = np.flatnonzero(unit[1:] != unit[:-1]) + 1
+        return np.concatenate([np.cumsum(part) for part in np.split(values, cuts)]) if len(values) else values
+
+    def merit_tie_break(self) -> np.ndarray:
+        """Each unit's tie-break over its own candidates (as in its lone run)."""
+        merit = self.world.cand_merit
+        return np.concatenate(
+            [merit_tie_break(merit[self.layout.block("candidate", u)]) for u in range(self.layout.n_units)]
+        )
+
+    def view(self, unit: int) -> ElectionModel:
+        """Unit ``unit``'s state as its lone run's model (see :func:`unit_view`)."""
+        world = self.unit_worlds[unit] if self.n_terms == 1 else world_view(self.world, self.layout, unit)
+        return unit_view(self, unit, world)
+
+    def _record(self) -> None:
+        for u, series in enumerate(self.unit_series):
+            series.record(self.view(u))
+
+    def _summarize_term(self) -> None:
+        for u, rows in enumerate(self.unit_term_summaries):
+            rows.append(summarize(self.view(u), 0.0))
+
+    def unit_result_model(self, unit: int) -> ElectionModel:
+        """Unit ``unit`` at the end, with its own series and term summaries (what a result reads)."""
+        view = self.view(unit)
+        view.series = self.unit_series[unit]
+        view.term_summaries = self.unit_term_summaries[unit]
+        view.timing = {k: v / self.layout.n_units for k, v in self.timing.items()}
+        return view

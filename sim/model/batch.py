@@ -29,12 +29,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.config import SimConfig
+from sim.model.agents import CandidateStatus, DelegateState
 from sim.model.election import ElectionModel, draw_world
 from sim.model.metrics import TimeSeries, summarize
 from sim.model.streams import RandomStreams
 from sim.model.tips import _FIELDS as TIP_FIELDS
-from sim.model.tips import TipBook, TipTarget
-from sim.model.voting import merit_tie_break
+from sim.model.tips import TipBook, TipStatus, TipTarget
+from sim.model.voting import merit_tie_break, seats_differing
 from sim.model.world import World
 
 if TYPE_CHECKING:
@@ -212,17 +213,23 @@ class BatchGenerator:
 
     The size of a draw tells which entity it is for (the layout is unambiguous); a Poisson draw
     sets the per-unit sizes of the draws that follow it with its total (false tips per township).
+    A stream that only ever draws uniforms of one size (``prefetch`` > 0: brokers' offers,
+    delegates' decisions) draws ``prefetch`` days' worth per unit at once: ``random`` produces
+    doubles one after another, so cutting one call into several gives the same numbers.
 
     Args:
         generators: Each unit's generator of this stream.
         layout: The batch's layout.
+        prefetch: Draws of one size to make per unit and generator call (0: none).
     """
 
-    def __init__(self, generators: list[np.random.Generator], layout: Layout) -> None:
+    def __init__(self, generators: list[np.random.Generator], layout: Layout, prefetch: int = 0) -> None:
         self.generators = generators
         self.layout = layout
+        self.prefetch = prefetch
         self._by_total = {int(v.sum()): v for v in layout.sizes.values()}
         self._pending: np.ndarray | None = None
+        self._buffer: tuple[np.ndarray, np.ndarray, int, int] | None = None  # numbers, parts, next, left
 
     def _parts(self, n: int) -> np.ndarray:
         pending = self._pending
@@ -237,20 +244,68 @@ class BatchGenerator:
         return entity
 
     def _draw(self, method: str, size: Any, *args: Any) -> np.ndarray:
+        if self.prefetch:
+            raise BatchError(f"a prefetched stream cannot draw {method}")
         shape = (size,) if np.ndim(size) == 0 else tuple(size)
         parts = self._parts(int(shape[0]))
-        bounds = np.concatenate([[0], np.cumsum(parts)])
+        bounds = _bounds(parts)
+        split = [isinstance(x, np.ndarray) and x.ndim > 0 and len(x) == shape[0] for x in args]
         out = []
         for u, gen in enumerate(self.generators):
             a, b = int(bounds[u]), int(bounds[u + 1])
-            unit_args = [x[a:b] if isinstance(x, np.ndarray) and x.ndim and len(x) == shape[0] else x for x in args]
-            unit_shape = (b - a, *shape[1:]) if np.ndim(size) else b - a
-            out.append(getattr(gen, method)(*unit_args, unit_shape))
+            unit_args = [x[a:b] if cut else x for x, cut in zip(args, split, strict=True)]
+            out.append(getattr(gen, method)(*unit_args, (b - a, *shape[1:])))
         return np.concatenate(out)
 
     def random(self, size: Any) -> np.ndarray:
         """Uniforms on [0, 1), unit by unit (as ``Generator.random``)."""
+        if self.prefetch and np.ndim(size) == 0:
+            return self._prefetched(int(size))
+        if np.ndim(size) == 0:
+            parts = self._parts(int(size))
+            out = np.empty(int(size))
+            bounds = _bounds(parts)
+            for u, gen in enumerate(self.generators):
+                gen.random(out=out[bounds[u] : bounds[u + 1]])
+            return out
         return self._draw("random", size)
+
+    def _prefetched(self, n: int) -> np.ndarray:
+        if self._buffer is None or self._buffer[3] == 0:
+            parts = self._parts(n)
+            if self._buffer is not None and not np.array_equal(self._buffer[1], parts):
+                raise BatchError("a prefetched stream changed its draw size")
+            k = self.prefetch
+            numbers = np.concatenate([gen.random(int(p) * k) for gen, p in zip(self.generators, parts, strict=True)])
+            self._buffer = (numbers, parts, 0, k)
+        numbers, parts, day, left = self._buffer
+        if int(parts.sum()) != n:
+            raise BatchError("a prefetched stream changed its draw size")
+        k = self.prefetch
+        # Unit u's block holds k draws of parts[u]; today's is the day-th of them.
+        block_start = _bounds(parts * k)[:-1] + day * parts
+        index = np.repeat(block_start - _bounds(parts)[:-1], parts) + np.arange(n)
+        self._buffer = (numbers, parts, day + 1, left - 1)
+        return numbers[index]
+
+    def uniforms(self, *draws: tuple[str, int]) -> list[np.ndarray]:
+        """Consecutive uniform draws, one generator call per unit (see :func:`sim.model.streams.uniforms`).
+
+        ``false_tip`` draws are sized per unit by the last Poisson draw; others by their entity.
+        """
+        parts = np.array([self._pending if entity == "false_tip" else self.layout.sizes[entity] for entity, _ in draws])
+        for (entity, n), p in zip(draws, parts, strict=True):
+            if p is None or int(p.sum()) != int(n):
+                raise BatchError(f"a draw of {n} for {entity} does not split by run")
+        per_unit = parts.sum(axis=0)
+        numbers = np.concatenate([gen.random(int(t)) for gen, t in zip(self.generators, per_unit, strict=True)])
+        # Where draw d of unit u starts in ``numbers``: the unit's block, then the draws before d.
+        offset = _bounds(per_unit)[:-1][None, :] + np.cumsum(parts, axis=0) - parts
+        out = []
+        for d in range(len(draws)):
+            index = np.repeat(offset[d] - _bounds(parts[d])[:-1], parts[d]) + np.arange(int(parts[d].sum()))
+            out.append(numbers[index])
+        return out
 
     def standard_normal(self, size: Any) -> np.ndarray:
         """Standard normals, unit by unit."""
@@ -276,9 +331,20 @@ class BatchGenerator:
         return out
 
 
+def _bounds(parts: np.ndarray) -> np.ndarray:
+    """Block boundaries of consecutive blocks of ``parts`` items."""
+    return np.concatenate([[0], np.cumsum(parts)]).astype(np.int64)
+
+
 def _unit_sums(values: np.ndarray, parts: np.ndarray) -> np.ndarray:
     bounds = np.concatenate([[0], np.cumsum(parts)])
     return np.array([int(values[a:b].sum()) for a, b in itertools.pairwise(bounds)], dtype=np.int64)
+
+
+#: Streams that only ever draw uniforms of one size (one per tie, each campaign day).
+PREFETCHED = ("offers", "decisions")
+#: Days of those draws made per generator call.
+PREFETCH_DAYS = 10
 
 
 class BatchStreams:
@@ -297,7 +363,8 @@ class BatchStreams:
     def __getitem__(self, name: str) -> BatchGenerator:
         gen = self._generators.get(name)
         if gen is None:
-            gen = self._generators[name] = BatchGenerator([s[name] for s in self.units], self.layout)
+            prefetch = PREFETCH_DAYS if name in PREFETCHED else 0
+            gen = self._generators[name] = BatchGenerator([s[name] for s in self.units], self.layout, prefetch)
         return gen
 
     def __getattr__(self, name: str) -> BatchGenerator:
@@ -309,6 +376,15 @@ class BatchStreams:
 # ---------------------------------------------------------------------------------------- views
 def state_entity(name: str) -> str | None:
     """The entity of the model's state array ``name`` (None if it is not per entity)."""
+    if name not in _ENTITY_OF:
+        _ENTITY_OF[name] = _state_entity(name)
+    return _ENTITY_OF[name]
+
+
+_ENTITY_OF: dict[str, str | None] = {}
+
+
+def _state_entity(name: str) -> str | None:
     if name in STATE_ENTITY:
         return STATE_ENTITY[name]
     for prefix, entity in STATE_PREFIX.items():
@@ -439,7 +515,8 @@ class ElectionBatch(ElectionModel):
         self.unit_worlds = worlds
         self.streams = BatchStreams(units, self.layout)
         n = self.layout.n_units
-        self.unit_series = [TimeSeries(self.cfg.schedule.terms * self._term_days()) for _ in range(n)]
+        self.unit_series = TimeSeries(self.cfg.schedule.terms * self._term_days())
+        self.unit_series.columns = {k: np.zeros((n, len(v))) for k, v in self.unit_series.columns.items()}
         self.unit_term_summaries: list[list[dict[str, Any]]] = [[] for _ in range(n)]
         self._setup(interventions, t0)
 
@@ -500,8 +577,7 @@ class ElectionBatch(ElectionModel):
         return unit_view(self, unit, world)
 
     def _record(self) -> None:
-        for u, series in enumerate(self.unit_series):
-            series.record(self.view(u))
+        record_units(self, self.unit_series)
 
     def _summarize_term(self) -> None:
         for u, rows in enumerate(self.unit_term_summaries):
@@ -510,7 +586,54 @@ class ElectionBatch(ElectionModel):
     def unit_result_model(self, unit: int) -> ElectionModel:
         """Unit ``unit`` at the end, with its own series and term summaries (what a result reads)."""
         view = self.view(unit)
-        view.series = self.unit_series[unit]
+        view.series = TimeSeries(0)
+        view.series.columns = {k: v[unit] for k, v in self.unit_series.columns.items()}
         view.term_summaries = self.unit_term_summaries[unit]
         view.timing = {k: v / self.layout.n_units for k, v in self.timing.items()}
         return view
+
+
+def _unit_means(values: np.ndarray, layout: Layout, entity: str) -> np.ndarray:
+    """Each unit's mean of ``values`` over its block (summed as its lone run sums)."""
+    return np.array([values[layout.block(entity, u)].mean() for u in range(layout.n_units)])
+
+
+def record_units(model: ElectionBatch, series: TimeSeries) -> None:
+    """Fill the day's row of every unit's series (``series.columns[name][unit, row]``).
+
+    The same quantities as :meth:`sim.model.metrics.TimeSeries.record`, counted per unit; means
+    and sums of floats are taken over each unit's block, as its lone run takes them.
+    """
+    d, row = model.day, model.row
+    w, layout, tips = model.world, model.layout, model.tips
+    n = layout.n_units
+    col = series.columns
+    col["day"][:, row] = row
+    col["term"][:, row] = model.term
+    col["days_to_congress"][:, row] = model.congress_day - d
+    col["offers"][:, row] = model.offers_today
+    col["offers_accepted"][:, row] = model.accepted_today
+    n_del = layout.sizes["delegate"]
+    col["bribed_share"][:, row] = model.count_mask("delegate", model.del_state == DelegateState.BOUGHT) / n_del
+    col["ever_bribed_share"][:, row] = model.count_mask("delegate", model.del_ever_bought) / n_del
+    tip_unit = layout.unit_of("county")[tips.county]
+    col["tips"][:, row] = np.bincount(tip_unit[tips.day == d], minlength=n)
+    closed = (tips.status == TipStatus.CLOSED) & (tips.close_day == d)
+    col["tips_closed"][:, row] = np.bincount(tip_unit[closed], minlength=n)
+    col["tips_substantiated"][:, row] = np.bincount(tip_unit[closed & tips.substantiated], minlength=n)
+    col["tips_queued"][:, row] = np.bincount(tip_unit[tips.status == TipStatus.QUEUED], minlength=n)
+    col["detections"][:, row] = model.counters["detections"]
+    working = np.bincount(w.contract_broker[model.contract_client >= 0], minlength=w.n_brokers) > 0
+    col["brokers_active"][:, row] = model.count_mask("broker", model.broker_active & working)
+    col["buyers_funding"][:, row] = model.count_mask("candidate", model.buyers_funding())
+    # Every unit has as many candidates (townships x slots): rows of a reshape sum as a lone run.
+    spent = model.cand_spent.reshape(n, -1).sum(axis=1) - model.cand_returned.reshape(n, -1).sum(axis=1)
+    col["money_spent"][:, row] = spent
+    col["mean_perceived_risk"][:, row] = _unit_means(model.perceived_risk(), layout, "delegate")
+    col["mean_trust"][:, row] = _unit_means(model.trust, layout, "county")
+    col["township_visits"][:, row] = model.counters["township_visits"]
+    if d >= model.congress_day:
+        held = model.cand_status == CandidateStatus.ELECTED
+        differing = seats_differing(held, model.cf_elected, w.slots_per_township)
+        col["seats_bought"][:, row] = model.count_items("township", np.arange(w.n_townships), differing)
+    col["delegates_sanctioned"][:, row] = model.counters["delegates_sanctioned"]

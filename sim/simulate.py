@@ -154,13 +154,8 @@ BATCH_TOWNSHIPS = 3000
 
 
 def batchable(cfg: SimConfig) -> bool:
-    """Whether runs of ``cfg`` can be simulated together (:class:`sim.model.batch.ElectionBatch`).
-
-    Not yet: repeated terms, and the two interventions that act across the whole province
-    (risk screening's shares, inspection teams' routes).
-    """
-    enabled = set(cfg.enabled_interventions())
-    return BATCHING and cfg.schedule.terms == 1 and not enabled & {"risk_screening", "team_inspection"}
+    """Whether runs of ``cfg`` can be simulated together (:class:`sim.model.batch.ElectionBatch`)."""
+    return BATCHING
 
 
 #: Whether :func:`simulate_many` simulates replicates together (off: one at a time).

@@ -558,6 +558,14 @@ class ElectionBatch(ElectionModel):
         """The unit of each item of ``entity``."""
         return self.layout.unit_of(entity)
 
+    def unit_blocks(self, entity: str) -> list[slice]:
+        """Each unit's items of ``entity``."""
+        return [self.layout.block(entity, u) for u in range(self.layout.n_units)]
+
+    def unit_rng(self, unit: int, name: str) -> np.random.Generator:
+        """Unit ``unit``'s own generator of stream ``name``."""
+        return self.streams.units[unit][name]
+
     def running_sum(self, values: np.ndarray, entity: str, items: np.ndarray) -> np.ndarray:
         """The cumulative sum of ``values``, restarting with each unit (as its lone run sums)."""
         unit = self.layout.unit_of(entity)[items]

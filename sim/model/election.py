@@ -281,6 +281,20 @@ class ElectionModel(mesa.Model):
         """How many items of ``entity`` ``mask`` marks (each run's, in a batch)."""
         return int(mask.sum())
 
+    @property
+    def n_units(self) -> int:
+        """Runs simulated together (1; see :class:`sim.model.batch.ElectionBatch`)."""
+        return 1
+
+    def unit_blocks(self, entity: str) -> list[slice]:
+        """Each run's items of ``entity`` (one run: all of them)."""
+        sizes = {"candidate": self.world.n_candidates, "township": self.world.n_townships}
+        return [slice(0, sizes[entity])]
+
+    def unit_rng(self, unit: int, name: str) -> np.random.Generator:
+        """Run ``unit``'s stream ``name`` (one run: the model's own)."""
+        return self.streams[name]
+
     def unit_of(self, entity: str) -> np.ndarray:
         """The run each item of ``entity`` belongs to (all 0: one run)."""
         sizes = {"candidate": self.world.n_candidates, "township": self.world.n_townships}

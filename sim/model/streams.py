@@ -40,7 +40,7 @@ def uniforms(rng: Any, *draws: tuple[str, int]) -> list[np.ndarray]:
     Returns:
         One array per draw.
     """
-    if not isinstance(rng, np.random.Generator):
+    if hasattr(rng, "uniforms"):  # a batch's stream
         return rng.uniforms(*draws)
     sizes = [int(n) for _, n in draws]
     return np.split(rng.random(sum(sizes)), np.cumsum(sizes)[:-1])

@@ -149,8 +149,9 @@ def simulate_many(configs: Sequence[SimConfig]) -> list[RunResult]:
     return [r for r in results if r is not None]
 
 
-#: Townships a batch holds at most (memory and cache: 3,000 townships are ~250,000 delegates).
-BATCH_TOWNSHIPS = 3000
+#: Townships a batch holds at most: 1,200 townships are ~100,000 delegates, where one run is already
+#: long enough that a batch saves nothing (a province of 841 townships runs alone).
+BATCH_TOWNSHIPS = 1200
 
 
 def batchable(cfg: SimConfig) -> bool:

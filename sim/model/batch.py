@@ -276,35 +276,36 @@ class BatchGenerator:
             if self._buffer is not None and not np.array_equal(self._buffer[1], parts):
                 raise BatchError("a prefetched stream changed its draw size")
             k = self.prefetch
-            numbers = np.concatenate([gen.random(int(p) * k) for gen, p in zip(self.generators, parts, strict=True)])
+            # Day-major: row j holds every unit's j-th draw, laid out as the stacked draw is.
+            numbers = np.empty((k, n))
+            bounds = _bounds(parts)
+            for u, gen in enumerate(self.generators):
+                numbers[:, bounds[u] : bounds[u + 1]] = gen.random(int(parts[u]) * k).reshape(k, -1)
             self._buffer = (numbers, parts, 0, k)
         numbers, parts, day, left = self._buffer
         if int(parts.sum()) != n:
             raise BatchError("a prefetched stream changed its draw size")
-        k = self.prefetch
-        # Unit u's block holds k draws of parts[u]; today's is the day-th of them.
-        block_start = _bounds(parts * k)[:-1] + day * parts
-        index = np.repeat(block_start - _bounds(parts)[:-1], parts) + np.arange(n)
         self._buffer = (numbers, parts, day + 1, left - 1)
-        return numbers[index]
+        return numbers[day]
 
     def uniforms(self, *draws: tuple[str, int]) -> list[np.ndarray]:
         """Consecutive uniform draws, one generator call per unit (see :func:`sim.model.streams.uniforms`).
 
         ``false_tip`` draws are sized per unit by the last Poisson draw; others by their entity.
         """
-        parts = np.array([self._pending if entity == "false_tip" else self.layout.sizes[entity] for entity, _ in draws])
+        parts = [self._pending if entity == "false_tip" else self.layout.sizes[entity] for entity, _ in draws]
         for (entity, n), p in zip(draws, parts, strict=True):
             if p is None or int(p.sum()) != int(n):
                 raise BatchError(f"a draw of {n} for {entity} does not split by run")
-        per_unit = parts.sum(axis=0)
-        numbers = np.concatenate([gen.random(int(t)) for gen, t in zip(self.generators, per_unit, strict=True)])
-        # Where draw d of unit u starts in ``numbers``: the unit's block, then the draws before d.
-        offset = _bounds(per_unit)[:-1][None, :] + np.cumsum(parts, axis=0) - parts
-        out = []
-        for d in range(len(draws)):
-            index = np.repeat(offset[d] - _bounds(parts[d])[:-1], parts[d]) + np.arange(int(parts[d].sum()))
-            out.append(numbers[index])
+        bounds = [_bounds(p) for p in parts]
+        out = [np.empty(int(n)) for _, n in draws]
+        for u, gen in enumerate(self.generators):
+            numbers = gen.random(int(sum(int(p[u]) for p in parts)))
+            at = 0
+            for d, bound in enumerate(bounds):
+                a, b = bound[u], bound[u + 1]
+                out[d][a:b] = numbers[at : at + b - a]
+                at += b - a
         return out
 
     def standard_normal(self, size: Any) -> np.ndarray:
@@ -552,7 +553,8 @@ class ElectionBatch(ElectionModel):
 
     def count_mask(self, entity: str, mask: np.ndarray) -> np.ndarray:
         """Per unit, how many items of ``entity`` ``mask`` marks."""
-        return np.bincount(self.layout.unit_of(entity)[mask], minlength=self.layout.n_units)
+        running = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+        return np.diff(running[self.layout.start[entity]])
 
     def unit_of(self, entity: str) -> np.ndarray:
         """The unit of each item of ``entity``."""

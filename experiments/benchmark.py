@@ -129,7 +129,8 @@ from sim.simulate import resolve_config, simulate
 import sim.simulate
 S = sys.modules["sim.simulate"]
 scale, policy, terms, n, mode = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-cfgs = [resolve_config({"scenario": scale, "policy": policy, "schedule": {"terms": terms}}, seed=1000 + i) for i in range(n)]
+data = {"scenario": scale, "policy": policy, "schedule": {"terms": terms}}
+cfgs = [resolve_config(data, seed=1000 + i) for i in range(n)]
 simulate(cfgs[0])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0, c0 = time.perf_counter(), time.process_time()

@@ -18,7 +18,6 @@ daily records read.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from time import perf_counter
@@ -338,8 +337,9 @@ def _bounds(parts: np.ndarray) -> np.ndarray:
 
 
 def _unit_sums(values: np.ndarray, parts: np.ndarray) -> np.ndarray:
-    bounds = np.concatenate([[0], np.cumsum(parts)])
-    return np.array([int(values[a:b].sum()) for a, b in itertools.pairwise(bounds)], dtype=np.int64)
+    """Each unit's sum of its block of whole numbers ``values`` (blocks of ``parts`` items)."""
+    running = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
+    return np.diff(running[_bounds(parts)])
 
 
 #: Streams that only ever draw uniforms of one size (one per tie, each campaign day).
@@ -604,8 +604,16 @@ class ElectionBatch(ElectionModel):
 
 
 def _unit_means(values: np.ndarray, layout: Layout, entity: str) -> np.ndarray:
-    """Each unit's mean of ``values`` over its block (summed as its lone run sums)."""
-    return np.array([values[layout.block(entity, u)].mean() for u in range(layout.n_units)])
+    """Each unit's mean of ``values`` over its block.
+
+    Blocks of one size are rows of a reshape, summed as a lone run sums (bit for bit); otherwise
+    the blocks are summed in order (``reduceat``), within about ``1e-13`` relative of the lone
+    run's pairwise sum.
+    """
+    sizes = layout.sizes[entity]
+    if np.all(sizes == sizes[0]):
+        return values.reshape(len(sizes), -1).mean(axis=1)
+    return np.add.reduceat(values, layout.start[entity][:-1]) / sizes
 
 
 def record_units(model: ElectionBatch, series: TimeSeries) -> None:

@@ -312,10 +312,10 @@ class ElectionModel(mesa.Model):
         """Record ``n`` vote-buying actors (brokers or candidates) caught by ``cause``."""
         if np.all(np.asarray(n) <= 0):
             return
-        self.counters[f"detections_{cause}"] += n
-        self.counters["detections"] += n
+        self.count(f"detections_{cause}", n)
+        self.count("detections", n)
         if self.day < self.congress_day:
-            self.counters["detected_before_vote"] += n
+            self.count("detected_before_vote", n)
 
     # ------------------------------------------------------------------ the schedule
     @property

@@ -310,6 +310,69 @@ def against(other: Path, rounds: int) -> dict[str, tuple[float, float]]:
     }
 
 
+#: Times ``R`` replicates (seeds 1000..) of one configuration under the checkout given first, one at
+#: a time (``simulate``) or together (``simulate_many``): processor and wall seconds per run, and
+#: the peak memory the runs added, per run.
+REPLICATES = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from sim.simulate import resolve_config, simulate
+import sim.simulate
+S = sys.modules["sim.simulate"]
+scale, policy, terms, n, mode = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+data = {"scenario": scale, "policy": policy, "schedule": {"terms": terms}}
+cfgs = [resolve_config(data, seed=1000 + i) for i in range(n)]
+simulate(cfgs[0])
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0, c0 = time.perf_counter(), time.process_time()
+if mode == "batched":
+    S.simulate_many(cfgs)
+else:
+    for cfg in cfgs:
+        simulate(cfg)
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+added = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+print(cpu / n, wall / n, added / (n if mode == "batched" else 1))
+"""
+
+
+def replicates(root: Path, scale: str, policy: str, terms: int, n: int, mode: str) -> tuple[float, float, float]:
+    """Processor and wall seconds per run and added peak MB per run of ``n`` replicates (see REPLICATES)."""
+    args = [sys.executable, "-c", REPLICATES, str(root), scale, policy, str(terms), str(n), mode]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    cpu, wall, mb = out.stdout.strip().splitlines()[-1].split()
+    return float(cpu), float(wall), float(mb)
+
+
+def batched_table(other: Path | None, quick: bool) -> None:
+    """Replicates one at a time against together, here and (``other``) in the code before batching.
+
+    Each case runs in fresh processes, this checkout and the other in alternation (same load);
+    the figures are the best of the rounds.
+    """
+    rounds = 1 if quick else 3
+    cases = [("county", "none", 1, 100), ("county", "all", 1, 100), ("city", "none", 1, 20), ("city", "all", 1, 20)]
+    cases += [("province", "none", 1, 2), ("province", "none", 3, 2)]
+    print(f"Replicates of one configuration: processor ms per run (best of {rounds}); MB added per run")
+    head = f"{'scale':<9}{'policy':<7}{'terms':>6}{'runs':>5}{'one at a time':>15}{'together':>10}{'ratio':>7}"
+    print(head + (f"{'before':>9}{'ratio':>7}" if other else "") + f"{'MB lone':>9}{'MB each':>9}")
+    for scale, policy, terms, n in cases:
+        n = max(2, n // 4) if quick else n
+        best: dict[str, tuple[float, float, float]] = {}
+        for _ in range(rounds):
+            for key, root, mode in (("lone", ROOT, "lone"), ("batched", ROOT, "batched"), ("before", other, "lone")):
+                if root is None:
+                    continue
+                got = replicates(root, scale, policy, terms, n, mode)
+                best[key] = min(best.get(key, got), got)
+        lone, batched = best["lone"], best["batched"]
+        line = f"{scale:<9}{policy:<7}{terms:>6}{n:>5}{lone[0] * 1e3:>15.1f}{batched[0] * 1e3:>10.1f}"
+        line += f"{lone[0] / batched[0]:>6.1f}x"
+        if other:
+            line += f"{best['before'][0] * 1e3:>9.1f}{best['before'][0] / batched[0]:>6.1f}x"
+        print(line + f"{lone[2]:>9.1f}{batched[2]:>9.1f}")
+
+
 def main() -> None:
     """Print the benchmark's tables."""
     parser = argparse.ArgumentParser()
@@ -318,7 +381,14 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, help="another checkout: time a province run of both, in alternation, and their ratio"
     )
+    parser.add_argument(
+        "--batched", action="store_true", help="replicates one at a time against together (with --against: before too)"
+    )
     args = parser.parse_args()
+    if args.batched:
+        print(f"load: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores\n")
+        batched_table(args.against.resolve() if args.against else None, args.quick)
+        return
     if args.against is not None:
         rounds = 3 if args.quick else 7
         print(f"province run, no intervention (median of {rounds} rounds, best of 2 runs each):")

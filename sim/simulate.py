@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter
 from typing import Any
 
@@ -13,6 +13,7 @@ import pandas as pd
 from sim.config import ConfigError, SimConfig, build_config, check_keys, merge_plain, plain_values
 from sim.config.runtime import check_runtime
 from sim.interventions import INTERVENTION_NAMES, build_interventions
+from sim.model.batch import BatchError, ElectionBatch
 from sim.model.election import ElectionModel
 from sim.model.metrics import TERM_KEYS, combine_terms, per_term_costs, summarize
 from sim.presets import compose
@@ -110,11 +111,60 @@ def simulate(
     t0 = perf_counter()
     model = build_model(cfg)
     model.run()
+    return _result(model, perf_counter() - t0, keep_model)
+
+
+#: Townships a batch holds at most: 1,200 townships are ~100,000 delegates, where one run is already
+#: long enough that a batch saves nothing (a province of 841 townships runs alone).
+BATCH_TOWNSHIPS = 1200
+
+
+def batchable(cfg: SimConfig) -> bool:
+    """Whether runs of ``cfg`` can be simulated together (:class:`sim.model.batch.ElectionBatch`)."""
+    return BATCHING
+
+
+#: Whether :func:`simulate_many` simulates replicates together (off: one at a time).
+BATCHING = True
+
+
+def plan_batches(configs: Sequence[SimConfig]) -> list[list[int]]:
+    """Positions of ``configs`` grouped into batches: equal configurations but for the seed."""
+    groups: list[tuple[SimConfig, list[int]]] = []  # configurations are not hashable
+    batches: list[list[int]] = []
+    for i, cfg in enumerate(configs):
+        if not batchable(cfg):
+            batches.append([i])
+            continue
+        key = replace(cfg, seed=0)
+        for other, members in groups:
+            if other == key:
+                members.append(i)
+                break
+        else:
+            groups.append((key, [i]))
+    for key, members in groups:
+        size = max(1, BATCH_TOWNSHIPS // max(key.world.n_townships, 1))
+        batches.extend(members[j : j + size] for j in range(0, len(members), size))
+    return batches
+
+
+def _run_batch(configs: list[SimConfig]) -> list[RunResult]:
+    """Simulate ``configs`` (equal but for the seed) together; one result each."""
+    t0 = perf_counter()
+    batch = ElectionBatch(configs, interventions=build_interventions(configs[0].interventions))
+    batch.run()
+    runtime = (perf_counter() - t0) / len(configs)
+    return [_result(batch.unit_result_model(u), runtime, False) for u in range(len(configs))]
+
+
+def _result(model: ElectionModel, runtime_s: float, keep_model: bool) -> RunResult:
+    """The finished ``model``'s summary, series and terms (``runtime_s``: its build and run)."""
     if model.n_terms == 1:
-        summary = summarize(model, perf_counter() - t0)
+        summary = summarize(model, runtime_s)
     else:
         summary = combine_terms(model.term_summaries)
-        summary["runtime_s"] = perf_counter() - t0
+        summary["runtime_s"] = runtime_s
     for name in INTERVENTION_NAMES:
         summary.setdefault(f"units_{name}", 0.0)
         summary.setdefault(f"cost_{name}", 0.0)
@@ -151,7 +201,8 @@ def simulate_many(configs: Sequence[SimConfig], *, allow_long: bool = False) -> 
 
     Every caller that runs more than one configuration (sweep jobs, the optimiser's chunks, the
     calibration's particles, EMA's replicator) goes through here, so a batched engine that runs
-    the replicates of a configuration as one computation serves them all.  Each result equals
+    the replicates of a configuration as one computation serves them all: runs equal but for the
+    seed are simulated together (:class:`sim.model.batch.ElectionBatch`, ``BATCHING``).  Each result equals
     what :func:`simulate` returns for the same configuration alone (``tests/test_simulate_many.py``).
 
     Args:
@@ -174,7 +225,18 @@ def simulate_many(configs: Sequence[SimConfig], *, allow_long: bool = False) -> 
         checked.append(cfg)
     _CHECKED.update(id(cfg) for cfg in checked)  # each is checked once, not again by simulate()
     try:
-        return [simulate(cfg, allow_long=True) for cfg in checked]
+        results: list[RunResult | None] = [None] * len(checked)
+        for batch in plan_batches(checked):
+            if len(batch) > 1:
+                try:
+                    for i, result in zip(batch, _run_batch([checked[i] for i in batch]), strict=True):
+                        results[i] = result
+                    continue
+                except BatchError:
+                    pass  # a layout the batch cannot split exactly: run these one at a time
+            for i in batch:
+                results[i] = simulate(checked[i], allow_long=True)
+        return [r for r in results if r is not None]
     finally:
         _CHECKED.clear()
 

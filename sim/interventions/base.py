@@ -75,8 +75,12 @@ class Intervention(ABC):  # noqa: B024 - every hook is optional; subclasses over
     def finalize(self, model: ElectionModel) -> None:  # noqa: B027 - optional hook
         """Called once after the last day."""
 
-    def spend(self, units: float, staff_days_per_unit: float) -> None:
-        """Book resources used."""
+    def spend(self, units: Any, staff_days_per_unit: float) -> None:
+        """Book resources used (in a batch of runs, an array of each run's)."""
+        if np.ndim(units):
+            self.units = self.units + np.asarray(units, dtype=float)
+            self.staff_days = self.staff_days + np.asarray(units, dtype=float) * staff_days_per_unit
+            return
         self.units += float(units)
         self.staff_days += float(units) * staff_days_per_unit
 

@@ -45,13 +45,17 @@ class CandidateVetting(Intervention):
         # grade first), and the first ``coverage`` of the reserves, fixed before any round so that
         # every arm vets the same people.  The share is taken of each group on its own: reserves
         # are never graded, so a quota over slate and reserves together would vet the whole slate
-        # at a coverage of 5/7 whenever screening ran.
-        priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64)))
-        slate = model.cand_status == CandidateStatus.NOMINATED
+        # at a coverage of 5/7 whenever screening ran.  Each run of a batch ranks its own candidates.
+        unit = model.unit_of("candidate")
+        n_units = int(unit[-1]) + 1 if len(unit) else 1
+        priority = np.lexsort((u_order, -model.cand_grade.astype(np.int64), unit))
         selected = np.zeros(w.n_candidates, dtype=bool)
-        for group in (slate, model.cand_status == CandidateStatus.RESERVE):
-            ranked = priority[group[priority]]
-            selected[ranked[: round(cfg.coverage * len(ranked))]] = True
+        for group in (model.cand_status == CandidateStatus.NOMINATED, model.cand_status == CandidateStatus.RESERVE):
+            ranked = priority[group[priority]]  # the group's members, run by run, in priority order
+            per_unit = np.bincount(unit[ranked], minlength=n_units)
+            rank = np.arange(len(ranked)) - np.concatenate([[0], np.cumsum(per_unit)[:-1]])[unit[ranked]]
+            quota = np.array([round(cfg.coverage * n) for n in per_unit])
+            selected[ranked[rank < quota[unit[ranked]]]] = True
         p_exclude = np.where(w.cand_tainted, cfg.completion * cfg.hit_rate, cfg.false_alarm_rate)
         vetted = np.zeros(w.n_candidates, dtype=bool)
         for _ in range(w.slots_per_township - model.cfg.world.candidates_per_township + 1):
@@ -61,11 +65,11 @@ class CandidateVetting(Intervention):
             excluded = due & (u_check < p_exclude)
             model.cand_status[excluded] = CandidateStatus.EXCLUDED
             model.cand_removed_by[excluded] = self.name
-        n_vet = int(vetted.sum())
+        n_vet = model.count_mask("candidate", vetted)
         model.count("candidates_vetted", n_vet)
         self.spend(n_vet * cfg.checks_per_candidate * cfg.completion, cfg.staff_days_per_check)
         excluded = model.cand_status == CandidateStatus.EXCLUDED
         self.outcomes = {
-            "excluded": float(excluded.sum()),
-            "excluded_tainted": float((excluded & w.cand_tainted).sum()),
+            "excluded": model.count_mask("candidate", excluded) * 1.0,
+            "excluded_tainted": model.count_mask("candidate", excluded & w.cand_tainted) * 1.0,
         }

@@ -48,6 +48,7 @@ class PledgesTalks(Intervention):
         model.del_pledge = np.where(signs, cfg.commitment, 0.0)
         model.pledge_bribe_scale = cfg.bribe_scale
         model.cand_commitment += np.where(talked, cfg.candidate_commitment, 0.0)
-        self.spend(signs.sum(), cfg.staff_days_per_pledge)
-        self.spend(talked.sum(), cfg.staff_days_per_talk)
-        self.outcomes = {"pledges": float(signs.sum()), "talks": float(talked.sum())}
+        n_signs, n_talks = model.count_mask("delegate", signs), model.count_mask("candidate", talked)
+        self.spend(n_signs, cfg.staff_days_per_pledge)
+        self.spend(n_talks, cfg.staff_days_per_talk)
+        self.outcomes = {"pledges": n_signs * 1.0, "talks": n_talks * 1.0}

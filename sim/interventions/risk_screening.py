@@ -73,14 +73,21 @@ class RiskScreening(Intervention):
         has_brokers = np.bincount(w.broker_township, minlength=w.n_townships) > 0
         town_risk = np.bincount(w.cand_township, weights=p_buy, minlength=w.n_townships) * has_brokers
         town_buying = (np.bincount(w.cand_township, weights=will_buy, minlength=w.n_townships) > 0) & has_brokers
-        model.town_grade = grade(town_buying, town_risk + noise_town * town_risk.std(), u_town, cfg)
-        score = p_buy + noise_cand * p_buy[slate].std() if slate.any() else p_buy
-        model.cand_grade[slate] = grade(will_buy[slate], score[slate], u_cand[slate], cfg)
+        # Each run of a batch grades its own province (shares and spreads are the province's).
+        towns, cands = model.unit_blocks("township"), model.unit_blocks("candidate")
+        for t, c in zip(towns, cands, strict=True):
+            model.town_grade[t] = grade(
+                town_buying[t], town_risk[t] + noise_town[t] * town_risk[t].std(), u_town[t], cfg
+            )
+            on_slate, p = slate[c], p_buy[c]
+            score = p + noise_cand[c] * p[on_slate].std() if on_slate.any() else p
+            model.cand_grade[c][on_slate] = grade(will_buy[c][on_slate], score[on_slate], u_cand[c][on_slate], cfg)
         boost = np.array([0.0, cfg.medium_risk_boost, cfg.high_risk_boost])
         model.town_watch += boost[model.town_grade]
-        units = w.n_townships * cfg.units_per_township + slate.sum() * cfg.units_per_candidate
+        n_towns = model.count_mask("township", np.ones(w.n_townships, dtype=bool))
+        units = n_towns * cfg.units_per_township + model.count_mask("candidate", slate) * cfg.units_per_candidate
         self.spend(units, cfg.staff_days_per_unit)
         self.outcomes = {
-            "high_townships": float((model.town_grade == HIGH).sum()),
-            "medium_townships": float((model.town_grade == MEDIUM).sum()),
+            "high_townships": model.count_mask("township", model.town_grade == HIGH) * 1.0,
+            "medium_townships": model.count_mask("township", model.town_grade == MEDIUM) * 1.0,
         }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, override
 
+import numpy as np
+
 from sim.config import TipoffResolutionConfig
 from sim.interventions.base import Intervention
 from sim.model.tips import TipStatus
@@ -44,6 +46,9 @@ class TipoffResolution(Intervention):
 
     @override
     def apply(self, model: ElectionModel) -> None:
-        open_cases = int((model.tips.status == TipStatus.OPEN).sum())
-        standing = model.hotline.capacity_per_day * len(model.world.county_size)
-        self.spend(max(open_cases, standing) * self.config.staff_days_per_case_day, 1.0)
+        tips = model.tips
+        open_cases = model.count_items("county", tips.county[tips.status == TipStatus.OPEN])
+        standing = model.hotline.capacity_per_day * model.count_mask(
+            "county", np.ones(len(model.world.county_size), dtype=bool)
+        )
+        self.spend(np.maximum(open_cases, standing) * self.config.staff_days_per_case_day, 1.0)

@@ -41,9 +41,9 @@ class WarningEducation(Intervention):
         attends = u_attend < cfg.coverage
         self.attend_day = np.where(attends, cfg.start_day + (u_day * cfg.rollout_days).astype(np.int64), -1)
         attendees = np.bincount(w.township[attends], minlength=w.n_townships)
-        sessions = np.ceil(attendees / cfg.attendees_per_session).sum()
-        self.spend(sessions, cfg.staff_days_per_session)
-        self.outcomes = {"attendees": float(attends.sum())}
+        sessions = np.ceil(attendees / cfg.attendees_per_session)
+        self.spend(model.count_items("township", np.arange(w.n_townships), sessions), cfg.staff_days_per_session)
+        self.outcomes = {"attendees": model.count_mask("delegate", attends) * 1.0}
         self.moral = np.zeros(w.n_delegates)
         self.risk = np.zeros(w.n_delegates)
         self.decay = 0.5 ** (1.0 / cfg.half_life_days)

@@ -153,8 +153,9 @@ def return_unspent_funds(model: ElectionModel) -> None:
     held = (model.contract_client >= 0) & (funds > 0)
     back = held & model.broker_active[w.contract_broker]
     model.cand_returned += np.bincount(model.contract_client[back], weights=funds[back], minlength=w.n_candidates)
-    model.count("money_returned", float(funds[back].sum()))
-    model.count("money_seized", float(funds[held & ~back].sum()))
+    seized = held & ~back
+    model.count("money_returned", model.count_items("contract", np.flatnonzero(back), funds[back]))
+    model.count("money_seized", model.count_items("contract", np.flatnonzero(seized), funds[seized]))
     model.contract_funds = np.zeros(w.n_contracts)
 
 
@@ -198,7 +199,7 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
         return empty, empty
     open_ties, picked = choose_approaches(model, u_offer)
     approached = open_ties[picked]
-    model.count("offers", len(approached))
+    model.count("offers", model.count_items("tie", approached))
     if len(approached) == 0:
         return approached, approached
     ct = w.tie_contract[open_ties]
@@ -208,11 +209,11 @@ def make_offers(model: ElectionModel, peer_share: np.ndarray) -> tuple[np.ndarra
     # Below its own reservation price a delegate refuses whatever else it weighs: no money, no vote.
     said = (bribe >= w.reservation_price[delegates]) & (u_decide[approached] < expit(utility))
     said_yes = approached[said]
-    model.count("offers_accepted", len(said_yes))
+    model.count("offers_accepted", model.count_items("tie", said_yes))
     yes = open_ties[payable_yeses(model, open_ties, picked[said])]
     # A yes that was not paid (the contract ran out of cash, or the same candidate's other broker
     # paid more) is no refusal: the tie stays untried and the delegate has nothing to report.
-    model.count("offers_unpaid", len(said_yes) - len(yes))
+    model.count("offers_unpaid", model.count_items("tie", said_yes) - model.count_items("tie", yes))
     refused = np.setdiff1d(approached, said_yes, assume_unique=True)
     model.tie_state[refused] = TieState.REFUSED
     model.tie_state[yes] = TieState.ACCEPTED
@@ -316,9 +317,13 @@ def payable_yeses(model: ElectionModel, open_ties: np.ndarray, yes: np.ndarray) 
     yes = np.sort(yes[first])
     # A contract pays out at most what it holds, bribe and commission (ties are grouped by contract).
     yc = ct[yes]
-    paid = np.cumsum(price[yes])
+    # Running totals restart with each run of a batch (contracts of different runs never share a
+    # group); the value at the group's first tie is carried by index, which equals the running
+    # maximum because the totals never decrease.
+    paid = model.running_sum(price[yes], "tie", open_ties[yes])
     group_start = np.concatenate([[True], yc[1:] != yc[:-1]])
-    before_group = np.maximum.accumulate(np.where(group_start, paid - price[yes], 0.0))
+    first_of_group = np.maximum.accumulate(np.where(group_start, np.arange(len(yes)), 0))
+    before_group = (paid - price[yes])[first_of_group]
     return yes[paid - before_group <= model.contract_funds[yc] + 1e-9]
 
 

@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from time import perf_counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -42,14 +42,23 @@ from sim.model.reporting import file_tips, rivals_report_winners
 from sim.model.streams import RandomStreams
 from sim.model.terms import add_dormant_ties, draw_leanings, fill_from_reserves, prepare_next_term, serve_term
 from sim.model.tips import TipBook
-from sim.model.voting import hold_congress
-from sim.model.world import build_world
+from sim.model.voting import hold_congress, merit_tie_break
+from sim.model.world import World, build_world
 
 if TYPE_CHECKING:
     from sim.model.hooks import InterventionHooks
 
 # Mesa logs every step at INFO; at tens of thousands of runs that floods every log.
 logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def draw_world(cfg: SimConfig, streams: RandomStreams) -> World:
+    """The run's province from its ``world`` stream, with dormant ties when terms repeat."""
+    world = build_world(cfg, streams.world)
+    if cfg.schedule.terms > 1:
+        # drawn from their own stream, so a single term is untouched
+        world = add_dormant_ties(world, cfg, streams["terms"])
+    return world
 
 
 class ElectionModel(mesa.Model):
@@ -66,13 +75,17 @@ class ElectionModel(mesa.Model):
         t0 = perf_counter()
         self.cfg = cfg
         self.streams = RandomStreams(cfg.seed)
-        self.world = w = build_world(cfg, self.streams.world)
+        self.world = draw_world(cfg, self.streams)
+        self._setup(interventions, t0)
+
+    def _setup(self, interventions: Sequence[InterventionHooks] | None, t0: float) -> None:
+        """Everything after the world is drawn: the state, the interventions, the campaign's start."""
+        cfg, w = self.cfg, self.world
         n_del, n_cand, n_brok = w.n_delegates, w.n_candidates, w.n_brokers
         # Ties and contracts in use: every one, unless repeated terms give brokers dormant ties to
         # grow into (drawn from their own stream, so a single term is untouched).
         self.tie_active = np.ones(len(w.tie_broker), dtype=bool)
         if cfg.schedule.terms > 1:
-            self.world = w = add_dormant_ties(w, cfg, self.streams["terms"])
             self.tie_active = w.tie_active_at_start.copy()
         self.contract_active = np.bincount(w.tie_contract[self.tie_active], minlength=w.n_contracts) > 0
 
@@ -111,9 +124,7 @@ class ElectionModel(mesa.Model):
         self.mean_monitoring = float(np.dot(WorldConfig().broker_kind_shares, cfg.voting.monitoring_by_kind))
 
         self._reset_election_state()
-        # Mesa agents for candidates and brokers: thin views over the arrays above.
-        self.candidate_agents = [Candidate(self, i) for i in range(n_cand)]
-        self.broker_agents = [Broker(self, i) for i in range(n_brok)]
+        self._make_agents()
 
         if interventions is None:
             # The model layer does not import the interventions; they are handed in (see
@@ -133,6 +144,11 @@ class ElectionModel(mesa.Model):
         self._open_campaign()
         self.timing["setup_s"] = perf_counter() - t1
         self.running = True
+
+    def _make_agents(self) -> None:
+        """Mesa agents for candidates and brokers: thin views over the model's arrays."""
+        self.candidate_agents = [Candidate(self, i) for i in range(self.world.n_candidates)]
+        self.broker_agents = [Broker(self, i) for i in range(self.world.n_brokers)]
 
     def _reset_election_state(self) -> None:
         """The state of one election: a fresh slate, untouched delegates, an empty case book."""
@@ -250,18 +266,56 @@ class ElectionModel(mesa.Model):
         w = self.world
         return np.bincount(w.contract_broker, weights=self.contract_funds, minlength=w.n_brokers)
 
-    def count(self, name: str, n: float) -> None:
-        """Add ``n`` to the counter ``name``."""
+    def count(self, name: str, n: Any) -> None:
+        """Add ``n`` (from :meth:`count_items` or :meth:`count_mask`) to the counter ``name``."""
         self.counters[name] += n
 
-    def count_detection(self, n: int, cause: str) -> None:
+    def count_items(self, entity: str, items: np.ndarray, weights: np.ndarray | None = None) -> Any:
+        """How many ``items`` (indices of ``entity``) there are, or the sum of their ``weights``.
+
+        A batch of runs (:class:`sim.model.batch.ElectionBatch`) answers each run's total apart.
+        """
+        return len(items) if weights is None else float(weights.sum())
+
+    def count_mask(self, entity: str, mask: np.ndarray) -> Any:
+        """How many items of ``entity`` ``mask`` marks (each run's, in a batch)."""
+        return int(mask.sum())
+
+    @property
+    def n_units(self) -> int:
+        """Runs simulated together (1; see :class:`sim.model.batch.ElectionBatch`)."""
+        return 1
+
+    def unit_blocks(self, entity: str) -> list[slice]:
+        """Each run's items of ``entity`` (one run: all of them)."""
+        sizes = {"candidate": self.world.n_candidates, "township": self.world.n_townships}
+        return [slice(0, sizes[entity])]
+
+    def unit_rng(self, unit: int, name: str) -> np.random.Generator:
+        """Run ``unit``'s stream ``name`` (one run: the model's own)."""
+        return self.streams[name]
+
+    def unit_of(self, entity: str) -> np.ndarray:
+        """The run each item of ``entity`` belongs to (all 0: one run)."""
+        sizes = {"candidate": self.world.n_candidates, "township": self.world.n_townships}
+        return np.zeros(sizes[entity], dtype=np.int64)
+
+    def running_sum(self, values: np.ndarray, entity: str, items: np.ndarray) -> np.ndarray:
+        """The cumulative sum of ``values`` (one per item of ``entity``, ascending), run by run in a batch."""
+        return np.cumsum(values)
+
+    def merit_tie_break(self) -> np.ndarray:
+        """Each candidate's tie-break in the tally: merit scaled to [0, 1e-6] over the province."""
+        return merit_tie_break(self.world.cand_merit)
+
+    def count_detection(self, n: Any, cause: str) -> None:
         """Record ``n`` vote-buying actors (brokers or candidates) caught by ``cause``."""
-        if n <= 0:
+        if np.all(np.asarray(n) <= 0):
             return
-        self.counters[f"detections_{cause}"] += n
-        self.counters["detections"] += n
+        self.count(f"detections_{cause}", n)
+        self.count("detections", n)
         if self.day < self.congress_day:
-            self.counters["detected_before_vote"] += n
+            self.count("detected_before_vote", n)
 
     # ------------------------------------------------------------------ the schedule
     @property
@@ -280,9 +334,10 @@ class ElectionModel(mesa.Model):
             refused, paid = make_offers(self, peer_share)
             settle_acceptances(self, paid)
             record_refusals(self, refused)
-            self.offers_today = int(self.counters["offers"] - offers_before)
-            self.accepted_today = len(paid)
-            self.count("bribes_paid", len(paid))
+            offers = self.counters["offers"] - offers_before
+            self.offers_today = int(offers) if np.ndim(offers) == 0 else offers
+            self.accepted_today = self.count_items("tie", paid)
+            self.count("bribes_paid", self.accepted_today)
             file_tips(self, refused, peer_share, campaign=True)
         elif self.day == self.congress_day:
             return_unspent_funds(self)
@@ -297,7 +352,7 @@ class ElectionModel(mesa.Model):
             if iv.active:
                 iv.apply(self)
         self._decay_beliefs()
-        self.series.record(self)
+        self._record()
         self.day += 1
         if self.day == self.term_days:
             self._close_term()
@@ -306,7 +361,7 @@ class ElectionModel(mesa.Model):
     def _close_term(self) -> None:
         """Winners serve (and some sell posts); record the term; then the next election, or the end."""
         serve_term(self)
-        self.term_summaries.append(summarize(self, 0.0))
+        self._summarize_term()
         if self.term + 1 < self.n_terms:
             prepare_next_term(self)
             self.term += 1
@@ -317,6 +372,14 @@ class ElectionModel(mesa.Model):
             for iv in self.interventions:
                 iv.finalize(self)
             self.running = False
+
+    def _record(self) -> None:
+        """Fill the day's row of the daily series."""
+        self.series.record(self)
+
+    def _summarize_term(self) -> None:
+        """Keep the finished term's outcomes."""
+        self.term_summaries.append(summarize(self, 0.0))
 
     def _decay_beliefs(self) -> None:
         self.town_risk_sum += np.minimum(self.town_risk, 1.0)  # the term's average is remembered

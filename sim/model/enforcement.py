@@ -54,13 +54,14 @@ def sanction_brokers(model: ElectionModel, brokers: np.ndarray, cause: str) -> N
     model.del_held[w.tie_delegate[voided], model.contract_client[w.tie_contract[voided]] % k] = False
     exposed = (model.del_state == DelegateState.BOUGHT) & ~model.holds_live_bribe()
     model.del_state[exposed] = DelegateState.EXPOSED
-    model.count("brokers_removed", len(brokers))
-    model.count(f"brokers_removed_{cause}", len(brokers))
-    model.count("delegates_exposed", int(exposed.sum()))
+    n_brokers = model.count_items("broker", brokers)
+    model.count("brokers_removed", n_brokers)
+    model.count(f"brokers_removed_{cause}", n_brokers)
+    model.count("delegates_exposed", model.count_mask("delegate", exposed))
     sanction_delegates(model, np.unique(w.tie_delegate[voided]), cause)
     of_removed = removed[w.contract_broker]
     working = np.bincount(w.contract_broker[of_removed & (model.contract_client >= 0)], minlength=w.n_brokers)
-    model.count_detection(int((working[brokers] > 0).sum()), cause)
+    model.count_detection(model.count_items("broker", brokers[working[brokers] > 0]), cause)
     b = model.cfg.beliefs
     raise_risk(model, w.broker_township[brokers], b.sanction_jump_local, b.sanction_jump_county)
     # Each sanctioned broker may implicate its clients (one draw per broker, for all of them).
@@ -87,10 +88,11 @@ def sanction_delegates(model: ElectionModel, delegates: np.ndarray, cause: str) 
     if len(hit) == 0:
         return
     model.del_present[hit] = False
-    model.count("delegates_sanctioned", len(hit))
-    model.count(f"delegates_sanctioned_{cause}", len(hit))
+    n_hit = model.count_items("delegate", hit)
+    model.count("delegates_sanctioned", n_hit)
+    model.count(f"delegates_sanctioned_{cause}", n_hit)
     if model.day >= model.congress_day:  # on congress day, sanctions follow the vote
-        model.count("delegates_sanctioned_after_vote", len(hit))
+        model.count("delegates_sanctioned_after_vote", n_hit)
     b = model.cfg.beliefs
     raise_risk(model, np.unique(model.world.township[hit]), b.sanction_jump_local, b.sanction_jump_county)
 
@@ -112,10 +114,10 @@ def sanction_candidates(model: ElectionModel, candidates: np.ndarray, cause: str
     hit = np.concatenate([pre, post])
     if len(hit) == 0:
         return
-    model.count("candidates_disqualified", len(pre))
-    model.count("winners_unseated", len(post))
-    model.count(f"candidates_sanctioned_{cause}", len(hit))
-    model.count_detection(int(model.vote_buyers()[hit].sum()), cause)
+    model.count("candidates_disqualified", model.count_items("candidate", pre))
+    model.count("winners_unseated", model.count_items("candidate", post))
+    model.count(f"candidates_sanctioned_{cause}", model.count_items("candidate", hit))
+    model.count_detection(model.count_items("candidate", hit[model.vote_buyers()[hit]]), cause)
     b = model.cfg.beliefs
     raise_risk(model, model.world.cand_township[hit], b.sanction_jump_local, b.sanction_jump_county)
     if len(post):

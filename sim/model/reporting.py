@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import CandidateStatus, DelegateState
+from sim.model.streams import uniforms
 from sim.model.tips import TipSource, TipTarget
 
 if TYPE_CHECKING:
@@ -68,11 +69,16 @@ def file_tips(model: ElectionModel, refused_ties: np.ndarray, peer_share: np.nda
     # False and malicious tips: their number never depends on the state of the run.
     n_false = rng.poisson(r.false_tips_per_township_day, n_town)
     towns = np.repeat(np.arange(n_town), n_false)
-    u_target = rng.random(len(towns))
-    u_pick = rng.random(len(towns))
-    ev_false = rng.random(len(towns))
-    # Fixed-size draws for the state-dependent reporters.
-    u_ref, u_peer, u_rival = rng.random(n_del), rng.random(n_del), rng.random(n_cand)
+    # Then fixed-size draws for the state-dependent reporters: refusers, peers, rivals.
+    u_target, u_pick, ev_false, u_ref, u_peer, u_rival = uniforms(
+        rng,
+        ("false_tip", len(towns)),
+        ("false_tip", len(towns)),
+        ("false_tip", len(towns)),
+        ("delegate", n_del),
+        ("delegate", n_del),
+        ("candidate", n_cand),
+    )
 
     top_buyer, top_held = top_buyer_per_township(model)
     town_buying = top_held > 0

@@ -10,6 +10,7 @@ this is what makes intervention arms comparable seed by seed (common random numb
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,25 @@ CORE_STREAMS = (
     "enforcement",
     "voting",
 )
+
+
+def uniforms(rng: Any, *draws: tuple[str, int]) -> list[np.ndarray]:
+    """Consecutive uniform draws: the same numbers as one ``rng.random(size)`` call per draw.
+
+    One generator call instead of several (generating doubles one after another is what
+    ``random`` does, so the numbers do not depend on how the calls are cut).
+
+    Args:
+        rng: A stream (a batch's streams split each draw by run, see :mod:`sim.model.batch`).
+        *draws: ``(entity, size)`` per draw: what each number is drawn for, and how many.
+
+    Returns:
+        One array per draw.
+    """
+    if hasattr(rng, "uniforms"):  # a batch's stream
+        return rng.uniforms(*draws)
+    sizes = [int(n) for _, n in draws]
+    return np.split(rng.random(sum(sizes)), np.cumsum(sizes)[:-1])
 
 
 def stream_seed(seed: int, name: str) -> np.random.SeedSequence:

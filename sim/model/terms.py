@@ -118,7 +118,7 @@ def fill_from_reserves(model: ElectionModel) -> None:
     rank = np.cumsum(reserve, axis=1) - 1  # order of each reserve in its township
     promoted = reserve & (rank < wanted[:, None])
     model.cand_status[promoted.ravel()] = CandidateStatus.NOMINATED
-    model.count("reserves_nominated", int(promoted.sum()))
+    model.count("reserves_nominated", model.count_mask("candidate", promoted.ravel()))
 
 
 def patrons(model: ElectionModel) -> np.ndarray:
@@ -132,9 +132,10 @@ def serve_term(model: ElectionModel) -> None:
     rng = model.streams["terms"]
     n_posts = np.minimum(rng.poisson(p.posts_per_patron, model.world.n_candidates), MAX_POSTS)
     model.posts_sold = np.where(patrons(model), n_posts, 0)
-    model.count("patrons", int(patrons(model).sum()))
-    model.count("posts_sold", int(model.posts_sold.sum()))
-    model.count("patronage_rents", float(model.posts_sold.sum() * p.post_price))
+    model.count("patrons", model.count_mask("candidate", patrons(model)))
+    posts = model.count_items("candidate", np.arange(len(model.posts_sold)), model.posts_sold)
+    model.count("posts_sold", posts if np.ndim(posts) else int(posts))
+    model.count("patronage_rents", posts * p.post_price if np.ndim(posts) else float(posts * p.post_price))
 
 
 def _take_slots(town: np.ndarray, wanted: np.ndarray, free: np.ndarray) -> np.ndarray:

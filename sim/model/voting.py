@@ -36,7 +36,7 @@ comparable to the end.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import expit, logit
@@ -103,6 +103,7 @@ def tally(
     seats: int,
     merit: np.ndarray,
     margin: int = 2,
+    tie_break: np.ndarray | None = None,
 ) -> Tally:
     """Hold every township's congress (a round and a re-run) on the delegates' scores.
 
@@ -115,6 +116,7 @@ def tally(
         seats: Seats per township.
         merit: Candidates' merit, which breaks ties in votes.
         margin: Candidates in the re-run beyond the seats left.
+        tie_break: The tie-break added to votes (default: ``merit`` scaled to [0, 1e-6]).
 
     Returns:
         The tally.
@@ -122,7 +124,8 @@ def tally(
     n_town, k = on_ballot.shape
     seats_town = contested_seats(on_ballot, seats)
     ballots = np.bincount(town[present], minlength=n_town).astype(float)
-    tie_break = 1e-6 * (merit - merit.min()) / max(float(np.ptp(merit)), 1e-12)
+    if tie_break is None:
+        tie_break = merit_tie_break(merit)
     ballot = on_ballot[town] & present[:, None]
     score = np.where(ballot, score, -np.inf)
 
@@ -180,6 +183,11 @@ def delivery_probability(model: ElectionModel, ties: np.ndarray) -> np.ndarray:
         return expit(logit(v.compliance) + shift)
 
 
+def merit_tie_break(merit: np.ndarray) -> np.ndarray:
+    """Merit scaled to [0, 1e-6]: breaks ties in votes, never outweighs a vote."""
+    return 1e-6 * (merit - merit.min()) / max(float(np.ptp(merit)), 1e-12)
+
+
 def hold_congress(model: ElectionModel) -> None:
     """Hold every congress three times (as it happened, without bribes, clean) and declare the winners."""
     w, cfg = model.world, model.cfg
@@ -211,10 +219,11 @@ def hold_congress(model: ElectionModel) -> None:
     bought_score[hd, hc] = np.inf
 
     margin = cfg.world.candidates_per_township - seats
-    actual = tally(bought_score, slate, town, present, seats, w.cand_merit, margin)
-    no_bribes = tally(judged, slate, town, present, seats, w.cand_merit, margin)
+    tb = model.merit_tie_break()
+    actual = tally(bought_score, slate, town, present, seats, w.cand_merit, margin, tb)
+    no_bribes = tally(judged, slate, town, present, seats, w.cand_merit, margin, tb)
     initial = model.initial_slate.reshape(-1, k)
-    clean = tally(judged, initial, town, np.ones(n_del, dtype=bool), seats, w.cand_merit, margin)
+    clean = tally(judged, initial, town, np.ones(n_del, dtype=bool), seats, w.cand_merit, margin, tb)
 
     nominated = slate.ravel()
     model.cand_status[actual.elected] = CandidateStatus.ELECTED
@@ -229,26 +238,51 @@ def hold_congress(model: ElectionModel) -> None:
 
     # Marks the bribed delegates cast for those who paid them, delivered or by their own judgement.
     marked_payer = actual.marks[w.tie_delegate[held_ties], client[held_ties] % k]
-    ballots = int(present.sum())
-    bought = split_bought_seats(actual.elected, no_bribes.elected, model.vote_buyers(), k)
-    model.results.update(
+    model.results.update(congress_results(model, actual, no_bribes, clean, slate, held_ties, complies, marked_payer))
+
+
+def congress_results(
+    model: ElectionModel,
+    actual: Tally,
+    no_bribes: Tally,
+    clean: Tally,
+    slate: np.ndarray,
+    held_ties: np.ndarray,
+    complies: np.ndarray,
+    marked_payer: np.ndarray,
+) -> dict[str, Any]:
+    """Congress day's counts (``model.results``), per run of a batch."""
+    w = model.world
+    k, seats = w.slots_per_township, model.cfg.world.seats_per_township
+    per_town = model.count_mask
+    ballots = per_town("delegate", model.del_present)
+    n_seats = model.count_mask("township", np.ones(w.n_townships, dtype=bool)) * seats
+    bought = split_bought_seats(actual.elected, no_bribes.elected, model.vote_buyers(), k, model.count_items)
+    held_delegates = np.unique(w.tie_delegate[held_ties])
+    return dict(
         ballots=ballots,
         delegates_present=ballots,
-        seats_filled=int(actual.elected.sum()),
-        seats_first_round=int(actual.first_round.sum()),
-        seats_vacant=int(w.n_townships * seats - actual.elected.sum()),
-        seats_postponed=int((seats - actual.contested).sum()),
-        ballots_without_competition=int((slate.sum(axis=1) <= seats).sum()),
-        seats_bought=int(seats_differing(actual.elected, no_bribes.elected, k).sum()),
-        **{f"seats_{part}": int(n) for part, n in bought.items()},
-        seats_changed_by_removals=int(seats_differing(no_bribes.elected, clean.elected, k).sum()),
-        payer_seats=int((actual.elected & model.vote_buyers()).sum()),
-        bought_votes_held=len(held_ties),
-        bought_votes_delivered=len(complies),
-        defections=len(held_ties) - len(complies),
-        bribed_marks_for_payers=int(marked_payer.sum()),
-        delegates_holding_bribes=len(np.unique(w.tie_delegate[held_ties])),
+        seats_filled=per_town("candidate", actual.elected),
+        seats_first_round=per_town("candidate", actual.first_round),
+        seats_vacant=n_seats - per_town("candidate", actual.elected),
+        seats_postponed=_town_total(model, seats - actual.contested),
+        ballots_without_competition=per_town("township", slate.sum(axis=1) <= seats),
+        seats_bought=_town_total(model, seats_differing(actual.elected, no_bribes.elected, k)),
+        **{f"seats_{part}": n for part, n in bought.items()},
+        seats_changed_by_removals=_town_total(model, seats_differing(no_bribes.elected, clean.elected, k)),
+        payer_seats=per_town("candidate", actual.elected & model.vote_buyers()),
+        bought_votes_held=model.count_items("tie", held_ties),
+        bought_votes_delivered=model.count_items("tie", complies),
+        defections=model.count_items("tie", held_ties) - model.count_items("tie", complies),
+        bribed_marks_for_payers=model.count_items("tie", held_ties[marked_payer]),
+        delegates_holding_bribes=model.count_items("delegate", held_delegates),
     )
+
+
+def _town_total(model: ElectionModel, per_township: np.ndarray) -> Any:
+    """A whole number per township summed over the run (each run's, in a batch)."""
+    total = model.count_items("township", np.arange(len(per_township)), per_township)
+    return int(total) if np.ndim(total) == 0 else total
 
 
 def seats_differing(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
@@ -262,23 +296,30 @@ def seats_differing(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     return np.maximum(only_a, only_b)
 
 
-def split_bought_seats(actual: np.ndarray, no_bribes: np.ndarray, paid: np.ndarray, k: int) -> dict[str, int]:
+def split_bought_seats(
+    actual: np.ndarray, no_bribes: np.ndarray, paid: np.ndarray, k: int, count_items: Any = None
+) -> dict[str, Any]:
     """Split the seats buying changed by what became of them.
 
     ``captured``: won by a candidate who paid brokers and would not have won without bribes;
     ``vacated``: filled without bribes but left vacant with them (bought marks split the
     majority); ``displaced``: the rest (won by a candidate who did not pay, marks having shifted).
-    The three add up to :func:`seats_differing`.
+    The three add up to :func:`seats_differing`.  ``count_items`` (a model's) sums the
+    townships of each run of a batch apart.
     """
     gained = (actual & ~no_bribes).reshape(-1, k)
     captured = (gained & paid.reshape(-1, k)).sum(axis=1)
     total = seats_differing(actual, no_bribes, k)
     vacated = np.maximum(no_bribes.reshape(-1, k).sum(axis=1) - actual.reshape(-1, k).sum(axis=1), 0)
-    return {
-        "captured": int(captured.sum()),
-        "vacated": int(vacated.sum()),
-        "displaced": int((total - captured - vacated).sum()),
-    }
+    parts = {"captured": captured, "vacated": vacated, "displaced": total - captured - vacated}
+    if count_items is None:
+        return {part: int(n.sum()) for part, n in parts.items()}
+    towns = np.arange(len(total))
+    return {part: _whole(count_items("township", towns, n)) for part, n in parts.items()}
+
+
+def _whole(total: Any) -> Any:
+    return int(total) if np.ndim(total) == 0 else total
 
 
 def refill(elected: np.ndarray, standing: np.ndarray, votes: np.ndarray, townships: np.ndarray, k: int) -> np.ndarray:
@@ -318,8 +359,8 @@ def refill_seats(model: ElectionModel, unseated: np.ndarray) -> None:
     standing = model.cand_status == CandidateStatus.DEFEATED
     picks = refill(elected, standing, model.votes, towns, k)
     model.cand_status[picks[picks >= 0]] = CandidateStatus.ELECTED
-    model.count("seats_refilled", int((picks >= 0).sum()))
-    model.count("seats_left_vacant", int((picks < 0).sum()))
+    model.count("seats_refilled", model.count_items("candidate", unseated[picks >= 0]))
+    model.count("seats_left_vacant", model.count_items("candidate", unseated[picks < 0]))
 
     # The counterfactual: those of the unseated it had seated leave it too.
     cf_vacated = unseated[model.cf_elected[unseated]]

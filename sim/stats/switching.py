@@ -45,7 +45,8 @@ def _indices(x: np.ndarray, y: np.ndarray, names: list[str], seed: int) -> np.nd
     bounds = [[float(x[:, j].min()), float(x[:, j].max())] for j in range(x.shape[1])]
     problem = {"num_vars": len(names), "names": names, "bounds": bounds}
     harmonics = 4 if len(y) >= 64 else 2  # fewer harmonics for small samples (SALib's bias correction)
-    res = rbd_fast.analyze(problem, x, y, M=harmonics, num_resamples=2, seed=seed)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a parameter whose ordering leaves no variance: NaN
+        res = rbd_fast.analyze(problem, x, y, M=harmonics, num_resamples=2, seed=seed)
     return np.asarray(res["S1"], dtype=float)
 
 
@@ -62,19 +63,20 @@ def difference_sensitivity(
 
     Returns:
         One row per parameter, highest index first: ``parameter, S1, floor`` (the largest index of
-        any parameter in the shuffles), ``above_noise``.  Empty below :data:`MIN_DRAWS` draws.
+        any parameter in the shuffles), ``above_noise``.  Empty below :data:`MIN_DRAWS` draws or when
+        the difference is the same in every draw.
     """
     common = inputs.index.intersection(difference.index)
     x = inputs.loc[common]
     x = x.loc[:, x.nunique() > 1]
     y = difference.loc[common].to_numpy(dtype=float)
-    if len(y) < MIN_DRAWS or x.shape[1] == 0:
+    if len(y) < MIN_DRAWS or x.shape[1] == 0 or np.ptp(y) == 0:  # a lead that never varies has no sensitivity
         return pd.DataFrame(columns=["parameter", "S1", "floor", "above_noise"])
     names = list(x.columns)
     xv = x.to_numpy(dtype=float)
     s1 = _indices(xv, y, names, seed)
     rng = np.random.default_rng(seed)
-    floor = max(float(np.max(_indices(xv, rng.permutation(y), names, seed))) for _ in range(permutations))
+    floor = max(float(np.nanmax(_indices(xv, rng.permutation(y), names, seed))) for _ in range(permutations))
     table = pd.DataFrame({"parameter": names, "S1": s1, "floor": floor, "above_noise": s1 > floor})
     return table.sort_values("S1", ascending=False, ignore_index=True)
 

@@ -45,7 +45,8 @@ def test_the_report_gives_each_claim_in_three_layers_and_the_sensitivity_of_the_
     assert {"parameter", "S1", "floor", "above_noise", "switching_value"} <= set(lead.columns)
     assert (out / "assumptions_0.png").is_file()
     page = (out / "report.md").read_text()
-    assert "What we assumed" in page and "of draws" in page.split("##")[0]  # the sentence on the first screen
+    first_screen = page.split("## The answer")[1].split("\n## ")[0]
+    assert "What we assumed" in page and "of draws under seed noise alone" in first_screen
 
 
 def test_the_layers_share_seeds_and_only_layer_c_varies_the_assumptions(layered_sweep):

@@ -161,7 +161,7 @@ def assumptions_section(
 ) -> Section | None:
     """The section of a layered sweep (None for any other sweep)."""
     n = layered_draws(meta)
-    if n is None or base is None:
+    if n is None or base is None or runs.arm.nunique() < 2 or "cost_total" not in runs:
         return None
     layer = layer_of(runs["sample"].to_numpy(), n)
     budgets = sorted({round(float(c), 0) for a, c in runs.groupby("arm")["cost_total"].mean().items() if a != base})

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from sim.config import assumed_ranges
+from sim.config import ConfigError, assumed_ranges
 from sim.optimise.settings import OptimiseConfig
 from sim.optimise.worlds import robustness_worlds
 from sim.sweeps.assumptions import assumption_design, layer_of
-from sim.sweeps.experiment import SensitivityConfig, plan_runs
+from sim.sweeps.experiment import SensitivityConfig, plan_runs, validate_run_config
 
 POSTERIOR = "docs/calibration_posterior.parquet"
 
@@ -67,3 +68,9 @@ def test_the_robustness_worlds_draw_the_assumptions_beside_the_posterior():
     bare, _ = robustness_worlds(opt, SensitivityConfig())
     assert not set(assumed_ranges()) & set(bare[0][2])
     assert all(set(b[2].items()) <= set(w[2].items()) for b, w in zip(bare, worlds, strict=True))
+
+
+@pytest.mark.parametrize("flag", ["layers", "assumptions"])
+def test_layers_or_assumptions_without_draws_are_refused_naming_the_key(flag):
+    with pytest.raises(ConfigError, match=f"sensitivity.{flag}=true needs sensitivity.n_samples"):
+        validate_run_config(2, SensitivityConfig(n_samples=0, **{flag: True}))

@@ -193,6 +193,9 @@ def validate_run_config(
             f"replicates={replicates} x sensitivity.n_samples={sensitivity.n_samples} is more than {MAX_RUNS:,} "
             "runs per arm"
         )
+    if (sensitivity.layers or sensitivity.assumptions) and sensitivity.n_samples < 1:
+        which = "layers" if sensitivity.layers else "assumptions"
+        raise ConfigError(f"sensitivity.{which}=true needs sensitivity.n_samples >= 1 (the number of draws)")
     if sensitivity.posterior:
         from sim.calibration.posterior import resolve
 

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.config import assumed_ranges
+from sim.config import assumed_ranges, iter_params
 from sim.report.html import Section, _csv, _save
 from sim.report.style import arm_name
 from sim.stats.claims import claim_probabilities, flips
@@ -69,10 +69,15 @@ def leading_pairs(runs_c: pd.DataFrame, key: str, base: str, budgets: list[float
 
 
 def pair_analysis(runs_c: pd.DataFrame, first: str, second: str, key: str, seed: int = 0) -> dict[str, Any]:
-    """Sensitivity of ``first``'s lead over ``second`` to the assumptions, and the top three's switching values."""
+    """Sensitivity of ``first``'s lead over ``second`` to the assumptions, and the top three's switching values.
+
+    The costs per unit (staff-days) are left out: they change what a run books, not its seats.
+    """
     diff = pair_difference(runs_c, first, second, key)
     assumed = assumed_ranges()
-    cols = [f"in.{k}" for k in assumed if f"in.{k}" in runs_c]
+    # A cost per unit changes what a run books, never its seats: left out, so it cannot raise the noise floor.
+    costs = {k for k, _, m in iter_params() if m.get("unit") == "staff-days"}
+    cols = [f"in.{k}" for k in assumed if f"in.{k}" in runs_c and k not in costs]
     inputs = runs_c.groupby("sample")[cols].first().rename(columns=lambda c: c[3:])
     table = difference_sensitivity(inputs, diff, seed=seed)
     table["default"] = [assumed[p]["default"] for p in table.parameter]
@@ -200,7 +205,9 @@ def assumptions_section(
                 f"{stem}.csv",
                 "First-order index (RBD-FAST) of each assumption on the lead over the assumption layer's draws; "
                 "floor: the largest index of any assumption after shuffling the lead (19 shuffles, a 5% "
-                "family-wise test); switching value: where the smoothed lead crosses zero.",
+                "family-wise test); switching value: where the smoothed lead crosses zero (top three only; a "
+                "switching value is a finding only for an assumption above the floor). Costs per unit are left "
+                "out: they change what a run books, not its seats.",
             )
         )
         if i == 0:

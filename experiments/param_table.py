@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.calibration.sampler import SMCSettings
 from sim.calibration.settings import Design
-from sim.config import iter_params
+from sim.config import assumed_ranges, iter_params
 from sim.levers import lever_table
 from sim.optimise.settings import OptimiseConfig
 from sim.sweeps.experiment import SweepSettings
@@ -67,6 +67,20 @@ def table(rows: list[tuple[str, Any, dict[str, Any]]], prefix: str = "", with_so
         )
 
 
+def assumed() -> None:
+    """The table of assumed ranges: the parameters nobody fitted, with the range the decision sweeps draw."""
+    print("\n## Assumed ranges\n")
+    print("Parameters that set an intervention's strength or a key mechanism and that the calibration does not fit:")
+    print("each is an *assumption*, with the prior range `sensitivity.assumptions=true` draws it from (a Latin")
+    print("hypercube common to every arm, beside the posterior's draws; docs/ASSUMPTIONS.md) and the reasoning.")
+    print("U: uniform; LU: log-uniform.\n")
+    print("| key | default | assumed range | reasoning |")
+    print("|---|---|---|---|")
+    for key, a in assumed_ranges().items():
+        span = f"{'LU' if a['log'] else 'U'}[{number(a['low'])}, {number(a['high'])}]"
+        print(f"| `{key}` | {shown(a['default'])} | *assumed* {span} | {a['reason']} |")
+
+
 def main() -> None:
     """Print the model's parameters, the decision levers, and the settings of sweeps, optimiser and calibration."""
     print("# Parameters and settings\n")
@@ -79,6 +93,7 @@ def main() -> None:
     print("Source: FACTS = a figure of the source report (shared/seed/FACTS.md); LIT = the literature;")
     print("POSTERIOR / FIT = the calibration (docs/VALIDATION.md); LAW = the election law; ASSUMPTION = chosen.")
     table(iter_params())
+    assumed()
     print("\n## Decision levers\n")
     print("What `experiment=optimise` searches (declared with `lever=` in `sim/config/interventions.py`;")
     print("`sim/levers.py`). A lever's value 0 means the intervention is not deployed (cost 0); an intervention")

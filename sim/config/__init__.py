@@ -35,7 +35,7 @@ from sim.config.interventions import (
 from sim.config.schedule import ScheduleConfig, TermsConfig
 from sim.config.schema import SimConfig
 from sim.config.size import available_memory, check_size, memory_estimate
-from sim.config.validation import check_fields, iter_params, validate
+from sim.config.validation import assumed_ranges, check_fields, iter_params, validate
 from sim.config.world import WorldConfig
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "VotingConfig",
     "WarningEducationConfig",
     "WorldConfig",
+    "assumed_ranges",
     "available_memory",
     "build_config",
     "check_fields",

@@ -16,7 +16,12 @@ class DelegateConfig:
 
     integrity_mean: float = param(2.0, unit="logit", doc="mean moral cost of taking a bribe")
     integrity_sd: float = param(1.0, lo=0.0, unit="logit", doc="spread of moral cost across delegates")
-    base_detection_belief: float = prob(0.08, doc="mean prior belief that a bribe is detected")
+    base_detection_belief: float = prob(
+        0.08,
+        doc="mean prior belief that a bribe is detected",
+        assumed=(0.03, 0.15),
+        reason="Lochner 2007: people's own arrest-risk beliefs run above official rates; no survey of delegates exists",
+    )
     accept_intercept: float = param(0.0, unit="logit", doc="intercept of the acceptance logit")
     money_weight: float = param(
         2.0, lo=0.0, unit="logit per log-unit", doc="weight of log(1 + bribe / bribe_reference) in the acceptance logit"
@@ -37,6 +42,12 @@ class DelegateConfig:
         "(50) lies in the lower tail and the usual prices above the median",
         doc="median of the delegates' reservation prices: a bribe below a delegate's own price is refused "
         "with certainty (lognormal across delegates, drawn once per run)",
+        assumed=(50.0, 200.0),
+        log=True,
+        reason=(
+            "township prices in the record: Xiushui 50, Feitian 400 yuan a deputy (Caijing 2014); a price paid "
+            "bounds the reservation from above"
+        ),
     )
     reservation_price_sd_log: float = param(
         0.7,
@@ -45,6 +56,11 @@ class DelegateConfig:
         source="ASSUMPTION, range 0.4-1.0: 0.7 puts 90% of reservation prices between a third and three times "
         "the median (about 30-300 yuan), the span of the recorded township prices",
         doc="spread of the reservation prices (sd of their log)",
+        assumed=(0.4, 1.0),
+        reason=(
+            "Qidong 2007 offers ran 100-800 yuan within one election (a factor 8 over about the 5th-95th "
+            "percentiles: sd of the log about 0.63)"
+        ),
     )
     reciprocity_weight: float = param(1.5, lo=0.0, unit="logit", doc="weight of reciprocity (0..1)")
     norm_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of the share of peers known to have accepted")
@@ -76,13 +92,34 @@ class CandidateConfig:
     ambition_weight: float = param(2.5, lo=0.0, unit="logit", doc="weight of ambition (0..1)")
     tainted_weight: float = param(1.5, lo=0.0, unit="logit", doc="extra propensity of tainted candidates")
     integrity_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of the candidate's integrity (z-score)")
-    risk_weight: float = param(1.0, lo=0.0, unit="logit", doc="weight of perceived risk x sanction")
+    risk_weight: float = param(
+        1.0,
+        lo=0.0,
+        unit="logit",
+        doc="weight of perceived risk x sanction",
+        assumed=(0.5, 2.0),
+        reason="the delegates' risk weight is fitted, the candidates' is not: half to twice the delegates' scale",
+    )
     rival_weight: float = param(
-        2.0, lo=0.0, unit="logit", doc="pressure to buy when rivals on the ballot buy (an arms race)"
+        2.0,
+        lo=0.0,
+        unit="logit",
+        doc="pressure to buy when rivals on the ballot buy (an arms race)",
+        assumed=(0.0, 3.0),
+        reason="Hengyang and Shaoyang show everyone paid (an arms race is real) but not how strongly; 0 is inside",
     )
     sanction: float = param(4.0, lo=0.0, unit="logit", doc="severity of disqualification for a candidate")
     vote_target_share: float = param(
-        0.6, lo=0.0, hi=1.0, unit="share", doc="share of the congress a buyer budgets to buy"
+        0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        doc="share of the congress a buyer budgets to buy",
+        assumed=(0.5, 0.9),
+        reason=(
+            "Shaoyang: 470 envelopes prepared for 534 deputies (0.88), 320 handed out (0.60); Qidong 280 for 309 "
+            "(0.91); a majority needs more than half"
+        ),
     )
     max_bribe: float = param(
         2000.0,
@@ -92,7 +129,16 @@ class CandidateConfig:
         doc="ceiling on the price offered per vote",
     )
     quit_risk_tolerance: float = param(
-        0.25, lo=0.0, hi=1.0, unit="probability", doc="mean township risk above which a buyer stops funding"
+        0.25,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        doc="mean township risk above which a buyer stops funding",
+        assumed=(0.15, 0.5),
+        reason=(
+            "Olken 2007: officials kept stealing under a certain audit (upper end); vote buying is a crime with "
+            "real sanctions (Hengyang: 50 held), so quitting at moderate risk is plausible (lower end)"
+        ),
     )
     price_competition: float = param(
         0.0, lo=0.0, unit="x", doc="rise in the price per vote when every rival on the ballot buys too (0: none)"
@@ -160,6 +206,11 @@ class VotingConfig:
         unit="x",
         source="LIT: Hicken et al. 2020, -10.9 points of vote selling after a promise (small stakes)",
         doc="share of a pledge's commitment (logit, fading with the bribe) that lowers delivery",
+        assumed=(0.0, 0.5),
+        reason=(
+            "Hicken et al. 2020: a promise to vote one's conscience after taking money worked less than a promise"
+            " not to take it; pledges act mainly on acceptance"
+        ),
     )
     education_weight: float = param(
         0.375,
@@ -167,9 +218,23 @@ class VotingConfig:
         unit="x",
         source="LIT: Vicente 2014 (a campaign changes how bought voters vote); size an assumption",
         doc="share of education's moral cost (logit) that lowers delivery",
+        assumed=(0.0, 0.75),
+        reason="Vicente 2014 gives the sign, not the size; up to twice the default",
     )
-    merit_noise: float = param(1.0, lo=0.0, unit="merit sd", doc="noise in delegates' judgement of merit")
-    bullet_vote: float = prob(0.5, doc="chance a complying bought delegate marks only the buyer (leaves rivals off)")
+    merit_noise: float = param(
+        1.0,
+        lo=0.0,
+        unit="merit sd",
+        doc="noise in delegates' judgement of merit",
+        assumed=(0.5, 1.5),
+        reason="no clean-race figure to fit it to: half to one and a half merit sds",
+    )
+    bullet_vote: float = prob(
+        0.5,
+        doc="chance a complying bought delegate marks only the buyer (leaves rivals off)",
+        assumed=(0.0, 1.0),
+        reason="no evidence either way (Hengyang's name lists suggest lists of payers, not bullets): the whole range",
+    )
 
 
 @dataclass

@@ -23,6 +23,9 @@ def param(
     below: float | None = None,
     choices: tuple[str, ...] | None = None,
     why: str = "",
+    assumed: tuple[float, float] | None = None,
+    log: bool = False,
+    reason: str = "",
 ) -> Any:
     """A documented, bounded configuration field.
 
@@ -41,8 +44,21 @@ def param(
         below: The value must be smaller than this (exclusive), or None.
         choices: The only values a string may take, or None.
         why: Why the bounds are where they are, said after a refusal (``" (NSGA-II needs parents)"``).
+        assumed: ``(low, high)``, the documented prior range of a parameter nobody fitted
+            (source ``ASSUMPTION``): the values the decision sweeps draw it from
+            (:func:`sim.config.assumed_ranges`), uniform, or log-uniform with ``log``.
+        log: Draw ``assumed`` log-uniformly (for a scale known only to a factor).
+        reason: Why the assumed range is where it is (evidence, or the argument), for PARAMETERS.md.
     """
     meta = {"lo": lo, "hi": hi, "unit": unit, "source": source, "doc": doc}
+    if assumed is not None:
+        low, high = (float(v) for v in assumed)
+        if not low < high or (log and low <= 0) or not low <= float(default) <= high or not reason:
+            raise ConfigError(
+                f"assumed range {assumed!r} must be low < high (low > 0 when log), hold the default {default!r} "
+                "and give its reason"
+            )
+        meta["assumed"] = {"low": low, "high": high, "log": bool(log), "reason": reason}
     for key, value in (("above", above), ("below", below), ("choices", choices)):
         if value is not None:
             meta[key] = value
@@ -68,9 +84,9 @@ def setting(default: Any, *, doc: str, unit: str = "", **bounds: Any) -> Any:
     return param(default, doc=doc, unit=unit, source="", **bounds)
 
 
-def prob(default: float, *, source: str = "ASSUMPTION", doc: str = "") -> Any:
-    """A probability-valued field, bounded to [0, 1]."""
-    return param(default, lo=0.0, hi=1.0, unit="probability", source=source, doc=doc)
+def prob(default: float, *, source: str = "ASSUMPTION", doc: str = "", **assumption: Any) -> Any:
+    """A probability-valued field, bounded to [0, 1] (``assumption``: :func:`param`'s ``assumed``, ``reason``)."""
+    return param(default, lo=0.0, hi=1.0, unit="probability", source=source, doc=doc, **assumption)
 
 
 def same_as(cls: type, name: str, default: Any, **changes: Any) -> Any:

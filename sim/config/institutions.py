@@ -67,7 +67,12 @@ class InvestigationConfig:
         doc="chance a true but vague (township-level) tip is substantiated",
     )
     p_substantiate_false: float = prob(0.005, doc="chance a false tip is wrongly substantiated")
-    implicate_candidate: float = prob(0.5, doc="chance a sanctioned broker's client is implicated")
+    implicate_candidate: float = prob(
+        0.5,
+        doc="chance a sanctioned broker's client is implicated",
+        assumed=(0.2, 0.9),
+        reason="no figure on how often a broker's case reaches the candidate",
+    )
     expose_delegate: float = prob(
         0.5,
         source="ASSUMPTION; the big cases sanctioned nearly all (Hengyang: 518 of 527 deputies resigned)",
@@ -79,6 +84,16 @@ class InvestigationConfig:
 class BeliefConfig:
     """Perceived detection risk: jumps after visible enforcement, decays back."""
 
-    sanction_jump_local: float = prob(0.15, doc="belief jump in the township of a sanction")
-    sanction_jump_county: float = prob(0.04, doc="belief jump elsewhere in the county (spillover)")
+    sanction_jump_local: float = prob(
+        0.15,
+        doc="belief jump in the township of a sanction",
+        assumed=(0.05, 0.3),
+        reason="Sherman 1990: crackdowns deter at first, then decay; size unknown",
+    )
+    sanction_jump_county: float = prob(
+        0.04,
+        doc="belief jump elsewhere in the county (spillover)",
+        assumed=(0.0, 0.06),
+        reason="Lochner 2007: perceived risk barely responds to others' sanctions, so 0 is inside",
+    )
     half_life_days: float = param(10.0, lo=0.1, unit="days", doc="half-life of excess belief")

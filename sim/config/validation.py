@@ -187,3 +187,14 @@ def iter_params(node: Any = None, prefix: str = "") -> list[tuple[str, Any, dict
         else:
             rows.append((f"{prefix}{f.name}", value, dict(f.metadata)))
     return rows
+
+
+def assumed_ranges(node: Any = None) -> dict[str, dict[str, Any]]:
+    """Every parameter declared with an assumed range: dotted key -> ``low, high, log, reason, default``.
+
+    The parameters nobody fitted that set an intervention's strength or a key mechanism, with the
+    prior range the decision sweeps draw them from (``param(..., assumed=...)``).
+    """
+    return {
+        key: {**meta["assumed"], "default": default} for key, default, meta in iter_params(node) if "assumed" in meta
+    }

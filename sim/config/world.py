@@ -68,5 +68,8 @@ class WorldConfig:
         0.3, lo=0.0, hi=1.0, unit="fear", doc="retaliation fear added to delegates tied to a gang figure"
     )
     tainted_share: float = prob(
-        0.15, doc="candidates carrying an undisclosed prior problem (FACTS: 'nominated while tainted')"
+        0.15,
+        doc="candidates carrying an undisclosed prior problem (FACTS: 'nominated while tainted')",
+        assumed=(0.05, 0.3),
+        reason="FACTS says only that nominations while tainted happen; no base rate for township candidates was found",
     )

@@ -86,6 +86,12 @@ class RobustnessConfig:
         0.05, above=0.0, below=1.0, unit="share", doc="bought-seat rate below which a portfolio meets the target"
     )
     prim: bool = setting(True, unit="on/off", doc="look for the worlds where a pick fails with PRIM (EMA Workbench)")
+    assumptions: bool = setting(
+        True,
+        unit="on/off",
+        doc="each world also draws every assumed range of the schema (docs/PARAMETERS.md, Latin hypercube) "
+        "beside its posterior draw or ranges",
+    )
 
 
 @dataclass

@@ -10,11 +10,36 @@ from typing import Any
 import numpy as np
 
 from sim.optimise.settings import OptimiseConfig
+from sim.sweeps.assumptions import assumption_design
 from sim.sweeps.experiment import SensitivityConfig
 
 
 # ------------------------------------------------------------------------------------ worlds
 def robustness_worlds(
+    opt: OptimiseConfig, sens: SensitivityConfig
+) -> tuple[list[tuple[str, int, dict[str, float]]], dict[str, Any]]:
+    """The worlds the robustness stage samples (:func:`sampled_worlds`), each with its assumed values.
+
+    With ``robustness.assumptions``, draw ``k`` also takes row ``k`` of a Latin hypercube of every
+    assumed range of the schema (:func:`sim.sweeps.assumptions.assumption_design`, seeded by
+    ``robustness.seed``; keys the posterior or the ranges already draw are left to them), so a
+    portfolio's probability of meeting the target covers what nobody fitted.  A world is then named
+    by all its values, so a posterior particle drawn twice is two worlds when its assumed values differ.
+    """
+    worlds, info = sampled_worlds(opt, sens)
+    if not opt.robustness.assumptions or not worlds:
+        return worlds, info
+    names, design = assumption_design(len(worlds), opt.robustness.seed, exclude=list(worlds[0][2]))
+    out = []
+    for (_, k, world), row in zip(worlds, design, strict=True):
+        full = {**world, **{key: float(v) for key, v in zip(names, row, strict=True)}}
+        tag = hashlib.sha256(json.dumps(full, sort_keys=True).encode()).hexdigest()[:10]
+        out.append((f"w{tag}", k, full))
+    info.update(parameters=[*info.get("parameters", []), *names], assumed=names, distinct=len({w[0] for w in out}))
+    return out, info
+
+
+def sampled_worlds(
     opt: OptimiseConfig, sens: SensitivityConfig
 ) -> tuple[list[tuple[str, int, dict[str, float]]], dict[str, Any]]:
     """The worlds the robustness stage samples, and where they come from.

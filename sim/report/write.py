@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.atomic_io import atomic_write_text
 from sim.config import check_fields
+from sim.report.assumptions import assumptions_section, posterior_layer
 from sim.report.calibration import calibration_section
 from sim.report.first_screen import first_screen, headline_table, plain_screen, uncertainty_links
 from sim.report.html import ReportError, _csv, _html, _markdown
@@ -131,7 +132,8 @@ def write_report(sweep_dir: Path, outcome: str | None = None, harm_weight: float
         factorial_section(runs, out, key),
         dose_section(runs, out, key),
         sensitivity_section(runs, meta, colours, out, key),
-        posterior_report_section(runs, meta, base, out, key),
+        posterior_report_section(posterior_layer(runs, meta), meta, base, out, key),
+        assumptions_section(runs, meta, base, out, key, choice.harm_weight),
         calibration_section(runs, out) if meta.get("experiment") == "calibration" else None,
         township_section(sweep_dir, runs, base, out),
     ]

@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.config import SEED_RANGE, ConfigError, check_fields, setting
 from sim.model.streams import replicate_seed
+from sim.sweeps.assumptions import LAYERS, assumption_design
 
 #: Override keys that describe how a sweep is run, not what distinguishes its arms.
 NON_ARM_KEYS = ("experiment", "replicates", "scenario", "base_seed", "seed", "report", "sensitivity", "sweep", "hydra")
@@ -27,7 +28,10 @@ class SensitivityConfig:
 
     ``parameters`` maps a dotted configuration key to its ``[low, high]`` range.  With
     ``posterior`` set (a Parquet file written by ``experiments/calibrate.py``), the samples are
-    ``n_samples`` draws from that posterior instead (``parameters`` is then unused).
+    ``n_samples`` draws from that posterior instead (``parameters`` is then unused).  With
+    ``assumptions``, each sample also draws every assumed range of the schema
+    (:mod:`sim.sweeps.assumptions`); with ``layers``, the sweep plans the three layers of draws
+    (seeds; + posterior; + assumptions) that the report's claim probabilities compare.
     """
 
     n_samples: int = setting(
@@ -38,6 +42,17 @@ class SensitivityConfig:
     )
     posterior: str = setting(
         "", doc="a posterior (Parquet, experiments/calibrate.py) to draw the samples from instead of the ranges"
+    )
+    assumptions: bool = setting(
+        False,
+        unit="on/off",
+        doc="also draw every assumed range of the schema (docs/PARAMETERS.md, Latin hypercube) beside the samples",
+    )
+    layers: bool = setting(
+        False,
+        unit="on/off",
+        doc="plan each draw three times on its own seeds: (a) defaults, (b) + posterior, (c) + assumptions "
+        "(docs/ASSUMPTIONS.md)",
     )
     parameters: dict[str, list[float]] = setting(
         {
@@ -187,6 +202,9 @@ def validate_run_config(
             f"replicates={replicates} x sensitivity.n_samples={sensitivity.n_samples} is more than {MAX_RUNS:,} "
             "runs per arm"
         )
+    if (sensitivity.layers or sensitivity.assumptions) and sensitivity.n_samples < 1:
+        which = "layers" if sensitivity.layers else "assumptions"
+        raise ConfigError(f"sensitivity.{which}=true needs sensitivity.n_samples >= 1 (the number of draws)")
     if sensitivity.posterior:
         from sim.calibration.posterior import resolve
 
@@ -203,17 +221,29 @@ def sensitivity_design(sensitivity: SensitivityConfig) -> tuple[list[str], np.nd
     """The Latin hypercube of uncertain parameters (identical in every job of a sweep).
 
     Returns:
-        Parameter names and an ``n_samples x n_parameters`` matrix.
+        Parameter names and an ``n_samples x n_parameters`` matrix: the posterior's draws (or the
+        ranges' hypercube), then, with ``assumptions`` or ``layers``, the assumed ranges' draws.
     """
+    names, design, _ = design_parts(sensitivity)
+    return names, design
+
+
+def design_parts(sensitivity: SensitivityConfig) -> tuple[list[str], np.ndarray, int]:
+    """:func:`sensitivity_design` and how many of its first columns are the posterior's (or the ranges')."""
     if sensitivity.posterior:
         from sim.calibration.posterior import posterior_design
 
-        return posterior_design(sensitivity.posterior, sensitivity.n_samples, sensitivity.seed)
-    from SALib.sample import latin
+        names, design = posterior_design(sensitivity.posterior, sensitivity.n_samples, sensitivity.seed)
+    else:
+        from SALib.sample import latin
 
-    names = list(sensitivity.parameters)
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(sensitivity.parameters[k]) for k in names]}
-    return names, latin.sample(problem, sensitivity.n_samples, seed=sensitivity.seed)
+        names = list(sensitivity.parameters)
+        problem = {"num_vars": len(names), "names": names, "bounds": [list(sensitivity.parameters[k]) for k in names]}
+        design = latin.sample(problem, sensitivity.n_samples, seed=sensitivity.seed)
+    if not (sensitivity.assumptions or sensitivity.layers):
+        return names, design, len(names)
+    extra, values = assumption_design(sensitivity.n_samples, sensitivity.seed, exclude=names)
+    return names + extra, np.hstack([design, values]), len(names)
 
 
 def plan_runs(base_seed: int, replicates: int, sensitivity: SensitivityConfig) -> list[PlannedRun]:
@@ -221,11 +251,35 @@ def plan_runs(base_seed: int, replicates: int, sensitivity: SensitivityConfig) -
     seeds = [replicate_seed(base_seed, r) for r in range(replicates)]
     if sensitivity.n_samples <= 0:
         return [PlannedRun(f"r{r:03d}", r, s) for r, s in enumerate(seeds)]
-    names, design = sensitivity_design(sensitivity)
+    names, design, n_drawn = design_parts(sensitivity)
+    if sensitivity.layers:
+        return layered_runs(base_seed, replicates, names, design, n_drawn)
     runs = []
     for i, row in enumerate(design):
         values = {k: float(v) for k, v in zip(names, row, strict=True)}
         runs.extend(PlannedRun(f"s{i:03d}_r{r:03d}", r, s, i, values) for r, s in enumerate(seeds))
+    return runs
+
+
+def layered_runs(
+    base_seed: int, replicates: int, names: list[str], design: np.ndarray, n_drawn: int
+) -> list[PlannedRun]:
+    """Each draw planned in three layers on the same seeds (:mod:`sim.sweeps.assumptions`).
+
+    Sample ``L * n + i`` is draw ``i`` of layer ``L`` (0: defaults, 1: the first ``n_drawn``
+    columns, the posterior's or the ranges', 2: every column); its replicate ``r`` runs on
+    ``replicate_seed(base_seed, i * replicates + r)`` in every layer and arm.
+    """
+    n = len(design)
+    runs = []
+    for layer in range(len(LAYERS)):
+        for i, row in enumerate(design):
+            values = {k: float(v) for k, v in zip(names, row, strict=True)}
+            kept = dict(list(values.items())[: (0, n_drawn, len(names))[layer]])
+            sample = layer * n + i
+            for r in range(replicates):
+                seed = replicate_seed(base_seed, i * replicates + r)
+                runs.append(PlannedRun(f"s{sample:03d}_r{r:03d}", r, seed, sample, kept))
     return runs
 
 

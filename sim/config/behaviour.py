@@ -52,6 +52,8 @@ class DelegateConfig:
     reservation_price_sd_log: float = param(
         0.7,
         lo=0.0,
+        # Bound: at 5 the 95th percentile is ~3,700 times the median; beyond, prices overflow.
+        hi=5.0,
         unit="log",
         source="ASSUMPTION, range 0.4-1.0: 0.7 puts 90% of reservation prices between a third and three times "
         "the median (about 30-300 yuan), the span of the recorded township prices",

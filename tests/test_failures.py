@@ -202,13 +202,13 @@ KILL_A_WORKER = """
 import os, signal, sys
 import sim
 s = sys.modules["sim.simulate"]
-_real = s.simulate
-def _dying(cfg=None, **kw):
+_real = s.simulate_many  # every sweep run goes through it (batched or one at a time)
+def _dying(configs, **kw):
     in_worker = os.environ.get("ELECTION_SIM_LAUNCHER", "").split(":")[-1] != str(os.getpid())
-    if cfg.interventions.pledges_talks.enabled and in_worker:
+    if any(cfg.interventions.pledges_talks.enabled for cfg in configs) and in_worker:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _real(cfg, **kw)
-s.simulate = _dying
+    return _real(configs, **kw)
+s.simulate_many = _dying
 """
 
 

@@ -320,12 +320,12 @@ FAIL_ONE_ARM = """
 import sys
 import sim
 s = sys.modules["sim.simulate"]  # the module (sim.simulate as an attribute is the function)
-_real = s.simulate
-def _flaky(cfg=None, **kw):
-    if cfg.interventions.team_inspection.enabled:
+_real = s.simulate_many  # every sweep run goes through it (batched or one at a time)
+def _flaky(configs, **kw):
+    if any(cfg.interventions.team_inspection.enabled for cfg in configs):
         raise RuntimeError("injected failure")
-    return _real(cfg, **kw)
-s.simulate = _flaky
+    return _real(configs, **kw)
+s.simulate_many = _flaky
 """
 
 
@@ -349,7 +349,8 @@ def test_failing_runs_make_the_exit_status_non_zero(tmp_path):
 
 def test_all_runs_failing_exits_non_zero(tmp_path):
     hook = (
-        "import sys, sim\ndef _f(*a, **k):\n    raise RuntimeError('boom')\nsys.modules['sim.simulate'].simulate = _f\n"
+        "import sys, sim\ndef _f(*a, **k):\n    raise RuntimeError('boom')\n"
+        "sys.modules['sim.simulate'].simulate_many = _f\n"
     )
     env = _injecting_env(tmp_path, hook)
     proc = cli(tmp_path / "sweep", "policy=none,all", "replicates=2", env=env)

@@ -19,12 +19,12 @@ RECORD_PIDS = """
 import os, sys
 import sim
 s = sys.modules["sim.simulate"]
-_real = s.simulate
-def _recording(cfg=None, **kw):
+_real = s.simulate_many  # every sweep run goes through it (batched or one at a time)
+def _recording(configs, **kw):
     with open(os.environ["PIDS_FILE"], "a") as fh:
-        fh.write(f"{os.getpid()}\\n")
-    return _real(cfg, **kw)
-s.simulate = _recording
+        fh.write("".join(f"{os.getpid()}\\n" for _ in configs))
+    return _real(configs, **kw)
+s.simulate_many = _recording
 """
 
 

@@ -92,4 +92,5 @@ def test_a_posterior_sweep_reads_the_posterior_shipped_with_the_package(installe
     bin_dir, work = installed
     args = ["experiment=compare_posterior", "scenario=county", "sensitivity.n_samples=2", "replicates=1", "policy=none"]
     _run([str(bin_dir / "election-sim"), "-m", *args, "hydra/launcher=basic", "hydra.sweep.dir=post"], cwd=work)
-    assert json.loads((work / "post" / "sweep.json").read_text())["runs_done"] == 2
+    # 2 draws in each of the three layers (seeds; + the posterior; + the assumed ranges)
+    assert json.loads((work / "post" / "sweep.json").read_text())["runs_done"] == 2 * 3

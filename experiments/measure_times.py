@@ -74,10 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         shown = " ".join(["election-sim", *cmd])
-        rows.append(
-            f"| {what} | `{shown}` | {seconds:,.0f} s | {before:.1f} / {after:.1f} |"
-            + (" failed |" if status else " |")
-        )
+        took = f"{seconds:,.0f} s" + (" (failed)" if status else "")
+        rows.append(f"| {what} | `{shown}` | {took} | {before:.1f} / {after:.1f} |")
         print(rows[-1], flush=True)
     lines = [
         "# How long the commands take",
